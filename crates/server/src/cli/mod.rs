@@ -1,0 +1,287 @@
+//! The `marketplace` command line: the contract scripts, docs and tests rely on (DESIGN §4).
+
+mod quickstart;
+mod token;
+
+use crate::app::{AppState, Application};
+use crate::auth::tokens::TokenService;
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use marketplace_domain::Segment;
+use marketplace_domain::directory::parse_directory;
+use marketplace_store::{DatabaseUrl, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "marketplace", version, about = "A self-hosted data access marketplace that speaks the Immuta Request app API")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Create the database, import the demo directory, print a token for each demo user, then serve
+    Quickstart {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        listen: ListenArgs,
+        /// Import this directory file instead of the built-in demo tenant
+        #[arg(long, value_name = "FILE")]
+        directory: Option<PathBuf>,
+    },
+    /// Manage the governance directory
+    Directory {
+        #[command(subcommand)]
+        command: DirectoryCommand,
+    },
+    /// Manage personal access tokens
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the OpenAPI document
+    Openapi {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
+    },
+    /// Apply database migrations and exit
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DirectoryCommand {
+    /// Sync one tenant's directory from a YAML file: create, update and remove exactly what differs
+    Import {
+        /// The directory file
+        file: PathBuf,
+        /// Print what would change without changing anything
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a personal access token and print it (alone, on stdout)
+    Create {
+        /// The tenant's short key
+        #[arg(long, value_name = "SHORTKEY")]
+        tenant: String,
+        /// The user's username
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// What the token is for
+        #[arg(long, default_value = "Created with the marketplace command line")]
+        description: String,
+        /// Lifetime such as 90m, 12h, 30d or 2w; without it the token never expires
+        #[arg(long, value_name = "DURATION", value_parser = token::parse_lifetime)]
+        expires_in: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+/// Flags shared by every command that touches the database.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (default: a SQLite file in the data directory)
+    #[arg(long, env = "MARKETPLACE_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// Where the embedded database lives
+    #[arg(long, env = "MARKETPLACE_DATA_DIR", value_name = "DIR", default_value = "./marketplace-data")]
+    data_dir: PathBuf,
+    /// The global segment of this deployment: na, eu or ap
+    #[arg(long, env = "MARKETPLACE_GLOBAL_SEGMENT", value_name = "SEGMENT", default_value = "na")]
+    global_segment: Segment,
+    /// Secret that signs tokens (default: a key generated at first start and kept in the database)
+    #[arg(long, env = "MARKETPLACE_SIGNING_KEY", value_name = "SECRET", hide_env_values = true)]
+    signing_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ListenArgs {
+    /// Address and port to listen on
+    #[arg(long, env = "MARKETPLACE_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+}
+
+impl DatabaseArgs {
+    fn url(&self) -> anyhow::Result<DatabaseUrl> {
+        match &self.database_url {
+            Some(url) => Ok(DatabaseUrl::parse(url)?),
+            None => Ok(DatabaseUrl::Sqlite {
+                path: self.data_dir.join("marketplace.db"),
+                synchronous_normal: false,
+            }),
+        }
+    }
+
+    /// Opens the database and brings its schema up to date.
+    async fn store(&self) -> anyhow::Result<Store> {
+        let url = self.url()?;
+        let store = Store::open(&url).with_context(|| format!("cannot open {}", url.redacted()))?;
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("cannot migrate {}", url.redacted()))?;
+        Ok(store)
+    }
+
+    async fn state(&self) -> anyhow::Result<AppState> {
+        let store = self.store().await?;
+        if self.signing_key.as_deref().is_some_and(|key| key.len() < 32) {
+            anyhow::bail!("MARKETPLACE_SIGNING_KEY must be at least 32 characters long");
+        }
+        let tokens = TokenService::load(store.clone(), self.global_segment, self.signing_key.as_deref()).await?;
+        Ok(AppState {
+            store,
+            tokens: Arc::new(tokens),
+        })
+    }
+}
+
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(execute(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn execute(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { database, listen } => {
+            init_logging();
+            let state = database.state().await?;
+            let app = Application::bind(listen.listen, state).await.context("cannot listen")?;
+            tracing::info!(
+                address = %app.local_addr()?,
+                segment = %database.global_segment,
+                database = %database.url()?.redacted(),
+                "marketplace is serving under /marketplace"
+            );
+            app.run_until(shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::Quickstart {
+            database,
+            listen,
+            directory,
+        } => {
+            init_logging();
+            quickstart::run(database, listen.listen, directory).await
+        }
+        Command::Directory {
+            command: DirectoryCommand::Import { file, dry_run, database },
+        } => {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let directory = parse_directory(&text)
+                .map_err(|error| anyhow::anyhow!("{} is not a valid directory file:\n{error}", file.display()))?;
+            let store = database.store().await?;
+            let report = store.import_directory(&directory, dry_run).await?;
+            for change in &report.changes {
+                println!("{change}");
+            }
+            let verb = if dry_run { "would change" } else { "changed" };
+            eprintln!(
+                "tenant {} ({}): {verb} {} record(s){}",
+                directory.tenant.short_key,
+                report.tenant_id,
+                report.changes.len(),
+                if dry_run { "; nothing was written (dry run)" } else { "" }
+            );
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    tenant,
+                    user,
+                    description,
+                    expires_in,
+                    database,
+                },
+        } => {
+            let state = database.state().await?;
+            let token = token::create(&state, &tenant, &user, &description, expires_in).await?;
+            println!("{token}");
+            Ok(())
+        }
+        Command::Openapi { format } => {
+            let document = crate::openapi::document();
+            let text = match format {
+                Format::Yaml => document.to_yaml()?,
+                Format::Json => document.to_pretty_json()?,
+            };
+            println!("{text}");
+            Ok(())
+        }
+        Command::Migrate { database } => {
+            database.store().await?;
+            eprintln!("{} is up to date", database.url()?.redacted());
+            Ok(())
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

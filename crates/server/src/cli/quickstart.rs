@@ -1,0 +1,69 @@
+//! `marketplace quickstart`: from nothing to a running marketplace with a demo tenant in one command.
+
+use super::DatabaseArgs;
+use crate::app::Application;
+use anyhow::Context;
+use marketplace_domain::directory::parse_directory;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Option<PathBuf>) -> anyhow::Result<()> {
+    let (source, text) = match &directory_file {
+        Some(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
+        ),
+        None => ("the built-in demo directory".to_owned(), crate::DEMO_DIRECTORY.to_owned()),
+    };
+    let directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
+    let state = database.state().await?;
+    let report = state.store.import_directory(&directory, false).await?;
+    tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
+
+    let app = Application::bind(listen, state.clone())
+        .await
+        .with_context(|| format!("cannot listen on {listen} (choose another address with --listen)"))?;
+    let address = app.local_addr()?;
+    let base = format!("http://{address}/marketplace");
+    let tenant = state
+        .store
+        .tenant_by_short_key(&directory.tenant.short_key)
+        .await?
+        .context("the imported tenant is missing")?;
+
+    let mut out = String::new();
+    out.push_str(&format!(
+        "\nMarketplace is serving {base}  (global segment {}, database {})\n",
+        database.global_segment,
+        database.url()?.redacted()
+    ));
+    out.push_str(&format!("Interactive API docs: {base}/api/docs\n\n"));
+    out.push_str(&format!(
+        "Personal access tokens for tenant `{}` (new ones each start; they do not expire):\n",
+        tenant.short_key
+    ));
+    for user in directory.users.values() {
+        let record = state
+            .store
+            .user_by_username(tenant.id, &user.username)
+            .await?
+            .context("an imported user is missing")?;
+        let (_, token) = state
+            .tokens
+            .issue(&tenant, &record, "quickstart", None)
+            .await?;
+        let roles: Vec<&str> = user.permissions.iter().map(|p| p.as_str()).collect();
+        let roles = if roles.is_empty() { String::new() } else { format!(" [{}]", roles.join(", ")) };
+        out.push_str(&format!("\n  {} — {}{roles}\n", user.username, user.name));
+        out.push_str(&format!(
+            "  curl -s -H 'Authorization: Bearer {token}' {base}/api/auth/user\n"
+        ));
+    }
+    out.push_str(&format!(
+        "\nMore to try (with any token above): {base}/api/metadata/domain, {base}/api/metadata/users, \
+         {base}/api/settings/frontend\nPress Ctrl-C to stop.\n"
+    ));
+    print!("{out}");
+    app.run_until(super::shutdown_signal()).await?;
+    Ok(())
+}

@@ -1,0 +1,66 @@
+use crate::app::AppState;
+use anyhow::Context;
+use marketplace_domain::Timestamp;
+
+/// Parses a lifetime such as `90m`, `12h`, `30d` or `2w` into seconds.
+pub fn parse_lifetime(text: &str) -> Result<i64, String> {
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a lifetime such as 90m, 12h, 30d or 2w"))?;
+    let unit_seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(format!("unknown unit in `{text}` (use s, m, h, d or w)")),
+    };
+    if number == 0 {
+        return Err("the lifetime must be longer than zero".into());
+    }
+    number
+        .checked_mul(unit_seconds)
+        .ok_or_else(|| format!("`{text}` is too long"))
+}
+
+/// Creates a token for a user of a tenant, as `POST /api/auth/tokens` would for that user.
+pub async fn create(
+    state: &AppState,
+    tenant: &str,
+    username: &str,
+    description: &str,
+    expires_in: Option<i64>,
+) -> anyhow::Result<String> {
+    let description = description.trim();
+    anyhow::ensure!(!description.is_empty(), "the description must not be empty");
+    let tenant = state
+        .store
+        .tenant_by_short_key(tenant)
+        .await?
+        .with_context(|| format!("no tenant has the short key `{tenant}` (import its directory first)"))?;
+    let user = state
+        .store
+        .user_by_username(tenant.id, username)
+        .await?
+        .with_context(|| format!("tenant `{}` has no user `{username}`", tenant.short_key))?;
+    let expires_at = expires_in.map(|seconds| Timestamp::now().plus_seconds(seconds));
+    let (_, token) = state.tokens.issue(&tenant, &user, description, expires_at).await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lifetime;
+
+    #[test]
+    fn parses_lifetimes() {
+        assert_eq!(parse_lifetime("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_lifetime("90m"), Ok(5400));
+        assert!(parse_lifetime("0d").is_err());
+        assert!(parse_lifetime("d").is_err());
+        assert!(parse_lifetime("5y").is_err());
+        assert!(parse_lifetime("99999999999999999w").is_err());
+    }
+}

@@ -1,0 +1,13 @@
+//! The marketplace server: the axum application, authentication, the OpenAPI document and the command line.
+
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+
+/// The demo tenant's directory, shipped in the binary so `quickstart` works from any directory.
+pub const DEMO_DIRECTORY: &str = include_str!("../../../examples/directory.yaml");

@@ -1,0 +1,565 @@
+//! The governance directory as the Request app reads it: domains and their data sources, users, groups,
+//! attributes and tags.
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiQuery, de, offset_page, reject_if_any, whole_number};
+use axum::extract::{Path, State};
+use crate::pagination::PaginationMeta;
+use marketplace_domain::pagination::{MAX_LIMIT, PageMeta};
+use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
+use marketplace_store::{AppliedTagFilter, DataSourceRecord, DomainRecord, TagRecord, UserRecord};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+/// Default and largest page of the user and group pickers.
+const PICKER_LIMIT: u64 = 100;
+/// The reference's maximum for tag searches, also their default.
+const TAG_LIMIT: u64 = 200;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(available_domains))
+        .routes(routes!(domain))
+        .routes(routes!(domain_data_sources))
+        .routes(routes!(users))
+        .routes(routes!(groups))
+        .routes(routes!(attributes))
+        .routes(routes!(tags))
+        .routes(routes!(applied_tags))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaDomain {
+    id: String,
+    #[schema(example = "North American Sales")]
+    name: String,
+    description: String,
+}
+
+impl From<DomainRecord> for ImmutaDomain {
+    fn from(domain: DomainRecord) -> Self {
+        Self {
+            id: domain.id,
+            name: domain.name,
+            description: domain.description,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaDomainSchemaResponse {
+    domains: Vec<ImmutaDomain>,
+}
+
+/// Domains the caller can build a data product from: all of them with `GOVERNANCE`, else those where they hold
+/// `Manage Data Products`.
+#[utoipa::path(get, path = "/api/metadata/domain", operation_id = "getAvailableDomains", tag = "Metadata",
+    summary = "Get available Immuta Domains", security(("bearer" = [])),
+    responses((status = 200, body = ImmutaDomainSchemaResponse)))]
+async fn available_domains(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<ApiJson<ImmutaDomainSchemaResponse>, ApiError> {
+    let access = state.store.user_access(caller.tenant_id, caller.user.id).await?;
+    let managed: Vec<String>;
+    let only = if access.has(GlobalPermission::Governance) {
+        None
+    } else {
+        managed = access
+            .domain_grants
+            .iter()
+            .filter(|grant| grant.permission == DomainPermission::ManageDataProducts)
+            .map(|grant| grant.domain_id.clone())
+            .collect();
+        Some(managed.as_slice())
+    };
+    let domains = state.store.domains(caller.tenant_id, only).await?;
+    Ok(ApiJson(ImmutaDomainSchemaResponse {
+        domains: domains.into_iter().map(ImmutaDomain::from).collect(),
+    }))
+}
+
+fn domain_not_found() -> ApiError {
+    ApiError::NotFound("Domain not found.".into())
+}
+
+/// Returns the Immuta domain specified in the request.
+#[utoipa::path(get, path = "/api/metadata/domain/{id}", operation_id = "getDomain", tag = "Metadata",
+    summary = "Get the specified domain", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = ImmutaDomain)))]
+async fn domain(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<ApiJson<ImmutaDomain>, ApiError> {
+    let domain = state.store.domain(caller.tenant_id, &id).await?.ok_or_else(domain_not_found)?;
+    Ok(ApiJson(domain.into()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct DomainDataSourcesQuery {
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    offset: Option<f64>,
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    limit: Option<f64>,
+    /// Search text to filter data sources
+    search_text: Option<String>,
+    /// Array of ids to filter data sources
+    #[serde(default, deserialize_with = "de::list")]
+    #[param(value_type = Option<Vec<f64>>)]
+    data_source_ids: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImmutaDataSource {
+    data_source_id: i64,
+    #[schema(example = "November 2023 Online")]
+    name: String,
+    #[schema(example = "Databricks")]
+    platform: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Timestamp,
+    prefix: Option<String>,
+    hostname: Option<String>,
+    database: Option<String>,
+    schema: Option<String>,
+    table: Option<String>,
+}
+
+impl From<DataSourceRecord> for ImmutaDataSource {
+    fn from(source: DataSourceRecord) -> Self {
+        Self {
+            data_source_id: source.id,
+            name: source.name,
+            platform: source.platform,
+            created_at: source.created_at,
+            prefix: source.prefix,
+            hostname: source.hostname,
+            database: source.database,
+            schema: source.schema,
+            table: source.table,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaginatedImmutaDataSource {
+    data: Vec<ImmutaDataSource>,
+    meta: PaginationMeta,
+}
+
+/// Parses ids sent as numbers, possibly written `7.0`.
+fn numeric_ids(name: &str, values: &[String], problems: &mut Vec<String>) -> Vec<i64> {
+    let mut ids = Vec::with_capacity(values.len());
+    for value in values {
+        match value.parse::<f64>() {
+            Ok(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => ids.push(number as i64),
+            _ => {
+                problems.push(format!("each value in {name} must be a number conforming to the specified constraints"));
+                break;
+            }
+        }
+    }
+    ids
+}
+
+/// Search data sources within the selected domain that can be included in a data product.
+#[utoipa::path(get, path = "/api/metadata/domain/{id}/datasources", operation_id = "getDomainDataSources",
+    tag = "Metadata", summary = "Search data sources in domain", security(("bearer" = [])),
+    params(("id" = String, Path), DomainDataSourcesQuery),
+    responses((status = 200, body = PaginatedImmutaDataSource)))]
+async fn domain_data_sources(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiQuery(query): ApiQuery<DomainDataSourcesQuery>,
+) -> Result<ApiJson<PaginatedImmutaDataSource>, ApiError> {
+    let mut problems = Vec::new();
+    let page = offset_page(query.offset, query.limit, &mut problems);
+    let ids = numeric_ids("dataSourceIds", &query.data_source_ids, &mut problems);
+    reject_if_any(problems)?;
+    state.store.domain(caller.tenant_id, &id).await?.ok_or_else(domain_not_found)?;
+    let (sources, total) = state
+        .store
+        .domain_data_sources(caller.tenant_id, &id, query.search_text.as_deref(), &ids, page)
+        .await?;
+    let meta = PageMeta::new(page, total, sources.len() as u64).into();
+    Ok(ApiJson(PaginatedImmutaDataSource {
+        data: sources.into_iter().map(ImmutaDataSource::from).collect(),
+        meta,
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct UsersQuery {
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, default = 100)]
+    limit: Option<f64>,
+    filter: Option<String>,
+    #[serde(default, deserialize_with = "de::list")]
+    #[param(value_type = Option<Vec<String>>)]
+    global_user_id: Vec<String>,
+}
+
+/// A user of the directory, as embedded everywhere in the API.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(title = "Immuta User")]
+pub struct ImmutaUser {
+    id: i64,
+    iam_id: String,
+    global_user_id: Uuid,
+    username: String,
+    name: String,
+    email: Option<String>,
+    authorizations: BTreeMap<String, Vec<String>>,
+}
+
+impl ImmutaUser {
+    pub fn new(user: UserRecord, authorizations: BTreeMap<String, Vec<String>>) -> Self {
+        Self {
+            id: user.id,
+            iam_id: user.iam_id,
+            global_user_id: user.global_user_id,
+            username: user.username,
+            name: user.name,
+            email: user.email,
+            authorizations,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaUserList {
+    users: Vec<ImmutaUser>,
+}
+
+/// Search across all users of the tenant by username, name or email, or by global user id.
+#[utoipa::path(get, path = "/api/metadata/users", operation_id = "getImmutaUsers", tag = "Metadata",
+    summary = "Search Immuta users", security(("bearer" = [])), params(UsersQuery),
+    responses((status = 200, body = ImmutaUserList)))]
+async fn users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+) -> Result<ApiJson<ImmutaUserList>, ApiError> {
+    let mut problems = Vec::new();
+    let limit = whole_number("limit", query.limit, PICKER_LIMIT, 1, None, &mut problems).min(MAX_LIMIT);
+    let mut global_ids = Vec::new();
+    for id in &query.global_user_id {
+        match Uuid::parse_str(id) {
+            Ok(id) => global_ids.push(id),
+            Err(_) => problems.push(format!("each value in globalUserId must be a UUID, `{id}` is not")),
+        }
+    }
+    reject_if_any(problems)?;
+    let users = state
+        .store
+        .search_users(caller.tenant_id, query.filter.as_deref(), &global_ids, limit)
+        .await?;
+    Ok(ApiJson(ImmutaUserList {
+        users: users
+            .into_iter()
+            .map(|(user, attributes)| ImmutaUser::new(user, attributes))
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct GroupsQuery {
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, default = 100)]
+    limit: Option<f64>,
+    filter: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImmutaGroup {
+    id: i64,
+    iam_id: Option<String>,
+    name: String,
+    email: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaGroupList {
+    groups: Vec<ImmutaGroup>,
+}
+
+/// Search across all groups of the tenant by name.
+#[utoipa::path(get, path = "/api/metadata/groups", operation_id = "getImmutaGroups", tag = "Metadata",
+    summary = "Search Immuta groups", security(("bearer" = [])), params(GroupsQuery),
+    responses((status = 200, body = ImmutaGroupList)))]
+async fn groups(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<GroupsQuery>,
+) -> Result<ApiJson<ImmutaGroupList>, ApiError> {
+    let mut problems = Vec::new();
+    let limit = whole_number("limit", query.limit, PICKER_LIMIT, 1, None, &mut problems).min(MAX_LIMIT);
+    reject_if_any(problems)?;
+    let groups = state.store.search_groups(caller.tenant_id, query.filter.as_deref(), limit).await?;
+    Ok(ApiJson(ImmutaGroupList {
+        groups: groups
+            .into_iter()
+            .map(|group| ImmutaGroup {
+                id: group.id,
+                iam_id: group.iam_id,
+                name: group.name,
+                email: group.email,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AttributesQuery {
+    /// Text that the attribute's name or value contains.
+    search: Option<String>,
+    /// Only attributes of this name.
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    key: Option<String>,
+}
+
+/// One attribute a user holds: `type` is the attribute's name, `value` its value.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaAttribute {
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    key: String,
+    value: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImmutaAttributeList {
+    attributes: Vec<ImmutaAttribute>,
+}
+
+/// Search across the attributes users of the tenant hold.
+#[utoipa::path(get, path = "/api/metadata/attributes", operation_id = "getImmutaAttributes", tag = "Metadata",
+    summary = "Search Immuta attributes", security(("bearer" = [])), params(AttributesQuery),
+    responses((status = 200, body = ImmutaAttributeList)))]
+async fn attributes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<AttributesQuery>,
+) -> Result<ApiJson<ImmutaAttributeList>, ApiError> {
+    let attributes = state
+        .store
+        .search_attributes(caller.tenant_id, query.search.as_deref(), query.key.as_deref())
+        .await?;
+    Ok(ApiJson(ImmutaAttributeList {
+        attributes: attributes
+            .into_iter()
+            .map(|attribute| ImmutaAttribute {
+                key: attribute.key,
+                value: attribute.value,
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct TagsQuery {
+    /// A string used to filter returned tags based on name.
+    search_text: Option<String>,
+    /// Whether to perform a fuzzy search (the name contains the text, rather than starts with it).
+    #[serde(default, deserialize_with = "de::boolean")]
+    #[param(value_type = Option<bool>)]
+    fuzzy_search: Option<bool>,
+    /// The maximum number of search results that will be returned.
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, maximum = 200)]
+    limit: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImmutaTag {
+    id: i64,
+    name: String,
+    display_name: String,
+    description: Option<String>,
+    color: Option<String>,
+    source: String,
+    context: String,
+    deleted: bool,
+    protected: bool,
+    system_created: bool,
+    has_leaf_nodes: bool,
+    created_at: String,
+    updated_at: String,
+}
+
+/// Search across all tags of the tenant.
+#[utoipa::path(get, path = "/api/metadata/tags", operation_id = "getImmutaTags", tag = "Metadata",
+    summary = "Search Immuta tags", security(("bearer" = [])), params(TagsQuery),
+    responses((status = 200, body = Vec<ImmutaTag>)))]
+async fn tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<TagsQuery>,
+) -> Result<ApiJson<Vec<ImmutaTag>>, ApiError> {
+    let mut problems = Vec::new();
+    let limit = whole_number("limit", query.limit, TAG_LIMIT, 1, Some(TAG_LIMIT), &mut problems);
+    reject_if_any(problems)?;
+    let tags = state
+        .store
+        .search_tags(caller.tenant_id, query.search_text.as_deref(), query.fuzzy_search.unwrap_or(false), limit)
+        .await?;
+    Ok(ApiJson(
+        tags.into_iter()
+            .map(|tag| ImmutaTag {
+                id: tag.id,
+                display_name: tag.display_name.unwrap_or_else(|| tag.name.clone()),
+                name: tag.name,
+                description: tag.description,
+                color: tag.color,
+                source: tag.source,
+                context: "tag".into(),
+                deleted: false,
+                protected: tag.protected,
+                system_created: tag.system_created,
+                has_leaf_nodes: tag.has_leaf_nodes,
+                created_at: tag.created_at.to_string(),
+                updated_at: tag.updated_at.to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// A single model type or a list of them.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ModelTypes {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedTagSearchRequest {
+    /// Data product ID to search for applied tags across all its data sources
+    data_product_id: Option<String>,
+    /// Data object ID to search for applied tags across all its child data sources
+    data_object_id: Option<String>,
+    /// Array of data source IDs to search for applied tags
+    data_source_ids: Option<Vec<i64>>,
+    search_text: Option<String>,
+    fuzzy_search: Option<bool>,
+    /// `datasource`, `column` or both (the default).
+    model_type: Option<ModelTypes>,
+    excluded_hierarchies: Option<Vec<String>>,
+    offset: Option<f64>,
+    limit: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedTag {
+    tag_id: i64,
+    name: String,
+    display_name: Option<String>,
+    color: Option<String>,
+    source: String,
+    description: Option<String>,
+    protected: bool,
+    deleted: bool,
+    system_created: bool,
+    created_by: Option<i64>,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: Timestamp,
+}
+
+impl From<TagRecord> for AppliedTag {
+    fn from(tag: TagRecord) -> Self {
+        Self {
+            tag_id: tag.id,
+            name: tag.name,
+            display_name: tag.display_name,
+            color: tag.color,
+            source: tag.source,
+            description: tag.description,
+            protected: tag.protected,
+            deleted: false,
+            system_created: tag.system_created,
+            created_by: None,
+            created_at: tag.created_at,
+            updated_at: tag.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppliedTagSearchResponse {
+    data: Vec<AppliedTag>,
+    /// Total number of results
+    total: u64,
+}
+
+/// Search for the tags applied to data sources and their columns.
+#[utoipa::path(post, path = "/api/metadata/tags/applied/search", operation_id = "searchAppliedTags",
+    tag = "Metadata", summary = "Search applied tags", security(("bearer" = [])),
+    request_body = AppliedTagSearchRequest, responses((status = 200, body = AppliedTagSearchResponse)))]
+async fn applied_tags(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<AppliedTagSearchRequest>,
+) -> Result<ApiJson<AppliedTagSearchResponse>, ApiError> {
+    let mut problems = Vec::new();
+    let page = offset_page(body.offset, body.limit, &mut problems);
+    let model_types = match body.model_type {
+        None => vec!["datasource".to_owned(), "column".to_owned()],
+        Some(ModelTypes::One(one)) => vec![one],
+        Some(ModelTypes::Many(many)) => many,
+    };
+    if model_types.is_empty() {
+        problems.push("modelType must contain at least 1 elements".into());
+    }
+    if model_types.iter().any(|model| model != "datasource" && model != "column") {
+        problems.push("modelType must be one of the following values: datasource, column".into());
+    }
+    reject_if_any(problems)?;
+    // Data products and data objects are published in the catalog; until one exists, none can be searched.
+    if let Some(id) = body.data_product_id {
+        return Err(ApiError::NotFound(format!("Data product {id} not found.")));
+    }
+    if let Some(id) = body.data_object_id {
+        return Err(ApiError::NotFound(format!("Data object {id} not found.")));
+    }
+    let filter = AppliedTagFilter {
+        data_source_ids: body.data_source_ids,
+        search_text: body.search_text,
+        fuzzy: body.fuzzy_search.unwrap_or(false),
+        on_data_sources: model_types.iter().any(|model| model == "datasource"),
+        on_columns: model_types.iter().any(|model| model == "column"),
+        excluded_hierarchies: body.excluded_hierarchies.unwrap_or_default(),
+        page,
+    };
+    let (tags, total) = state.store.search_applied_tags(caller.tenant_id, &filter).await?;
+    Ok(ApiJson(AppliedTagSearchResponse {
+        data: tags.into_iter().map(AppliedTag::from).collect(),
+        total,
+    }))
+}

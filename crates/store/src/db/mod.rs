@@ -1,0 +1,120 @@
+//! One interface over both databases. Queries are built once with sea-query and rendered for the backend at
+//! hand; rows come back as backend-neutral [`Row`]s.
+
+mod postgres;
+mod sqlite;
+mod value;
+
+use crate::StoreError;
+use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
+pub use value::{FromValue, Row, Value};
+
+pub(crate) use postgres::PostgresBackend;
+pub(crate) use sqlite::{SqliteBackend, Synchronous};
+
+/// Where the data lives.
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Sqlite(SqliteBackend),
+    Postgres(PostgresBackend),
+}
+
+impl Backend {
+    /// A connection for reads that need no transaction.
+    pub async fn read(&self) -> Result<Conn, StoreError> {
+        match self {
+            Backend::Sqlite(sqlite) => Ok(Conn::Sqlite(sqlite.reader().await?)),
+            Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres.client().await?)),
+        }
+    }
+
+    /// Starts a transaction. On SQLite this takes the single writer, so writes never contend; on PostgreSQL it
+    /// takes a pooled connection.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let mut conn = match self {
+            Backend::Sqlite(sqlite) => Conn::Sqlite(sqlite.writer().await?),
+            Backend::Postgres(postgres) => Conn::Postgres(postgres.client().await?),
+        };
+        conn.batch(match conn {
+            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
+            Conn::Postgres(_) => "BEGIN",
+        })
+        .await?;
+        Ok(Tx {
+            conn: Some(conn),
+        })
+    }
+}
+
+pub(crate) enum Conn {
+    Sqlite(sqlite::Object),
+    Postgres(postgres::Object),
+}
+
+impl Conn {
+    pub async fn query(&mut self, statement: &impl QueryStatementWriter) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Conn::Sqlite(conn) => sqlite::query(conn, statement.build(SqliteQueryBuilder)),
+            Conn::Postgres(client) => postgres::query(client, statement.build(PostgresQueryBuilder)).await,
+        }
+    }
+
+    pub async fn query_opt(&mut self, statement: &impl QueryStatementWriter) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(statement).await?.into_iter().next())
+    }
+
+    /// Runs a statement and returns how many rows it changed.
+    pub async fn execute(&mut self, statement: &impl QueryStatementWriter) -> Result<u64, StoreError> {
+        match self {
+            Conn::Sqlite(conn) => sqlite::execute(conn, statement.build(SqliteQueryBuilder)),
+            Conn::Postgres(client) => postgres::execute(client, statement.build(PostgresQueryBuilder)).await,
+        }
+    }
+
+    async fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => conn.execute_batch(sql).map_err(StoreError::from),
+            Conn::Postgres(client) => client.batch_execute(sql).await.map_err(StoreError::from),
+        }
+    }
+}
+
+/// A transaction: committed by [`Tx::commit`], rolled back when dropped without it (an early `?` return).
+pub(crate) struct Tx {
+    conn: Option<Conn>,
+}
+
+impl Tx {
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        let mut conn = self.conn.take().expect("a transaction holds its connection until it ends");
+        conn.batch("COMMIT").await
+    }
+}
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        self.conn.as_ref().expect("a transaction holds its connection until it ends")
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a transaction holds its connection until it ends")
+    }
+}
+
+impl Drop for Tx {
+    fn drop(&mut self) {
+        match self.conn.take() {
+            None => {}
+            Some(Conn::Sqlite(conn)) => {
+                // Synchronous and local: the writer goes back to the pool clean.
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            // Closing the connection makes the server roll back; it must not return to the pool mid-transaction.
+            Some(Conn::Postgres(client)) => drop(postgres::Object::take(client)),
+        }
+    }
+}

@@ -1,0 +1,49 @@
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("database configuration: {0}")]
+    Config(String),
+    #[error("database connection pool: {0}")]
+    Pool(String),
+    #[error("SQLite: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(tokio_postgres::Error),
+    #[error("migration failed: {0}")]
+    Migration(#[from] refinery::Error),
+    #[error("unexpected value in result column {index}: {detail}")]
+    Decode { index: usize, detail: String },
+    /// The request contradicts what is stored.
+    #[error("{0}")]
+    Invalid(String),
+    /// A unique or primary key constraint refused the write.
+    #[error("a record with the same key exists already")]
+    Duplicate,
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        match error.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation)
+                if matches!(
+                    error.sqlite_error().map(|e| e.extended_code),
+                    Some(rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+                ) =>
+            {
+                StoreError::Duplicate
+            }
+            _ => StoreError::Sqlite(error),
+        }
+    }
+}
+
+impl From<tokio_postgres::Error> for StoreError {
+    fn from(error: tokio_postgres::Error) -> Self {
+        if error.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION) {
+            StoreError::Duplicate
+        } else {
+            StoreError::Postgres(error)
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Persistence for the marketplace: SQLite (embedded, the default) and PostgreSQL (scale-out) behind one
+//! interface. Every query is written once with sea-query; only migrations and connection set-up differ.
+//! Every table is scoped by tenant, and every use case that changes state runs in one transaction.
+
+mod db;
+mod directory;
+mod error;
+mod keys;
+mod metadata;
+mod schema;
+mod tenants;
+mod tokens;
+
+use db::{Backend, PostgresBackend, SqliteBackend};
+pub use db::{FromValue, Row, Value};
+pub use directory::ImportReport;
+pub use error::StoreError;
+pub use keys::SigningKey;
+pub use metadata::{
+    AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, TagRecord,
+    UserAccess, UserRecord,
+};
+use std::path::PathBuf;
+pub use tenants::Tenant;
+pub use tokens::{Credential, NewToken, TokenRecord};
+
+use db::Synchronous;
+
+mod embedded {
+    pub mod sqlite {
+        refinery::embed_migrations!("migrations/sqlite");
+    }
+    pub mod postgres {
+        refinery::embed_migrations!("migrations/postgres");
+    }
+}
+
+/// Where the database is, as given by `--database-url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite { path: PathBuf, synchronous_normal: bool },
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://…`, `postgresql://…`, `sqlite://PATH` and `sqlite:PATH`; a SQLite URL may end in
+    /// `?synchronous=normal` to trade durability in a power cut for write speed.
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+        }
+        let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
+            return Err(StoreError::Config(format!(
+                "unsupported database URL `{url}` (expected sqlite://PATH or postgres://USER@HOST/DB)"
+            )));
+        };
+        let (path, options) = rest.split_once('?').unwrap_or((rest, ""));
+        if path.is_empty() {
+            return Err(StoreError::Config("the SQLite URL names no file".into()));
+        }
+        let synchronous_normal = match options {
+            "" | "synchronous=full" => false,
+            "synchronous=normal" => true,
+            other => {
+                return Err(StoreError::Config(format!(
+                    "unknown SQLite option `{other}` (supported: synchronous=full, synchronous=normal)"
+                )));
+            }
+        };
+        Ok(DatabaseUrl::Sqlite {
+            path: PathBuf::from(path),
+            synchronous_normal,
+        })
+    }
+
+    /// The URL without a password, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => match url.parse::<tokio_postgres::Config>() {
+                Ok(config) => format!(
+                    "postgres://{}@{}/{}",
+                    config.get_user().unwrap_or(""),
+                    config
+                        .get_hosts()
+                        .iter()
+                        .map(|host| match host {
+                            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+                            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(","),
+                    config.get_dbname().unwrap_or("")
+                ),
+                Err(_) => "postgres://…".into(),
+            },
+        }
+    }
+}
+
+/// The marketplace's database.
+#[derive(Clone)]
+pub struct Store {
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects (SQLite: opens or creates the file). Call [`Store::migrate`] before use.
+    pub fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
+        let backend = match url {
+            DatabaseUrl::Sqlite {
+                path,
+                synchronous_normal,
+            } => {
+                let synchronous = if *synchronous_normal {
+                    Synchronous::Normal
+                } else {
+                    Synchronous::Full
+                };
+                Backend::Sqlite(SqliteBackend::open(path, synchronous)?)
+            }
+            DatabaseUrl::Postgres(url) => Backend::Postgres(PostgresBackend::open(url)?),
+        };
+        Ok(Self { backend })
+    }
+
+    /// Applies the migrations not yet applied. Safe to run from several instances at once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Sqlite(sqlite) => {
+                let mut writer = sqlite.writer().await?;
+                embedded::sqlite::migrations::runner().run(&mut *writer)?;
+            }
+            Backend::Postgres(postgres) => {
+                let mut client = postgres.client().await?;
+                // refinery does not lock; an advisory lock keeps concurrent starts from racing.
+                client.batch_execute("SELECT pg_advisory_lock(727274)").await?;
+                let outcome = embedded::postgres::migrations::runner().run_async(&mut **client).await;
+                client.batch_execute("SELECT pg_advisory_unlock(727274)").await?;
+                outcome?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks that the database answers, for readiness probes.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.backend.read().await?;
+        conn.query(&sea_query::Query::select().expr(sea_query::Expr::val(1i64)).to_owned())
+            .await
+            .map(drop)
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_database_urls() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/m.db?synchronous=normal").unwrap(),
+            DatabaseUrl::Sqlite {
+                path: "data/m.db".into(),
+                synchronous_normal: true
+            }
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u:secret@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("sqlite://m.db?mode=fast").is_err());
+        let redacted = DatabaseUrl::parse("postgres://u:secret@h/db").unwrap().redacted();
+        assert!(!redacted.contains("secret"), "{redacted}");
+    }
+}

@@ -1,0 +1,170 @@
+//! Table and column names, so that queries are checked by the compiler.
+
+use sea_query::Iden;
+
+#[derive(Iden, Clone, Copy)]
+pub enum Tenants {
+    Table,
+    Id,
+    ShortKey,
+    Name,
+    OrganizationId,
+    Fqdn,
+    ThemePrimaryColor,
+    ThemeAccentColor,
+    ThemeLightModeImage,
+    ThemeDarkModeImage,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum SigningKeys {
+    Table,
+    Kid,
+    Secret,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Domains {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    Description,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Tags {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    DisplayName,
+    Description,
+    Color,
+    Source,
+    Protected,
+    SystemCreated,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Users {
+    Table,
+    TenantId,
+    Id,
+    IamId,
+    GlobalUserId,
+    Username,
+    Name,
+    Email,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum UserPermissions {
+    Table,
+    TenantId,
+    UserId,
+    Permission,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum UserAttributes {
+    Table,
+    TenantId,
+    UserId,
+    Key,
+    Value,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum UserGroups {
+    Table,
+    TenantId,
+    Id,
+    IamId,
+    Name,
+    Email,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum GroupMembers {
+    Table,
+    TenantId,
+    GroupId,
+    UserId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DomainPermissions {
+    Table,
+    TenantId,
+    Id,
+    DomainId,
+    Permission,
+    UserId,
+    GroupId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataSources {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    DomainId,
+    Platform,
+    Hostname,
+    DatabaseName,
+    SchemaName,
+    TableName,
+    Prefix,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataSourceTags {
+    Table,
+    TenantId,
+    DataSourceId,
+    TagId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum Columns {
+    Table,
+    TenantId,
+    DataSourceId,
+    Name,
+    Position,
+    DataType,
+    GlobalMasking,
+    LocalMasking,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ColumnTags {
+    Table,
+    TenantId,
+    DataSourceId,
+    ColumnName,
+    TagId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApiTokens {
+    Table,
+    Id,
+    TenantId,
+    UserId,
+    Description,
+    TokenHash,
+    CreatedAt,
+    ExpiresAt,
+    RevokedAt,
+}

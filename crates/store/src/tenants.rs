@@ -1,0 +1,68 @@
+use crate::db::{Conn, Row};
+use crate::schema::Tenants;
+use crate::{Store, StoreError};
+use marketplace_domain::directory::Theme;
+use sea_query::{Expr, ExprTrait, Query, SelectStatement};
+use uuid::Uuid;
+
+/// A tenant: one organisation, with its directory and everything published and requested in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub short_key: String,
+    pub name: String,
+    pub organization_id: Uuid,
+    /// As the directory file gives it; `None` means the deployment derives one.
+    pub fqdn: Option<String>,
+    pub theme: Theme,
+}
+
+fn select() -> SelectStatement {
+    Query::select()
+        .columns([
+            Tenants::Id,
+            Tenants::ShortKey,
+            Tenants::Name,
+            Tenants::OrganizationId,
+            Tenants::Fqdn,
+            Tenants::ThemePrimaryColor,
+            Tenants::ThemeAccentColor,
+            Tenants::ThemeLightModeImage,
+            Tenants::ThemeDarkModeImage,
+        ])
+        .from(Tenants::Table)
+        .to_owned()
+}
+
+fn decode(row: &Row) -> Result<Tenant, StoreError> {
+    Ok(Tenant {
+        id: row.get(0)?,
+        short_key: row.get(1)?,
+        name: row.get(2)?,
+        organization_id: row.get(3)?,
+        fqdn: row.get(4)?,
+        theme: Theme {
+            primary_color: row.get(5)?,
+            accent_color: row.get(6)?,
+            light_mode_image: row.get(7)?,
+            dark_mode_image: row.get(8)?,
+        },
+    })
+}
+
+pub(crate) async fn by_short_key(conn: &mut Conn, short_key: &str) -> Result<Option<Tenant>, StoreError> {
+    let query = select().and_where(Expr::col(Tenants::ShortKey).eq(short_key)).to_owned();
+    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+}
+
+impl Store {
+    pub async fn tenant(&self, id: Uuid) -> Result<Option<Tenant>, StoreError> {
+        let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).to_owned();
+        let mut conn = self.backend.read().await?;
+        conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+    }
+
+    pub async fn tenant_by_short_key(&self, short_key: &str) -> Result<Option<Tenant>, StoreError> {
+        by_short_key(&mut self.backend.read().await?, short_key).await
+    }
+}

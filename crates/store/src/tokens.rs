@@ -1,0 +1,169 @@
+use crate::metadata::{UserRecord, decode_user, user_columns};
+use crate::schema::{ApiTokens, Users};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use uuid::Uuid;
+
+/// A personal access token as stored: never the token itself, only its SHA-256.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_global_id: Uuid,
+    pub description: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+pub struct NewToken {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub user_id: i64,
+    pub description: String,
+    pub token_hash: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// What authenticating a token needs: the stored hash and expiry, and the user it belongs to.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub token_hash: String,
+    pub expires_at: Option<Timestamp>,
+    pub user: UserRecord,
+}
+
+fn select_tokens(tenant_id: Uuid, user_id: i64) -> SelectStatement {
+    Query::select()
+        .column((ApiTokens::Table, ApiTokens::Id))
+        .column((Users::Table, Users::GlobalUserId))
+        .columns([
+            (ApiTokens::Table, ApiTokens::Description),
+            (ApiTokens::Table, ApiTokens::CreatedAt),
+            (ApiTokens::Table, ApiTokens::ExpiresAt),
+        ])
+        .from(ApiTokens::Table)
+        .inner_join(
+            Users::Table,
+            Expr::col((Users::Table, Users::TenantId))
+                .equals((ApiTokens::Table, ApiTokens::TenantId))
+                .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId))),
+        )
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::UserId)).eq(user_id))
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
+        .to_owned()
+}
+
+fn decode_token(tenant_id: Uuid, row: &crate::Row) -> Result<TokenRecord, StoreError> {
+    Ok(TokenRecord {
+        id: row.get(0)?,
+        tenant_id,
+        user_global_id: row.get(1)?,
+        description: row.get(2)?,
+        created_at: row.get(3)?,
+        expires_at: row.get(4)?,
+    })
+}
+
+impl Store {
+    pub async fn insert_token(&self, token: &NewToken) -> Result<(), StoreError> {
+        let insert = Query::insert()
+            .into_table(ApiTokens::Table)
+            .columns([
+                ApiTokens::Id,
+                ApiTokens::TenantId,
+                ApiTokens::UserId,
+                ApiTokens::Description,
+                ApiTokens::TokenHash,
+                ApiTokens::CreatedAt,
+                ApiTokens::ExpiresAt,
+            ])
+            .values_panic([
+                token.id.to_string().into(),
+                token.tenant_id.to_string().into(),
+                token.user_id.into(),
+                token.description.clone().into(),
+                token.token_hash.clone().into(),
+                token.created_at.millis().into(),
+                token.expires_at.map(Timestamp::millis).into(),
+            ])
+            .to_owned();
+        let mut tx = self.backend.begin().await?;
+        tx.execute(&insert).await?;
+        tx.commit().await
+    }
+
+    /// The user's tokens that have not been deleted, newest first.
+    pub async fn tokens_of_user(&self, tenant_id: Uuid, user_id: i64) -> Result<Vec<TokenRecord>, StoreError> {
+        let query = select_tokens(tenant_id, user_id)
+            .order_by((ApiTokens::Table, ApiTokens::CreatedAt), Order::Desc)
+            .order_by((ApiTokens::Table, ApiTokens::Id), Order::Desc)
+            .to_owned();
+        let rows = self.backend.read().await?.query(&query).await?;
+        rows.iter().map(|row| decode_token(tenant_id, row)).collect()
+    }
+
+    pub async fn token_of_user(
+        &self,
+        tenant_id: Uuid,
+        user_id: i64,
+        token_id: Uuid,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let query = select_tokens(tenant_id, user_id)
+            .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
+            .to_owned();
+        let row = self.backend.read().await?.query_opt(&query).await?;
+        row.map(|row| decode_token(tenant_id, &row)).transpose()
+    }
+
+    /// Marks the user's token deleted; it stops authenticating at once. Returns whether there was one.
+    pub async fn revoke_token(
+        &self,
+        tenant_id: Uuid,
+        user_id: i64,
+        token_id: Uuid,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let update = Query::update()
+            .table(ApiTokens::Table)
+            .value(ApiTokens::RevokedAt, at.millis())
+            .and_where(Expr::col(ApiTokens::TenantId).eq(tenant_id.to_string()))
+            .and_where(Expr::col(ApiTokens::UserId).eq(user_id))
+            .and_where(Expr::col(ApiTokens::Id).eq(token_id.to_string()))
+            .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
+            .to_owned();
+        let mut tx = self.backend.begin().await?;
+        let changed = tx.execute(&update).await?;
+        tx.commit().await?;
+        Ok(changed == 1)
+    }
+
+    /// The stored credential behind a token id, if the token exists in that tenant and was not deleted.
+    pub async fn credential(&self, tenant_id: Uuid, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
+        let query = Query::select()
+            .columns([(ApiTokens::Table, ApiTokens::TokenHash), (ApiTokens::Table, ApiTokens::ExpiresAt)])
+            .columns(user_columns())
+            .from(ApiTokens::Table)
+            .inner_join(
+                Users::Table,
+                Expr::col((Users::Table, Users::TenantId))
+                    .equals((ApiTokens::Table, ApiTokens::TenantId))
+                    .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId))),
+            )
+            .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
+            .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
+            .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
+            .to_owned();
+        let row = self.backend.read().await?.query_opt(&query).await?;
+        row.map(|row| {
+            Ok(Credential {
+                token_hash: row.get(0)?,
+                expires_at: row.get(1)?,
+                user: decode_user(&row, 2)?,
+            })
+        })
+        .transpose()
+    }
+}
