@@ -3,11 +3,12 @@
 use crate::auth::tokens::TokenService;
 use crate::error::{method_not_allowed, panic_response, route_not_found};
 use crate::openapi;
+use anyhow::Context;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use marketplace_domain::Segment;
-use marketplace_store::Store;
+use marketplace_store::{DatabaseUrl, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -27,6 +28,24 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Opens the database, brings its schema up to date and loads the signing key: everything a server or a
+    /// command needs.
+    pub async fn open(url: &DatabaseUrl, segment: Segment, signing_key: Option<&str>) -> anyhow::Result<Self> {
+        let store = Store::open(url).with_context(|| format!("cannot open {}", url.redacted()))?;
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("cannot migrate {}", url.redacted()))?;
+        if signing_key.is_some_and(|key| key.len() < 32) {
+            anyhow::bail!("MARKETPLACE_SIGNING_KEY must be at least 32 characters long");
+        }
+        let tokens = TokenService::load(store.clone(), segment, signing_key).await?;
+        Ok(Self {
+            store,
+            tokens: Arc::new(tokens),
+        })
+    }
+
     pub fn segment(&self) -> Segment {
         self.tokens.segment()
     }

@@ -3,8 +3,8 @@
 //! leaves the server in this shape.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::OriginalUri;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -122,10 +122,9 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonDataError(error) => ApiError::invalid(error.body_text()),
             JsonRejection::JsonSyntaxError(error) => ApiError::BadRequest(error.body_text()),
-            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::Status(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "request entity too large".into(),
-            ),
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large".into())
+            }
             other => ApiError::Status(other.status(), other.body_text()),
         }
     }

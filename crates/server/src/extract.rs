@@ -7,8 +7,8 @@ use crate::error::ApiError;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use marketplace_domain::pagination::{DEFAULT_LIMIT, OffsetPage};
-use serde::de::{DeserializeOwned, Deserializer};
 use serde::Deserialize;
+use serde::de::{DeserializeOwned, Deserializer};
 
 /// A JSON body; malformed JSON, a wrong content type, a body over the limit or a body of the wrong shape all
 /// answer in the error shape.

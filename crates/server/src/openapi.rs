@@ -7,9 +7,9 @@ use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
-use utoipa::openapi::OpenApi as Document;
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -89,7 +89,9 @@ pub fn document() -> Document {
 /// `GET /api/openapi.yaml` and `/api/openapi.json`, relative to the base path.
 pub fn document_routes(document: Document) -> Router<AppState> {
     let yaml = document.to_yaml().expect("the OpenAPI document serialises to YAML");
-    let json = document.to_pretty_json().expect("the OpenAPI document serialises to JSON");
+    let json = document
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises to JSON");
     Router::new()
         .route(
             "/api/openapi.yaml",
@@ -99,7 +101,10 @@ pub fn document_routes(document: Document) -> Router<AppState> {
                     (
                         [
                             (CONTENT_TYPE, "application/yaml"),
-                            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"marketplace-openapi.yaml\""),
+                            (
+                                axum::http::header::CONTENT_DISPOSITION,
+                                "attachment; filename=\"marketplace-openapi.yaml\"",
+                            ),
                         ],
                         yaml,
                     )

@@ -8,7 +8,7 @@ pub enum StoreError {
     Pool(String),
     #[error("SQLite: {0}")]
     Sqlite(rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", describe(.0))]
     Postgres(tokio_postgres::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] refinery::Error),
@@ -45,5 +45,13 @@ impl From<tokio_postgres::Error> for StoreError {
         } else {
             StoreError::Postgres(error)
         }
+    }
+}
+
+/// tokio-postgres shows a server error as just "db error"; the server's message is what helps.
+fn describe(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => error.to_string(),
     }
 }

@@ -146,7 +146,7 @@ impl Store {
     /// Checks that the database answers, for readiness probes.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.backend.read().await?;
-        conn.query(&sea_query::Query::select().expr(sea_query::Expr::val(1i64)).to_owned())
+        conn.query(&sea_query::Query::select().expr(sea_query::Expr::cust("1")).to_owned())
             .await
             .map(drop)
     }

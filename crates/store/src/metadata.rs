@@ -159,6 +159,20 @@ fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
+/// `column IN (values)`; an empty list matches nothing. (sea-query writes an empty `IN` as `? = ?` with
+/// integer parameters, which PostgreSQL cannot type.)
+pub(crate) fn one_of<V: Into<sea_query::Value>>(
+    column: impl IntoColumnRef,
+    values: impl IntoIterator<Item = V>,
+) -> SimpleExpr {
+    let values: Vec<sea_query::Value> = values.into_iter().map(Into::into).collect();
+    if values.is_empty() {
+        Expr::cust("1 = 0")
+    } else {
+        Expr::col(column).is_in(values)
+    }
+}
+
 fn tenant_is<C: IntoColumnRef>(column: C, tenant_id: Uuid) -> SimpleExpr {
     Expr::col(column).eq(tenant_id.to_string())
 }
@@ -171,7 +185,7 @@ fn limit_of(limit: u64) -> u64 {
 async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result<u64, StoreError> {
     query.clear_order_by();
     let wrapped = Query::select()
-        .expr(Func::count(Expr::col(Alias::new("*"))))
+        .expr(Expr::cust("COUNT(*)"))
         .from_subquery(query, Alias::new("matches"))
         .to_owned();
     conn.query_opt(&wrapped).await?.map_or(Ok(0), |row| row.get(0))
@@ -216,7 +230,10 @@ impl Store {
                 GroupMembers::Table,
                 Expr::col((GroupMembers::Table, GroupMembers::TenantId))
                     .equals((UserGroups::Table, UserGroups::TenantId))
-                    .and(Expr::col((GroupMembers::Table, GroupMembers::GroupId)).equals((UserGroups::Table, UserGroups::Id))),
+                    .and(
+                        Expr::col((GroupMembers::Table, GroupMembers::GroupId))
+                            .equals((UserGroups::Table, UserGroups::Id)),
+                    ),
             )
             .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
             .and_where(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user_id))
@@ -245,13 +262,15 @@ impl Store {
             .cond_where(
                 Cond::any()
                     .add(Expr::col(DomainPermissions::UserId).eq(user_id))
-                    .add(Expr::col(DomainPermissions::GroupId).is_in(group_ids)),
+                    .add(one_of(DomainPermissions::GroupId, group_ids)),
             )
             .order_by(DomainPermissions::DomainId, Order::Asc)
             .order_by(DomainPermissions::Id, Order::Asc)
             .to_owned();
         for row in conn.query(&grants).await? {
-            let Ok(permission) = row.get::<String>(2)?.parse() else { continue };
+            let Ok(permission) = row.get::<String>(2)?.parse() else {
+                continue;
+            };
             access.domain_grants.push(DomainGrantRecord {
                 id: row.get(0)?,
                 domain_id: row.get(1)?,
@@ -261,7 +280,10 @@ impl Store {
                 created_at: row.get(5)?,
             });
         }
-        access.attributes = attributes_of(&mut conn, tenant_id, &[user_id]).await?.remove(&user_id).unwrap_or_default();
+        access.attributes = attributes_of(&mut conn, tenant_id, &[user_id])
+            .await?
+            .remove(&user_id)
+            .unwrap_or_default();
         Ok(access)
     }
 
@@ -290,7 +312,7 @@ impl Store {
         }
         if !global_user_ids.is_empty() {
             let ids = global_user_ids.iter().map(Uuid::to_string);
-            query.and_where(Expr::col((Users::Table, Users::GlobalUserId)).is_in(ids));
+            query.and_where(one_of((Users::Table, Users::GlobalUserId), ids));
         }
         let mut conn = self.backend.read().await?;
         let users = conn
@@ -386,7 +408,7 @@ impl Store {
             .order_by(Domains::Id, Order::Asc)
             .to_owned();
         if let Some(ids) = ids {
-            query.and_where(Expr::col(Domains::Id).is_in(ids.iter().cloned()));
+            query.and_where(one_of(Domains::Id, ids.iter().cloned()));
         }
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter()
@@ -401,7 +423,11 @@ impl Store {
     }
 
     pub async fn domain(&self, tenant_id: Uuid, id: &str) -> Result<Option<DomainRecord>, StoreError> {
-        Ok(self.domains(tenant_id, Some(&[id.to_owned()])).await?.into_iter().next())
+        Ok(self
+            .domains(tenant_id, Some(&[id.to_owned()]))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// A page of a domain's data sources, by id, and how many match in all.
@@ -434,7 +460,7 @@ impl Store {
             query.and_where(contains(DataSources::Name, search));
         }
         if !ids.is_empty() {
-            query.and_where(Expr::col(DataSources::Id).is_in(ids.iter().copied()));
+            query.and_where(one_of(DataSources::Id, ids.iter().copied()));
         }
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
@@ -494,7 +520,7 @@ impl Store {
                 .and_where(tenant_is(DataSourceTags::TenantId, tenant_id))
                 .to_owned();
             if let Some(ids) = &filter.data_source_ids {
-                on_sources.and_where(Expr::col(DataSourceTags::DataSourceId).is_in(ids.iter().copied()));
+                on_sources.and_where(one_of(DataSourceTags::DataSourceId, ids.iter().copied()));
             }
             applied = applied.add(Expr::col((Tags::Table, Tags::Id)).in_subquery(on_sources));
         }
@@ -505,7 +531,7 @@ impl Store {
                 .and_where(tenant_is(ColumnTags::TenantId, tenant_id))
                 .to_owned();
             if let Some(ids) = &filter.data_source_ids {
-                on_columns.and_where(Expr::col(ColumnTags::DataSourceId).is_in(ids.iter().copied()));
+                on_columns.and_where(one_of(ColumnTags::DataSourceId, ids.iter().copied()));
             }
             applied = applied.add(Expr::col((Tags::Table, Tags::Id)).in_subquery(on_columns));
         }
@@ -590,7 +616,7 @@ pub(crate) async fn attributes_of(
         .columns([UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
         .from(UserAttributes::Table)
         .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
-        .and_where(Expr::col(UserAttributes::UserId).is_in(user_ids.iter().copied()))
+        .and_where(one_of(UserAttributes::UserId, user_ids.iter().copied()))
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)

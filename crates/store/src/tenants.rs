@@ -51,7 +51,9 @@ fn decode(row: &Row) -> Result<Tenant, StoreError> {
 }
 
 pub(crate) async fn by_short_key(conn: &mut Conn, short_key: &str) -> Result<Option<Tenant>, StoreError> {
-    let query = select().and_where(Expr::col(Tenants::ShortKey).eq(short_key)).to_owned();
+    let query = select()
+        .and_where(Expr::col(Tenants::ShortKey).eq(short_key))
+        .to_owned();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 

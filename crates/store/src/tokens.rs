@@ -143,7 +143,10 @@ impl Store {
     /// The stored credential behind a token id, if the token exists in that tenant and was not deleted.
     pub async fn credential(&self, tenant_id: Uuid, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
         let query = Query::select()
-            .columns([(ApiTokens::Table, ApiTokens::TokenHash), (ApiTokens::Table, ApiTokens::ExpiresAt)])
+            .columns([
+                (ApiTokens::Table, ApiTokens::TokenHash),
+                (ApiTokens::Table, ApiTokens::ExpiresAt),
+            ])
             .columns(user_columns())
             .from(ApiTokens::Table)
             .inner_join(

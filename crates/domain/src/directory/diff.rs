@@ -81,7 +81,9 @@ pub fn diff(current: Option<&Directory>, desired: &Directory) -> Vec<Change> {
     compare(&mut changes, &current.domains, &desired.domains, |d| {
         (EntityRef::Domain(d.id.clone()), d.name.clone())
     });
-    compare(&mut changes, &current.tags, &desired.tags, |t| (EntityRef::Tag(t.id), t.name.clone()));
+    compare(&mut changes, &current.tags, &desired.tags, |t| {
+        (EntityRef::Tag(t.id), t.name.clone())
+    });
     compare(&mut changes, &current.users, &desired.users, |u| {
         (EntityRef::User(u.id), u.username.clone())
     });

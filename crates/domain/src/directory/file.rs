@@ -198,7 +198,11 @@ pub fn parse_directory(text: &str) -> Result<Directory, DirectoryFileError> {
 
 /// The rendered parser error starts with `line L column C: message`, then shows a source snippet.
 fn parser_message(rendered: &str) -> String {
-    let first = rendered.lines().map(str::trim).find(|line| !line.is_empty()).unwrap_or("invalid YAML");
+    let first = rendered
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("invalid YAML");
     let first = first.trim_start_matches("error: ");
     match first.split_once(": ") {
         Some((place, message)) if place.starts_with("line ") => message.to_owned(),
@@ -287,7 +291,9 @@ impl Checker {
         let tenant = tenant.value;
         let key = &tenant.short_key;
         let valid_key = (1..=63).contains(&key.len())
-            && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && key
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !key.starts_with('-');
         if !valid_key {
             self.report(

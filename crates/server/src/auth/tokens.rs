@@ -1,9 +1,9 @@
 //! Personal access tokens: JWTs signed with HS256 by this deployment's key (`kid` in the header, so keys can
 //! rotate). Only this deployment verifies its tokens, and HS256 verifies in microseconds.
 
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use marketplace_domain::{Segment, Timestamp};
 use marketplace_store::{NewToken, SigningKey, Store, StoreError, Tenant, UserRecord};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

@@ -4,19 +4,21 @@ mod quickstart;
 mod token;
 
 use crate::app::{AppState, Application};
-use crate::auth::tokens::TokenService;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use marketplace_domain::Segment;
 use marketplace_domain::directory::parse_directory;
-use marketplace_store::{DatabaseUrl, Store};
+use marketplace_store::DatabaseUrl;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "marketplace", version, about = "A self-hosted data access marketplace that speaks the Immuta Request app API")]
+#[command(
+    name = "marketplace",
+    version,
+    about = "A self-hosted data access marketplace that speaks the Immuta Request app API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -112,10 +114,20 @@ pub struct DatabaseArgs {
     #[arg(long, env = "MARKETPLACE_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
     /// Where the embedded database lives
-    #[arg(long, env = "MARKETPLACE_DATA_DIR", value_name = "DIR", default_value = "./marketplace-data")]
+    #[arg(
+        long,
+        env = "MARKETPLACE_DATA_DIR",
+        value_name = "DIR",
+        default_value = "./marketplace-data"
+    )]
     data_dir: PathBuf,
     /// The global segment of this deployment: na, eu or ap
-    #[arg(long, env = "MARKETPLACE_GLOBAL_SEGMENT", value_name = "SEGMENT", default_value = "na")]
+    #[arg(
+        long,
+        env = "MARKETPLACE_GLOBAL_SEGMENT",
+        value_name = "SEGMENT",
+        default_value = "na"
+    )]
     global_segment: Segment,
     /// Secret that signs tokens (default: a key generated at first start and kept in the database)
     #[arg(long, env = "MARKETPLACE_SIGNING_KEY", value_name = "SECRET", hide_env_values = true)]
@@ -125,7 +137,12 @@ pub struct DatabaseArgs {
 #[derive(Debug, Clone, Args)]
 struct ListenArgs {
     /// Address and port to listen on
-    #[arg(long, env = "MARKETPLACE_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "MARKETPLACE_LISTEN",
+        value_name = "ADDR",
+        default_value = "127.0.0.1:8080"
+    )]
     listen: SocketAddr,
 }
 
@@ -140,27 +157,8 @@ impl DatabaseArgs {
         }
     }
 
-    /// Opens the database and brings its schema up to date.
-    async fn store(&self) -> anyhow::Result<Store> {
-        let url = self.url()?;
-        let store = Store::open(&url).with_context(|| format!("cannot open {}", url.redacted()))?;
-        store
-            .migrate()
-            .await
-            .with_context(|| format!("cannot migrate {}", url.redacted()))?;
-        Ok(store)
-    }
-
     async fn state(&self) -> anyhow::Result<AppState> {
-        let store = self.store().await?;
-        if self.signing_key.as_deref().is_some_and(|key| key.len() < 32) {
-            anyhow::bail!("MARKETPLACE_SIGNING_KEY must be at least 32 characters long");
-        }
-        let tokens = TokenService::load(store.clone(), self.global_segment, self.signing_key.as_deref()).await?;
-        Ok(AppState {
-            store,
-            tokens: Arc::new(tokens),
-        })
+        AppState::open(&self.url()?, self.global_segment, self.signing_key.as_deref()).await
     }
 }
 
@@ -185,7 +183,10 @@ pub fn run() -> ExitCode {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn execute(command: Command) -> anyhow::Result<()> {
@@ -212,13 +213,18 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             quickstart::run(database, listen.listen, directory).await
         }
         Command::Directory {
-            command: DirectoryCommand::Import { file, dry_run, database },
+            command:
+                DirectoryCommand::Import {
+                    file,
+                    dry_run,
+                    database,
+                },
         } => {
             let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let directory = parse_directory(&text)
                 .map_err(|error| anyhow::anyhow!("{} is not a valid directory file:\n{error}", file.display()))?;
-            let store = database.store().await?;
-            let report = store.import_directory(&directory, dry_run).await?;
+            let state = database.state().await?;
+            let report = state.store.import_directory(&directory, dry_run).await?;
             for change in &report.changes {
                 println!("{change}");
             }
@@ -257,7 +263,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate { database } => {
-            database.store().await?;
+            database.state().await?;
             eprintln!("{} is up to date", database.url()?.redacted());
             Ok(())
         }

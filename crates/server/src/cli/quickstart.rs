@@ -13,7 +13,10 @@ pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Opt
             path.display().to_string(),
             std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?,
         ),
-        None => ("the built-in demo directory".to_owned(), crate::DEMO_DIRECTORY.to_owned()),
+        None => (
+            "the built-in demo directory".to_owned(),
+            crate::DEMO_DIRECTORY.to_owned(),
+        ),
     };
     let directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
     let state = database.state().await?;
@@ -48,12 +51,13 @@ pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Opt
             .user_by_username(tenant.id, &user.username)
             .await?
             .context("an imported user is missing")?;
-        let (_, token) = state
-            .tokens
-            .issue(&tenant, &record, "quickstart", None)
-            .await?;
+        let (_, token) = state.tokens.issue(&tenant, &record, "quickstart", None).await?;
         let roles: Vec<&str> = user.permissions.iter().map(|p| p.as_str()).collect();
-        let roles = if roles.is_empty() { String::new() } else { format!(" [{}]", roles.join(", ")) };
+        let roles = if roles.is_empty() {
+            String::new()
+        } else {
+            format!(" [{}]", roles.join(", "))
+        };
         out.push_str(&format!("\n  {} — {}{roles}\n", user.username, user.name));
         out.push_str(&format!(
             "  curl -s -H 'Authorization: Bearer {token}' {base}/api/auth/user\n"

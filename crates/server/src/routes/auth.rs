@@ -64,6 +64,10 @@ pub struct UserWithPermissionsAndEntitlements {
     collection_permissions: BTreeMap<String, Vec<CollectionPermission>>,
     authorizations: BTreeMap<String, Vec<String>>,
     groups: Vec<String>,
+    /// The id of the hosted app's onboarding tool; this deployment has none, so it is never sent.
+    #[serde(rename = "chameleonUID", skip_serializing_if = "Option::is_none")]
+    #[schema(rename = "chameleonUID")]
+    chameleon_uid: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -173,6 +177,7 @@ async fn current_user(
         collection_permissions,
         authorizations: access.attributes,
         groups: access.groups.into_iter().map(|group| group.name).collect(),
+        chameleon_uid: None,
     }))
 }
 
@@ -201,7 +206,9 @@ async fn create_token(
     if description.is_empty() {
         problems.push("description should not be empty".to_owned());
     } else if description.chars().count() > MAX_DESCRIPTION {
-        problems.push(format!("description must be shorter than or equal to {MAX_DESCRIPTION} characters"));
+        problems.push(format!(
+            "description must be shorter than or equal to {MAX_DESCRIPTION} characters"
+        ));
     }
     let expires_at = match body.expiration_date.as_deref().map(Timestamp::parse) {
         None => None,
@@ -249,11 +256,7 @@ async fn get_token(
 /// Deletes one of the caller's tokens; it stops working at once, on every instance.
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}", operation_id = "deleteToken", tag = "Auth",
     security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200)))]
-async fn delete_token(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> Result<(), ApiError> {
+async fn delete_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(), ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| token_not_found())?;
     let deleted = state
         .store

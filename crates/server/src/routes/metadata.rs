@@ -5,8 +5,8 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, de, offset_page, reject_if_any, whole_number};
-use axum::extract::{Path, State};
 use crate::pagination::PaginationMeta;
+use axum::extract::{Path, State};
 use marketplace_domain::pagination::{MAX_LIMIT, PageMeta};
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
 use marketplace_store::{AppliedTagFilter, DataSourceRecord, DomainRecord, TagRecord, UserRecord};
@@ -97,7 +97,11 @@ async fn domain(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<ApiJson<ImmutaDomain>, ApiError> {
-    let domain = state.store.domain(caller.tenant_id, &id).await?.ok_or_else(domain_not_found)?;
+    let domain = state
+        .store
+        .domain(caller.tenant_id, &id)
+        .await?
+        .ok_or_else(domain_not_found)?;
     Ok(ApiJson(domain.into()))
 }
 
@@ -165,7 +169,9 @@ fn numeric_ids(name: &str, values: &[String], problems: &mut Vec<String>) -> Vec
         match value.parse::<f64>() {
             Ok(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => ids.push(number as i64),
             _ => {
-                problems.push(format!("each value in {name} must be a number conforming to the specified constraints"));
+                problems.push(format!(
+                    "each value in {name} must be a number conforming to the specified constraints"
+                ));
                 break;
             }
         }
@@ -188,7 +194,11 @@ async fn domain_data_sources(
     let page = offset_page(query.offset, query.limit, &mut problems);
     let ids = numeric_ids("dataSourceIds", &query.data_source_ids, &mut problems);
     reject_if_any(problems)?;
-    state.store.domain(caller.tenant_id, &id).await?.ok_or_else(domain_not_found)?;
+    state
+        .store
+        .domain(caller.tenant_id, &id)
+        .await?
+        .ok_or_else(domain_not_found)?;
     let (sources, total) = state
         .store
         .domain_data_sources(caller.tenant_id, &id, query.search_text.as_deref(), &ids, page)
@@ -313,7 +323,10 @@ async fn groups(
     let mut problems = Vec::new();
     let limit = whole_number("limit", query.limit, PICKER_LIMIT, 1, None, &mut problems).min(MAX_LIMIT);
     reject_if_any(problems)?;
-    let groups = state.store.search_groups(caller.tenant_id, query.filter.as_deref(), limit).await?;
+    let groups = state
+        .store
+        .search_groups(caller.tenant_id, query.filter.as_deref(), limit)
+        .await?;
     Ok(ApiJson(ImmutaGroupList {
         groups: groups
             .into_iter()
@@ -408,6 +421,14 @@ pub struct ImmutaTag {
     has_leaf_nodes: bool,
     created_at: String,
     updated_at: String,
+    /// Who created or applied the tag in the governance app, and the data product it came from; the directory
+    /// file records neither, so they are never sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    added_by: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    created_by: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_product_name: Option<String>,
 }
 
 /// Search across all tags of the tenant.
@@ -424,7 +445,12 @@ async fn tags(
     reject_if_any(problems)?;
     let tags = state
         .store
-        .search_tags(caller.tenant_id, query.search_text.as_deref(), query.fuzzy_search.unwrap_or(false), limit)
+        .search_tags(
+            caller.tenant_id,
+            query.search_text.as_deref(),
+            query.fuzzy_search.unwrap_or(false),
+            limit,
+        )
         .await?;
     Ok(ApiJson(
         tags.into_iter()
@@ -442,6 +468,9 @@ async fn tags(
                 has_leaf_nodes: tag.has_leaf_nodes,
                 created_at: tag.created_at.to_string(),
                 updated_at: tag.updated_at.to_string(),
+                added_by: None,
+                created_by: None,
+                data_product_name: None,
             })
             .collect(),
     ))
@@ -537,7 +566,10 @@ async fn applied_tags(
     if model_types.is_empty() {
         problems.push("modelType must contain at least 1 elements".into());
     }
-    if model_types.iter().any(|model| model != "datasource" && model != "column") {
+    if model_types
+        .iter()
+        .any(|model| model != "datasource" && model != "column")
+    {
         problems.push("modelType must be one of the following values: datasource, column".into());
     }
     reject_if_any(problems)?;

@@ -40,9 +40,7 @@ impl Backend {
             Conn::Postgres(_) => "BEGIN",
         })
         .await?;
-        Ok(Tx {
-            conn: Some(conn),
-        })
+        Ok(Tx { conn: Some(conn) })
     }
 }
 
@@ -86,7 +84,10 @@ pub(crate) struct Tx {
 
 impl Tx {
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let mut conn = self.conn.take().expect("a transaction holds its connection until it ends");
+        let mut conn = self
+            .conn
+            .take()
+            .expect("a transaction holds its connection until it ends");
         conn.batch("COMMIT").await
     }
 }
@@ -95,13 +96,17 @@ impl std::ops::Deref for Tx {
     type Target = Conn;
 
     fn deref(&self) -> &Conn {
-        self.conn.as_ref().expect("a transaction holds its connection until it ends")
+        self.conn
+            .as_ref()
+            .expect("a transaction holds its connection until it ends")
     }
 }
 
 impl std::ops::DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut Conn {
-        self.conn.as_mut().expect("a transaction holds its connection until it ends")
+        self.conn
+            .as_mut()
+            .expect("a transaction holds its connection until it ends")
     }
 }
 

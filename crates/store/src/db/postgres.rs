@@ -36,7 +36,10 @@ impl PostgresBackend {
     }
 
     pub async fn client(&self) -> Result<Object, StoreError> {
-        self.pool.get().await.map_err(|error| StoreError::Pool(error.to_string()))
+        self.pool
+            .get()
+            .await
+            .map_err(|error| StoreError::Pool(error.to_string()))
     }
 }
 

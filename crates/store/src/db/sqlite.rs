@@ -33,9 +33,8 @@ pub enum Synchronous {
 impl SqliteBackend {
     pub fn open(path: &Path, synchronous: Synchronous) -> Result<Self, StoreError> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|error| {
-                StoreError::Config(format!("cannot create {}: {error}", parent.display()))
-            })?;
+            std::fs::create_dir_all(parent)
+                .map_err(|error| StoreError::Config(format!("cannot create {}: {error}", parent.display())))?;
         }
         let writer = open_connection(path, synchronous)?;
         // WAL lets readers go on while the writer commits; the mode is stored in the file.
@@ -50,11 +49,17 @@ impl SqliteBackend {
     }
 
     pub async fn writer(&self) -> Result<Object, StoreError> {
-        self.writer.get().await.map_err(|error| StoreError::Pool(error.to_string()))
+        self.writer
+            .get()
+            .await
+            .map_err(|error| StoreError::Pool(error.to_string()))
     }
 
     pub async fn reader(&self) -> Result<Object, StoreError> {
-        self.readers.get().await.map_err(|error| StoreError::Pool(error.to_string()))
+        self.readers
+            .get()
+            .await
+            .map_err(|error| StoreError::Pool(error.to_string()))
     }
 }
 

@@ -1,12 +1,12 @@
 //! Writes the changes an import found. Removals of records others depend on come first, records are then
 //! created or updated parent-first, and tags and domains no longer referenced go last.
 
+use crate::StoreError;
 use crate::db::Conn;
 use crate::schema::{
     ColumnTags, Columns, DataSourceTags, DataSources, DomainPermissions, Domains, GroupMembers, Tags, Tenants,
     UserAttributes, UserGroups, UserPermissions, Users,
 };
-use crate::StoreError;
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::{
     Change, ChangeKind, DataSource, Directory, DomainGrant, EntityRef, Group, Tag, TenantProfile, User,
@@ -22,11 +22,32 @@ pub(crate) async fn changes(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let tenant = tenant_id.to_string();
+    park_unique_names(conn, &tenant, changes).await?;
     let removed = |change: &&Change| change.kind == ChangeKind::Removed;
     for change in changes.iter().filter(removed) {
         match &change.entity {
-            EntityRef::DataSource(id) => delete(conn, DataSources::Table, DataSources::TenantId, DataSources::Id, &tenant, *id).await?,
-            EntityRef::Group(id) => delete(conn, UserGroups::Table, UserGroups::TenantId, UserGroups::Id, &tenant, *id).await?,
+            EntityRef::DataSource(id) => {
+                delete(
+                    conn,
+                    DataSources::Table,
+                    DataSources::TenantId,
+                    DataSources::Id,
+                    &tenant,
+                    *id,
+                )
+                .await?
+            }
+            EntityRef::Group(id) => {
+                delete(
+                    conn,
+                    UserGroups::Table,
+                    UserGroups::TenantId,
+                    UserGroups::Id,
+                    &tenant,
+                    *id,
+                )
+                .await?
+            }
             EntityRef::User(id) => delete(conn, Users::Table, Users::TenantId, Users::Id, &tenant, *id).await?,
             _ => {}
         }
@@ -38,7 +59,13 @@ pub(crate) async fn changes(
                 let domain = &desired.domains[id];
                 let insert = Query::insert()
                     .into_table(Domains::Table)
-                    .columns([Domains::TenantId, Domains::Id, Domains::Name, Domains::Description, Domains::CreatedAt])
+                    .columns([
+                        Domains::TenantId,
+                        Domains::Id,
+                        Domains::Name,
+                        Domains::Description,
+                        Domains::CreatedAt,
+                    ])
                     .values_panic([
                         tenant.clone().into(),
                         domain.id.clone().into(),
@@ -46,7 +73,10 @@ pub(crate) async fn changes(
                         domain.description.clone().into(),
                         now.millis().into(),
                     ])
-                    .on_conflict(upsert([Domains::TenantId, Domains::Id], [Domains::Name, Domains::Description]))
+                    .on_conflict(upsert(
+                        [Domains::TenantId, Domains::Id],
+                        [Domains::Name, Domains::Description],
+                    ))
                     .to_owned();
                 conn.execute(&insert).await?;
             }
@@ -60,7 +90,15 @@ pub(crate) async fn changes(
         match &change.entity {
             EntityRef::Tag(id) => delete(conn, Tags::Table, Tags::TenantId, Tags::Id, &tenant, *id).await?,
             EntityRef::Domain(id) => {
-                delete(conn, Domains::Table, Domains::TenantId, Domains::Id, &tenant, id.clone()).await?
+                delete(
+                    conn,
+                    Domains::Table,
+                    Domains::TenantId,
+                    Domains::Id,
+                    &tenant,
+                    id.clone(),
+                )
+                .await?
             }
             _ => {}
         }
@@ -68,8 +106,56 @@ pub(crate) async fn changes(
     Ok(())
 }
 
+/// Names must be unique only once the import is done: two records may swap names, or a new record may take
+/// the name of one being removed. So every record about to be updated or removed first gets a placeholder
+/// name no file can contain, and takes its final name (or goes) afterwards.
+async fn park_unique_names(conn: &mut Conn, tenant: &str, changes: &[Change]) -> Result<(), StoreError> {
+    for change in changes.iter().filter(|change| change.kind != ChangeKind::Added) {
+        let placeholder = |id: &dyn std::fmt::Display| format!("\u{1}parked:{id}");
+        let update = match &change.entity {
+            EntityRef::Tenant => continue,
+            EntityRef::Domain(id) => Query::update()
+                .table(Domains::Table)
+                .value(Domains::Name, placeholder(id))
+                .and_where(Expr::col(Domains::TenantId).eq(tenant))
+                .and_where(Expr::col(Domains::Id).eq(id.as_str()))
+                .to_owned(),
+            EntityRef::Tag(id) => Query::update()
+                .table(Tags::Table)
+                .value(Tags::Name, placeholder(id))
+                .and_where(Expr::col(Tags::TenantId).eq(tenant))
+                .and_where(Expr::col(Tags::Id).eq(*id))
+                .to_owned(),
+            EntityRef::User(id) => Query::update()
+                .table(Users::Table)
+                .value(Users::Username, placeholder(id))
+                .value(Users::GlobalUserId, placeholder(id))
+                .and_where(Expr::col(Users::TenantId).eq(tenant))
+                .and_where(Expr::col(Users::Id).eq(*id))
+                .to_owned(),
+            EntityRef::Group(id) => Query::update()
+                .table(UserGroups::Table)
+                .value(UserGroups::Name, placeholder(id))
+                .and_where(Expr::col(UserGroups::TenantId).eq(tenant))
+                .and_where(Expr::col(UserGroups::Id).eq(*id))
+                .to_owned(),
+            EntityRef::DataSource(id) => Query::update()
+                .table(DataSources::Table)
+                .value(DataSources::Name, placeholder(id))
+                .and_where(Expr::col(DataSources::TenantId).eq(tenant))
+                .and_where(Expr::col(DataSources::Id).eq(*id))
+                .to_owned(),
+        };
+        conn.execute(&update).await?;
+    }
+    Ok(())
+}
+
 /// `ON CONFLICT (key) DO UPDATE SET` the given columns to the new values.
-fn upsert<T: Iden + Copy + 'static>(key: impl IntoIterator<Item = T>, update: impl IntoIterator<Item = T>) -> OnConflict {
+fn upsert<T: Iden + Copy + 'static>(
+    key: impl IntoIterator<Item = T>,
+    update: impl IntoIterator<Item = T>,
+) -> OnConflict {
     OnConflict::columns(key).update_columns(update).to_owned()
 }
 
@@ -118,7 +204,12 @@ async fn save_tenant(
         let (columns, exprs): (Vec<_>, Vec<_>) = values.into_iter().unzip();
         let insert = Query::insert()
             .into_table(Tenants::Table)
-            .columns(columns.into_iter().chain([Tenants::Id, Tenants::ShortKey, Tenants::OrganizationId, Tenants::CreatedAt]))
+            .columns(columns.into_iter().chain([
+                Tenants::Id,
+                Tenants::ShortKey,
+                Tenants::OrganizationId,
+                Tenants::CreatedAt,
+            ]))
             .values_panic(exprs.into_iter().chain([
                 tenant.into(),
                 profile.short_key.clone().into(),
@@ -192,7 +283,15 @@ async fn replace_grants(
     grants: &std::collections::BTreeSet<DomainGrant>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    delete(conn, DomainPermissions::Table, DomainPermissions::TenantId, holder, tenant, holder_id).await?;
+    delete(
+        conn,
+        DomainPermissions::Table,
+        DomainPermissions::TenantId,
+        holder,
+        tenant,
+        holder_id,
+    )
+    .await?;
     let mut insert = Query::insert()
         .into_table(DomainPermissions::Table)
         .columns([
@@ -220,7 +319,15 @@ async fn replace_grants(
 async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: Timestamp) -> Result<(), StoreError> {
     let insert = Query::insert()
         .into_table(Users::Table)
-        .columns([Users::TenantId, Users::Id, Users::IamId, Users::GlobalUserId, Users::Username, Users::Name, Users::Email])
+        .columns([
+            Users::TenantId,
+            Users::Id,
+            Users::IamId,
+            Users::GlobalUserId,
+            Users::Username,
+            Users::Name,
+            Users::Email,
+        ])
         .values_panic([
             tenant.into(),
             user.id.into(),
@@ -232,25 +339,56 @@ async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: Timestamp) -
         ])
         .on_conflict(upsert(
             [Users::TenantId, Users::Id],
-            [Users::IamId, Users::GlobalUserId, Users::Username, Users::Name, Users::Email],
+            [
+                Users::IamId,
+                Users::GlobalUserId,
+                Users::Username,
+                Users::Name,
+                Users::Email,
+            ],
         ))
         .to_owned();
     conn.execute(&insert).await?;
 
-    delete(conn, UserPermissions::Table, UserPermissions::TenantId, UserPermissions::UserId, tenant, user.id).await?;
+    delete(
+        conn,
+        UserPermissions::Table,
+        UserPermissions::TenantId,
+        UserPermissions::UserId,
+        tenant,
+        user.id,
+    )
+    .await?;
     let mut insert = Query::insert()
         .into_table(UserPermissions::Table)
-        .columns([UserPermissions::TenantId, UserPermissions::UserId, UserPermissions::Permission])
+        .columns([
+            UserPermissions::TenantId,
+            UserPermissions::UserId,
+            UserPermissions::Permission,
+        ])
         .to_owned();
     for permission in &user.permissions {
         insert.values_panic([tenant.into(), user.id.into(), permission.as_str().into()]);
     }
     insert_rows(conn, insert, user.permissions.len()).await?;
 
-    delete(conn, UserAttributes::Table, UserAttributes::TenantId, UserAttributes::UserId, tenant, user.id).await?;
+    delete(
+        conn,
+        UserAttributes::Table,
+        UserAttributes::TenantId,
+        UserAttributes::UserId,
+        tenant,
+        user.id,
+    )
+    .await?;
     let mut insert = Query::insert()
         .into_table(UserAttributes::Table)
-        .columns([UserAttributes::TenantId, UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
+        .columns([
+            UserAttributes::TenantId,
+            UserAttributes::UserId,
+            UserAttributes::Key,
+            UserAttributes::Value,
+        ])
         .to_owned();
     let mut count = 0;
     for (key, values) in &user.attributes {
@@ -260,13 +398,27 @@ async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: Timestamp) -
         }
     }
     insert_rows(conn, insert, count).await?;
-    replace_grants(conn, tenant, DomainPermissions::UserId, user.id, &user.domain_permissions, now).await
+    replace_grants(
+        conn,
+        tenant,
+        DomainPermissions::UserId,
+        user.id,
+        &user.domain_permissions,
+        now,
+    )
+    .await
 }
 
 async fn save_group(conn: &mut Conn, tenant: &str, group: &Group, now: Timestamp) -> Result<(), StoreError> {
     let insert = Query::insert()
         .into_table(UserGroups::Table)
-        .columns([UserGroups::TenantId, UserGroups::Id, UserGroups::IamId, UserGroups::Name, UserGroups::Email])
+        .columns([
+            UserGroups::TenantId,
+            UserGroups::Id,
+            UserGroups::IamId,
+            UserGroups::Name,
+            UserGroups::Email,
+        ])
         .values_panic([
             tenant.into(),
             group.id.into(),
@@ -280,7 +432,15 @@ async fn save_group(conn: &mut Conn, tenant: &str, group: &Group, now: Timestamp
         ))
         .to_owned();
     conn.execute(&insert).await?;
-    delete(conn, GroupMembers::Table, GroupMembers::TenantId, GroupMembers::GroupId, tenant, group.id).await?;
+    delete(
+        conn,
+        GroupMembers::Table,
+        GroupMembers::TenantId,
+        GroupMembers::GroupId,
+        tenant,
+        group.id,
+    )
+    .await?;
     let mut insert = Query::insert()
         .into_table(GroupMembers::Table)
         .columns([GroupMembers::TenantId, GroupMembers::GroupId, GroupMembers::UserId])
@@ -289,10 +449,23 @@ async fn save_group(conn: &mut Conn, tenant: &str, group: &Group, now: Timestamp
         insert.values_panic([tenant.into(), group.id.into(), (*member).into()]);
     }
     insert_rows(conn, insert, group.members.len()).await?;
-    replace_grants(conn, tenant, DomainPermissions::GroupId, group.id, &group.domain_permissions, now).await
+    replace_grants(
+        conn,
+        tenant,
+        DomainPermissions::GroupId,
+        group.id,
+        &group.domain_permissions,
+        now,
+    )
+    .await
 }
 
-async fn save_data_source(conn: &mut Conn, tenant: &str, source: &DataSource, now: Timestamp) -> Result<(), StoreError> {
+async fn save_data_source(
+    conn: &mut Conn,
+    tenant: &str,
+    source: &DataSource,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let insert = Query::insert()
         .into_table(DataSources::Table)
         .columns([
@@ -337,10 +510,22 @@ async fn save_data_source(conn: &mut Conn, tenant: &str, source: &DataSource, no
         .to_owned();
     conn.execute(&insert).await?;
 
-    delete(conn, DataSourceTags::Table, DataSourceTags::TenantId, DataSourceTags::DataSourceId, tenant, source.id).await?;
+    delete(
+        conn,
+        DataSourceTags::Table,
+        DataSourceTags::TenantId,
+        DataSourceTags::DataSourceId,
+        tenant,
+        source.id,
+    )
+    .await?;
     let mut insert = Query::insert()
         .into_table(DataSourceTags::Table)
-        .columns([DataSourceTags::TenantId, DataSourceTags::DataSourceId, DataSourceTags::TagId])
+        .columns([
+            DataSourceTags::TenantId,
+            DataSourceTags::DataSourceId,
+            DataSourceTags::TagId,
+        ])
         .to_owned();
     for tag in &source.tags {
         insert.values_panic([tenant.into(), source.id.into(), (*tag).into()]);
@@ -348,7 +533,15 @@ async fn save_data_source(conn: &mut Conn, tenant: &str, source: &DataSource, no
     insert_rows(conn, insert, source.tags.len()).await?;
 
     // Column tags go with their columns (ON DELETE CASCADE).
-    delete(conn, Columns::Table, Columns::TenantId, Columns::DataSourceId, tenant, source.id).await?;
+    delete(
+        conn,
+        Columns::Table,
+        Columns::TenantId,
+        Columns::DataSourceId,
+        tenant,
+        source.id,
+    )
+    .await?;
     let mut columns = Query::insert()
         .into_table(Columns::Table)
         .columns([
@@ -363,7 +556,12 @@ async fn save_data_source(conn: &mut Conn, tenant: &str, source: &DataSource, no
         .to_owned();
     let mut tags = Query::insert()
         .into_table(ColumnTags::Table)
-        .columns([ColumnTags::TenantId, ColumnTags::DataSourceId, ColumnTags::ColumnName, ColumnTags::TagId])
+        .columns([
+            ColumnTags::TenantId,
+            ColumnTags::DataSourceId,
+            ColumnTags::ColumnName,
+            ColumnTags::TagId,
+        ])
         .to_owned();
     let mut tag_count = 0;
     for (position, column) in source.columns.iter().enumerate() {
@@ -377,7 +575,12 @@ async fn save_data_source(conn: &mut Conn, tenant: &str, source: &DataSource, no
             column.local_masking.clone().into(),
         ]);
         for tag in &column.tags {
-            tags.values_panic([tenant.into(), source.id.into(), column.name.clone().into(), (*tag).into()]);
+            tags.values_panic([
+                tenant.into(),
+                source.id.into(),
+                column.name.clone().into(),
+                (*tag).into(),
+            ]);
             tag_count += 1;
         }
     }

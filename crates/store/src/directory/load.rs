@@ -34,7 +34,12 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         data_sources: Default::default(),
     };
 
-    let query = select_of(Domains::Table, Domains::TenantId, &[Domains::Id, Domains::Name, Domains::Description], tenant);
+    let query = select_of(
+        Domains::Table,
+        Domains::TenantId,
+        &[Domains::Id, Domains::Name, Domains::Description],
+        tenant,
+    );
     for row in conn.query(&query).await? {
         let domain = Domain {
             id: row.get(0)?,
@@ -54,7 +59,10 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         Tags::Protected,
         Tags::SystemCreated,
     ];
-    for row in conn.query(&select_of(Tags::Table, Tags::TenantId, &columns, tenant)).await? {
+    for row in conn
+        .query(&select_of(Tags::Table, Tags::TenantId, &columns, tenant))
+        .await?
+    {
         let tag = Tag {
             id: row.get(0)?,
             name: row.get(1)?,
@@ -68,8 +76,18 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         directory.tags.insert(tag.id, tag);
     }
 
-    let columns = [Users::Id, Users::IamId, Users::GlobalUserId, Users::Username, Users::Name, Users::Email];
-    for row in conn.query(&select_of(Users::Table, Users::TenantId, &columns, tenant)).await? {
+    let columns = [
+        Users::Id,
+        Users::IamId,
+        Users::GlobalUserId,
+        Users::Username,
+        Users::Name,
+        Users::Email,
+    ];
+    for row in conn
+        .query(&select_of(Users::Table, Users::TenantId, &columns, tenant))
+        .await?
+    {
         let user = User {
             id: row.get(0)?,
             iam_id: row.get(1)?,
@@ -86,9 +104,10 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
     let columns = [UserPermissions::UserId, UserPermissions::Permission];
     let query = select_of(UserPermissions::Table, UserPermissions::TenantId, &columns, tenant);
     for row in conn.query(&query).await? {
-        if let (Some(user), Ok(permission)) =
-            (directory.users.get_mut(&row.get::<i64>(0)?), row.get::<String>(1)?.parse())
-        {
+        if let (Some(user), Ok(permission)) = (
+            directory.users.get_mut(&row.get::<i64>(0)?),
+            row.get::<String>(1)?.parse(),
+        ) {
             user.permissions.insert(permission);
         }
     }
@@ -101,7 +120,10 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
     }
 
     let columns = [UserGroups::Id, UserGroups::IamId, UserGroups::Name, UserGroups::Email];
-    for row in conn.query(&select_of(UserGroups::Table, UserGroups::TenantId, &columns, tenant)).await? {
+    for row in conn
+        .query(&select_of(UserGroups::Table, UserGroups::TenantId, &columns, tenant))
+        .await?
+    {
         let group = Group {
             id: row.get(0)?,
             iam_id: row.get(1)?,
@@ -113,7 +135,15 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         directory.groups.insert(group.id, group);
     }
     let columns = [GroupMembers::GroupId, GroupMembers::UserId];
-    for row in conn.query(&select_of(GroupMembers::Table, GroupMembers::TenantId, &columns, tenant)).await? {
+    for row in conn
+        .query(&select_of(
+            GroupMembers::Table,
+            GroupMembers::TenantId,
+            &columns,
+            tenant,
+        ))
+        .await?
+    {
         if let Some(group) = directory.groups.get_mut(&row.get::<i64>(0)?) {
             group.members.insert(row.get(1)?);
         }
@@ -127,11 +157,16 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
     ];
     let query = select_of(DomainPermissions::Table, DomainPermissions::TenantId, &columns, tenant);
     for row in conn.query(&query).await? {
-        let Ok(permission) = row.get::<String>(1)?.parse() else { continue };
+        let Ok(permission) = row.get::<String>(1)?.parse() else {
+            continue;
+        };
         let grant = (row.get::<String>(0)?, permission);
         let holder = match (row.get::<Option<i64>>(2)?, row.get::<Option<i64>>(3)?) {
             (Some(user), _) => directory.users.get_mut(&user).map(|user| &mut user.domain_permissions),
-            (None, Some(group)) => directory.groups.get_mut(&group).map(|group| &mut group.domain_permissions),
+            (None, Some(group)) => directory
+                .groups
+                .get_mut(&group)
+                .map(|group| &mut group.domain_permissions),
             (None, None) => None,
         };
         if let Some(grants) = holder {
@@ -150,7 +185,10 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         DataSources::TableName,
         DataSources::Prefix,
     ];
-    for row in conn.query(&select_of(DataSources::Table, DataSources::TenantId, &columns, tenant)).await? {
+    for row in conn
+        .query(&select_of(DataSources::Table, DataSources::TenantId, &columns, tenant))
+        .await?
+    {
         let source = DataSource {
             id: row.get(0)?,
             name: row.get(1)?,
@@ -196,7 +234,10 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         }
     }
     let columns = [ColumnTags::DataSourceId, ColumnTags::ColumnName, ColumnTags::TagId];
-    for row in conn.query(&select_of(ColumnTags::Table, ColumnTags::TenantId, &columns, tenant)).await? {
+    for row in conn
+        .query(&select_of(ColumnTags::Table, ColumnTags::TenantId, &columns, tenant))
+        .await?
+    {
         let column_name: String = row.get(1)?;
         let column = directory
             .data_sources

@@ -49,10 +49,14 @@ fn parses_and_resolves_references() {
     let user = &directory.users[&1];
     assert_eq!(user.iam_id, "bim");
     assert!(user.permissions.contains(&GlobalPermission::Governance));
-    assert!(user
-        .domain_permissions
-        .contains(&("d-sales".to_owned(), DomainPermission::ManageDataProducts)));
-    assert_eq!(directory.groups[&7].members.iter().copied().collect::<Vec<_>>(), vec![1]);
+    assert!(
+        user.domain_permissions
+            .contains(&("d-sales".to_owned(), DomainPermission::ManageDataProducts))
+    );
+    assert_eq!(
+        directory.groups[&7].members.iter().copied().collect::<Vec<_>>(),
+        vec![1]
+    );
     let column = &directory.data_sources[&3].columns[0];
     assert!(column.is_masked());
     assert!(column.tags.contains(&1));
@@ -87,7 +91,10 @@ fn rejects_unknown_fields_and_permissions() {
 
 #[test]
 fn reports_every_duplicate() {
-    let text = MINIMAL.replace("  - id: 7\n    name: Stewards", "  - id: 7\n    name: Stewards\n  - id: 7\n    name: Stewards");
+    let text = MINIMAL.replace(
+        "  - id: 7\n    name: Stewards",
+        "  - id: 7\n    name: Stewards\n  - id: 7\n    name: Stewards",
+    );
     let found = problems(&text);
     assert_eq!(found.len(), 2, "{found:?}");
     assert!(found.iter().all(|p| p.message.contains("first defined on line")));
@@ -116,7 +123,10 @@ fn diff_lists_exactly_the_differences() {
     let summary: Vec<_> = changes.iter().map(|c| (c.kind, c.entity.clone())).collect();
     assert_eq!(
         summary,
-        vec![(ChangeKind::Updated, EntityRef::User(1)), (ChangeKind::Removed, EntityRef::Group(7))]
+        vec![
+            (ChangeKind::Updated, EntityRef::User(1)),
+            (ChangeKind::Removed, EntityRef::Group(7))
+        ]
     );
     assert_eq!(changes[1].to_string(), "- group 7 (Stewards)");
     let fresh = diff(None, &before);

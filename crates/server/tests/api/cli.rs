@@ -1,0 +1,192 @@
+//! The `marketplace` binary, as scripts use it.
+
+use crate::helpers::*;
+use reqwest::StatusCode;
+use std::process::{Command, Output};
+
+fn marketplace(args: &[&str], database_url: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .args(args)
+        .env("MARKETPLACE_DATABASE_URL", database_url)
+        .env_remove("MARKETPLACE_SIGNING_KEY")
+        .output()
+        .expect("run marketplace")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn every_command_documents_its_flags() {
+    for (args, flags) in [
+        (
+            vec!["--help"],
+            vec!["serve", "quickstart", "directory", "token", "openapi", "migrate"],
+        ),
+        (
+            vec!["serve", "--help"],
+            vec![
+                "--listen",
+                "--database-url",
+                "--data-dir",
+                "--global-segment",
+                "MARKETPLACE_LISTEN",
+            ],
+        ),
+        (
+            vec!["quickstart", "--help"],
+            vec!["--listen", "--database-url", "--directory"],
+        ),
+        (
+            vec!["directory", "import", "--help"],
+            vec!["--dry-run", "--database-url", "MARKETPLACE_DATABASE_URL"],
+        ),
+        (
+            vec!["token", "create", "--help"],
+            vec!["--tenant", "--user", "--description", "--expires-in"],
+        ),
+        (vec!["openapi", "--help"], vec!["--format"]),
+        (
+            vec!["migrate", "--help"],
+            vec!["--database-url", "--data-dir", "--global-segment"],
+        ),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{args:?}");
+        let help = text(&output.stdout);
+        for flag in flags {
+            assert!(help.contains(flag), "{args:?} does not mention {flag}:\n{help}");
+        }
+    }
+}
+
+#[test]
+fn openapi_prints_yaml_or_json() {
+    let json = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .args(["openapi", "--format", "json"])
+        .output()
+        .unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let yaml = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .arg("openapi")
+        .output()
+        .unwrap();
+    let from_yaml: serde_json::Value = serde_saphyr::from_str(&text(&yaml.stdout)).unwrap();
+    assert_eq!(document, from_yaml);
+}
+
+#[tokio::test]
+async fn directory_import_and_token_create_work_from_the_command_line() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("directory.yaml");
+    std::fs::write(&file, DEMO).unwrap();
+    let file = file.to_str().unwrap();
+
+    let dry = marketplace(&["directory", "import", file, "--dry-run"], &db.url);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("+ user 1 (admin)"), "{}", text(&dry.stdout));
+    assert!(text(&dry.stderr).contains("nothing was written"));
+    let no_tenant = marketplace(&["token", "create", "--tenant", "demo", "--user", "admin"], &db.url);
+    assert!(!no_tenant.status.success());
+    assert!(
+        text(&no_tenant.stderr).contains("no tenant has the short key `demo`"),
+        "{}",
+        text(&no_tenant.stderr)
+    );
+
+    let import = marketplace(&["directory", "import", file], &db.url);
+    assert!(import.status.success(), "{}", text(&import.stderr));
+    assert_eq!(text(&import.stdout).lines().count(), 37);
+    let again = marketplace(&["directory", "import", file], &db.url);
+    assert_eq!(text(&again.stdout), "", "a second import changes nothing");
+
+    let created = marketplace(
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "demo",
+            "--user",
+            "sam",
+            "--expires-in",
+            "30d",
+        ],
+        &db.url,
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let token = text(&created.stdout).trim().to_owned();
+    assert_eq!(text(&created.stdout).lines().count(), 1, "the token alone on stdout");
+
+    let app = TestApp::start(db.clone(), marketplace_domain::Segment::Na, None).await;
+    let me = expect(app.get("/api/auth/user").bearer_auth(&token), StatusCode::OK).await;
+    assert_eq!(me["username"], "sam");
+    let in_30_days = marketplace_domain::Timestamp::now().plus_seconds(30 * 86_400).seconds();
+    assert!((me["expiration"].as_i64().unwrap() - in_30_days).abs() < 60);
+
+    let unknown = marketplace(&["token", "create", "--tenant", "demo", "--user", "nobody"], &db.url);
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no user `nobody`"));
+    let bad_lifetime = marketplace(
+        &[
+            "token",
+            "create",
+            "--tenant",
+            "demo",
+            "--user",
+            "sam",
+            "--expires-in",
+            "soon",
+        ],
+        &db.url,
+    );
+    assert!(!bad_lifetime.status.success());
+}
+
+#[tokio::test]
+async fn a_bad_directory_file_is_refused_with_its_line_and_changes_nothing() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yaml");
+    std::fs::write(&good, DEMO).unwrap();
+    assert!(
+        marketplace(&["directory", "import", good.to_str().unwrap()], &db.url)
+            .status
+            .success()
+    );
+
+    let broken = DEMO
+        .replace("members: [sam]", "members: [sam, nobody]")
+        .replace("name: Casey Consumer", "name: Casey C.");
+    let line = broken.lines().position(|l| l.contains("[sam, nobody]")).unwrap() + 1;
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, broken).unwrap();
+    let output = marketplace(&["directory", "import", bad.to_str().unwrap()], &db.url);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "line {line}: groups[].members: no user has the username `nobody`"
+        )),
+        "{stderr}"
+    );
+
+    let typo = DEMO.replace("    username: casey", "    usernme: casey");
+    std::fs::write(&bad, typo).unwrap();
+    let output = marketplace(&["directory", "import", bad.to_str().unwrap()], &db.url);
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("usernme"), "{}", text(&output.stderr));
+
+    let dry = marketplace(&["directory", "import", good.to_str().unwrap(), "--dry-run"], &db.url);
+    assert_eq!(text(&dry.stdout), "", "nothing changed: {}", text(&dry.stdout));
+    let missing = marketplace(&["directory", "import", "/nonexistent.yaml"], &db.url);
+    assert!(!missing.status.success());
+    assert!(text(&missing.stderr).contains("cannot read /nonexistent.yaml"));
+    let bad_url = marketplace(&["migrate"], "mysql://nowhere/db");
+    assert!(!bad_url.status.success());
+    assert!(text(&bad_url.stderr).contains("unsupported database URL"));
+}

@@ -1,0 +1,13 @@
+//! The API, exercised over HTTP against a real server and a real database (SQLite by default, PostgreSQL when
+//! `MARKETPLACE_TEST_DATABASE_URL` is set).
+
+mod authentication;
+mod cli;
+mod directory;
+mod errors;
+mod health;
+mod helpers;
+mod metadata;
+mod openapi;
+mod tenancy;
+mod tokens;
