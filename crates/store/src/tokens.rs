@@ -2,7 +2,7 @@ use crate::metadata::{UserRecord, decode_user, user_columns};
 use crate::schema::{ApiTokens, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
 
 /// A personal access token as stored: never the token itself, only its SHA-256.
@@ -34,6 +34,13 @@ pub struct Credential {
     pub user: UserRecord,
 }
 
+/// Joins a token to the user who owns it.
+fn owner() -> SimpleExpr {
+    Expr::col((Users::Table, Users::TenantId))
+        .equals((ApiTokens::Table, ApiTokens::TenantId))
+        .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId)))
+}
+
 fn select_tokens(tenant_id: Uuid, user_id: i64) -> SelectStatement {
     Query::select()
         .column((ApiTokens::Table, ApiTokens::Id))
@@ -44,12 +51,7 @@ fn select_tokens(tenant_id: Uuid, user_id: i64) -> SelectStatement {
             (ApiTokens::Table, ApiTokens::ExpiresAt),
         ])
         .from(ApiTokens::Table)
-        .inner_join(
-            Users::Table,
-            Expr::col((Users::Table, Users::TenantId))
-                .equals((ApiTokens::Table, ApiTokens::TenantId))
-                .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId))),
-        )
+        .inner_join(Users::Table, owner())
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::UserId)).eq(user_id))
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
@@ -149,12 +151,7 @@ impl Store {
             ])
             .columns(user_columns())
             .from(ApiTokens::Table)
-            .inner_join(
-                Users::Table,
-                Expr::col((Users::Table, Users::TenantId))
-                    .equals((ApiTokens::Table, ApiTokens::TenantId))
-                    .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId))),
-            )
+            .inner_join(Users::Table, owner())
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())

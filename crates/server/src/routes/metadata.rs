@@ -492,7 +492,8 @@ pub struct AppliedTagSearchRequest {
     /// Data object ID to search for applied tags across all its child data sources
     data_object_id: Option<String>,
     /// Array of data source IDs to search for applied tags
-    data_source_ids: Option<Vec<i64>>,
+    #[schema(value_type = Option<Vec<i64>>)]
+    data_source_ids: Option<Vec<f64>>,
     search_text: Option<String>,
     fuzzy_search: Option<bool>,
     /// `datasource`, `column` or both (the default).
@@ -558,6 +559,10 @@ async fn applied_tags(
 ) -> Result<ApiJson<AppliedTagSearchResponse>, ApiError> {
     let mut problems = Vec::new();
     let page = offset_page(body.offset, body.limit, &mut problems);
+    let data_source_ids = body.data_source_ids.map(|ids| {
+        let texts: Vec<String> = ids.iter().map(f64::to_string).collect();
+        numeric_ids("dataSourceIds", &texts, &mut problems)
+    });
     let model_types = match body.model_type {
         None => vec!["datasource".to_owned(), "column".to_owned()],
         Some(ModelTypes::One(one)) => vec![one],
@@ -581,7 +586,7 @@ async fn applied_tags(
         return Err(ApiError::NotFound(format!("Data object {id} not found.")));
     }
     let filter = AppliedTagFilter {
-        data_source_ids: body.data_source_ids,
+        data_source_ids,
         search_text: body.search_text,
         fuzzy: body.fuzzy_search.unwrap_or(false),
         on_data_sources: model_types.iter().any(|model| model == "datasource"),

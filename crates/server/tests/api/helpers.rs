@@ -82,7 +82,10 @@ impl TestApp {
     /// Starts a server over `db` (migrating it if needed).
     pub async fn start(db: Arc<TestDb>, segment: Segment, signing_key: Option<&str>) -> TestApp {
         // Server logs go to the test's output, shown when it fails.
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
         let url = DatabaseUrl::parse(&db.url).expect("test database URL");
         let state = AppState::open(&url, segment, signing_key)
             .await

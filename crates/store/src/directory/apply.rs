@@ -11,7 +11,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::directory::{
     Change, ChangeKind, DataSource, Directory, DomainGrant, EntityRef, Group, Tag, TenantProfile, User,
 };
-use sea_query::{Expr, ExprTrait, Iden, InsertStatement, OnConflict, Query, SimpleExpr};
+use sea_query::{Expr, ExprTrait, Iden, InsertStatement, OnConflict, Query, SimpleExpr, UpdateStatement};
 use uuid::Uuid;
 
 pub(crate) async fn changes(
@@ -111,44 +111,67 @@ pub(crate) async fn changes(
 /// name no file can contain, and takes its final name (or goes) afterwards.
 async fn park_unique_names(conn: &mut Conn, tenant: &str, changes: &[Change]) -> Result<(), StoreError> {
     for change in changes.iter().filter(|change| change.kind != ChangeKind::Added) {
-        let placeholder = |id: &dyn std::fmt::Display| format!("\u{1}parked:{id}");
+        let placeholder = |id: &dyn std::fmt::Display| SimpleExpr::from(format!("\u{1}parked:{id}"));
         let update = match &change.entity {
             EntityRef::Tenant => continue,
-            EntityRef::Domain(id) => Query::update()
-                .table(Domains::Table)
-                .value(Domains::Name, placeholder(id))
-                .and_where(Expr::col(Domains::TenantId).eq(tenant))
-                .and_where(Expr::col(Domains::Id).eq(id.as_str()))
-                .to_owned(),
-            EntityRef::Tag(id) => Query::update()
-                .table(Tags::Table)
-                .value(Tags::Name, placeholder(id))
-                .and_where(Expr::col(Tags::TenantId).eq(tenant))
-                .and_where(Expr::col(Tags::Id).eq(*id))
-                .to_owned(),
-            EntityRef::User(id) => Query::update()
-                .table(Users::Table)
-                .value(Users::Username, placeholder(id))
-                .value(Users::GlobalUserId, placeholder(id))
-                .and_where(Expr::col(Users::TenantId).eq(tenant))
-                .and_where(Expr::col(Users::Id).eq(*id))
-                .to_owned(),
-            EntityRef::Group(id) => Query::update()
-                .table(UserGroups::Table)
-                .value(UserGroups::Name, placeholder(id))
-                .and_where(Expr::col(UserGroups::TenantId).eq(tenant))
-                .and_where(Expr::col(UserGroups::Id).eq(*id))
-                .to_owned(),
-            EntityRef::DataSource(id) => Query::update()
-                .table(DataSources::Table)
-                .value(DataSources::Name, placeholder(id))
-                .and_where(Expr::col(DataSources::TenantId).eq(tenant))
-                .and_where(Expr::col(DataSources::Id).eq(*id))
-                .to_owned(),
+            EntityRef::Domain(id) => park(
+                Domains::Table,
+                [(Domains::Name, placeholder(id))],
+                (Domains::TenantId, Domains::Id),
+                tenant,
+                id.as_str(),
+            ),
+            EntityRef::Tag(id) => park(
+                Tags::Table,
+                [(Tags::Name, placeholder(id))],
+                (Tags::TenantId, Tags::Id),
+                tenant,
+                *id,
+            ),
+            EntityRef::User(id) => park(
+                Users::Table,
+                [
+                    (Users::Username, placeholder(id)),
+                    (Users::GlobalUserId, placeholder(id)),
+                ],
+                (Users::TenantId, Users::Id),
+                tenant,
+                *id,
+            ),
+            EntityRef::Group(id) => park(
+                UserGroups::Table,
+                [(UserGroups::Name, placeholder(id))],
+                (UserGroups::TenantId, UserGroups::Id),
+                tenant,
+                *id,
+            ),
+            EntityRef::DataSource(id) => park(
+                DataSources::Table,
+                [(DataSources::Name, placeholder(id))],
+                (DataSources::TenantId, DataSources::Id),
+                tenant,
+                *id,
+            ),
         };
         conn.execute(&update).await?;
     }
     Ok(())
+}
+
+/// `UPDATE table SET placeholders WHERE tenant_id = ? AND id = ?`.
+fn park<T: Iden + Copy + 'static>(
+    table: T,
+    placeholders: impl IntoIterator<Item = (T, SimpleExpr)>,
+    (tenant_column, id_column): (T, T),
+    tenant: &str,
+    id: impl Into<SimpleExpr>,
+) -> UpdateStatement {
+    Query::update()
+        .table(table)
+        .values(placeholders)
+        .and_where(Expr::col(tenant_column).eq(tenant))
+        .and_where(Expr::col(id_column).eq(id))
+        .to_owned()
 }
 
 /// `ON CONFLICT (key) DO UPDATE SET` the given columns to the new values.
