@@ -1,8 +1,14 @@
 //! Pure types and rules of the marketplace: no I/O, no HTTP, no SQL.
 
+pub mod access;
+pub mod catalog;
 pub mod directory;
+pub mod ids;
+pub mod number;
 pub mod pagination;
 pub mod permissions;
+pub mod request_form;
+pub mod review_flow;
 pub mod segment;
 pub mod timestamp;
 

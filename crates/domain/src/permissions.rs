@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 /// Tenant-wide permissions granted in the governance directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum GlobalPermission {
     ApplicationAdmin,
@@ -14,6 +15,7 @@ pub enum GlobalPermission {
 
 /// Permissions held within one domain ("collection" in the governance app).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DomainPermission {
     #[serde(rename = "Audit Activity")]
     AuditActivity,

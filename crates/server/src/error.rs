@@ -107,7 +107,8 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Duplicate => ApiError::Conflict("A record with the same name exists already.".into()),
-            StoreError::Invalid(message) => ApiError::BadRequest(message),
+            StoreError::Invalid(message) => ApiError::Invalid(message.split("; ").map(str::to_owned).collect()),
+            StoreError::Conflict(message) => ApiError::Conflict(message),
             other => ApiError::Internal(other.to_string()),
         }
     }

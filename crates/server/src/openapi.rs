@@ -29,6 +29,8 @@ pub const DOCS_PATH: &str = "/marketplace/api/docs";
     modifiers(&Deployment),
     tags(
         (name = "Auth", description = "The caller and their personal access tokens"),
+        (name = "Data Use Agreement", description = "APIs for managing data use agreements"),
+        (name = "Request Form", description = "APIs for managing request forms"),
         (name = "Health", description = "APIs for checking the health of the service"),
         (name = "Metadata", description = "APIs used to retrieve metadata from Immuta to enrich the marketplace"),
         (name = "Settings", description = "APIs used to retrieve metadata settings"),
@@ -79,6 +81,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::auth::router())
         .merge(routes::metadata::router())
         .merge(routes::settings::router())
+        .merge(routes::agreements::router())
+        .merge(routes::forms::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

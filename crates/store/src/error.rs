@@ -17,6 +17,9 @@ pub enum StoreError {
     /// The request contradicts what is stored.
     #[error("{0}")]
     Invalid(String),
+    /// The change would break what other records rely on (in use, exists already).
+    #[error("{0}")]
+    Conflict(String),
     /// A unique or primary key constraint refused the write.
     #[error("a record with the same key exists already")]
     Duplicate,

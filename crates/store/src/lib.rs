@@ -2,15 +2,21 @@
 //! interface. Every query is written once with sea-query; only migrations and connection set-up differ.
 //! Every table is scoped by tenant, and every use case that changes state runs in one transaction.
 
+mod catalog;
 mod db;
 mod directory;
 mod error;
 mod keys;
 mod metadata;
+// The schema lists every table and column, whether a query names it yet or not.
+#[allow(dead_code)]
 mod schema;
 mod tenants;
 mod tokens;
 
+pub use catalog::{
+    Agreement, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing, NewAgreement, STANDARD_FORM_NAME, SortKey,
+};
 use db::{Backend, PostgresBackend, SqliteBackend};
 pub use db::{FromValue, Row, Value};
 pub use directory::ImportReport;
@@ -140,7 +146,31 @@ impl Store {
                 outcome?;
             }
         }
-        Ok(())
+        match self.ensure_standard_forms().await {
+            // Another instance starting at the same moment created it.
+            Err(StoreError::Duplicate) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Every tenant has its Standard Request Form, also tenants created before forms existed.
+    async fn ensure_standard_forms(&self) -> Result<(), StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let tenants = sea_query::Query::select()
+            .column(schema::Tenants::Id)
+            .from(schema::Tenants::Table)
+            .to_owned();
+        let ids: Vec<uuid::Uuid> = tx
+            .query(&tenants)
+            .await?
+            .iter()
+            .map(|row| row.get(0))
+            .collect::<Result<_, _>>()?;
+        let now = marketplace_domain::Timestamp::now();
+        for id in ids {
+            catalog::ensure_standard_form(&mut tx, id, now).await?;
+        }
+        tx.commit().await
     }
 
     /// Checks that the database answers, for readiness probes.

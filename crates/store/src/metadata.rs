@@ -6,6 +6,7 @@ use crate::schema::{
     UserGroups, UserPermissions, Users,
 };
 use crate::{Store, StoreError};
+use marketplace_domain::access::Person;
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
 use sea_query::{
@@ -76,6 +77,21 @@ pub struct UserAccess {
 }
 
 impl UserAccess {
+    /// The user as the domain rules see them.
+    pub fn into_person(self, global_user_id: Uuid) -> Person {
+        Person {
+            global_user_id,
+            permissions: self.permissions,
+            domain_permissions: self
+                .domain_grants
+                .into_iter()
+                .map(|grant| (grant.domain_id, grant.permission))
+                .collect(),
+            groups: self.groups.into_iter().map(|group| (group.id, group.name)).collect(),
+            attributes: self.attributes,
+        }
+    }
+
     pub fn has(&self, permission: GlobalPermission) -> bool {
         self.permissions.contains(&permission)
     }
@@ -182,7 +198,7 @@ fn limit_of(limit: u64) -> u64 {
     Ord::min(limit, i64::MAX as u64)
 }
 
-async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result<u64, StoreError> {
+pub(crate) async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result<u64, StoreError> {
     query.clear_order_by();
     let wrapped = Query::select()
         .expr(Expr::cust("COUNT(*)"))

@@ -168,3 +168,108 @@ pub enum ApiTokens {
     ExpiresAt,
     RevokedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataUseAgreements {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    Body,
+    CreatedBy,
+    CreatedByName,
+    CreatedAt,
+    UpdatedBy,
+    UpdatedByName,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RequestForms {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    Version,
+    Standard,
+    CreatedBy,
+    CreatedByName,
+    CreatedAt,
+    UpdatedBy,
+    UpdatedByName,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RequestFormVersions {
+    Table,
+    TenantId,
+    Version,
+    FormId,
+    Snapshot,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum RequestFormAgreements {
+    Table,
+    TenantId,
+    FormId,
+    AgreementId,
+    Position,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataProducts {
+    Table,
+    TenantId,
+    Id,
+    Name,
+    Description,
+    SubjectMatterExpert,
+    Suspended,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+    DataAccessFormId,
+    MaskingExceptionFormId,
+    DataAccessPolicy,
+    MaskingExceptionPolicy,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataProductDomains {
+    Table,
+    TenantId,
+    ProductId,
+    DomainId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataProductSources {
+    Table,
+    TenantId,
+    ProductId,
+    DataSourceId,
+    LinkId,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessRequests {
+    Table,
+    TenantId,
+    Id,
+    RequestType,
+    Status,
+    DataProductId,
+    AssetId,
+    RequestingUserId,
+    UserId,
+    FormVersion,
+    Form,
+    Metadata,
+    Expiration,
+    CreatedAt,
+    UpdatedAt,
+}

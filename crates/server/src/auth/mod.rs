@@ -8,6 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use marketplace_domain::Timestamp;
+use marketplace_domain::access::Person;
+use marketplace_domain::request_form::AuditUser;
 use marketplace_store::UserRecord;
 use tokens::{TokenError, token_hash};
 use uuid::Uuid;
@@ -31,6 +33,22 @@ impl FromRequestParts<AppState> for Caller {
             .record("tenant.id", tracing::field::display(caller.tenant_id))
             .record("user.id", caller.user.id);
         Ok(caller)
+    }
+}
+
+impl Caller {
+    /// The caller as the domain rules see them: permissions, groups, attributes.
+    pub async fn person(&self, state: &AppState) -> Result<Person, ApiError> {
+        let access = state.store.user_access(self.tenant_id, self.user.id).await?;
+        Ok(access.into_person(self.user.global_user_id))
+    }
+
+    /// How the caller is recorded as the author of a change.
+    pub fn audit(&self) -> AuditUser {
+        AuditUser {
+            global_user_id: self.user.global_user_id,
+            name: self.user.name.clone(),
+        }
     }
 }
 

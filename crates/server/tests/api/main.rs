@@ -1,10 +1,12 @@
 //! The API, exercised over HTTP against a real server and a real database (SQLite by default, PostgreSQL when
 //! `MARKETPLACE_TEST_DATABASE_URL` is set).
 
+mod agreements;
 mod authentication;
 mod cli;
 mod directory;
 mod errors;
+mod forms;
 mod health;
 mod helpers;
 mod metadata;

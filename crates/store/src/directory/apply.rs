@@ -54,7 +54,10 @@ pub(crate) async fn changes(
     }
     for change in changes.iter().filter(|change| change.kind != ChangeKind::Removed) {
         match &change.entity {
-            EntityRef::Tenant => save_tenant(conn, &tenant, &desired.tenant, change.kind, now).await?,
+            EntityRef::Tenant => {
+                save_tenant(conn, &tenant, &desired.tenant, change.kind, now).await?;
+                crate::catalog::ensure_standard_form(conn, tenant_id, now).await?;
+            }
             EntityRef::Domain(id) => {
                 let domain = &desired.domains[id];
                 let insert = Query::insert()
