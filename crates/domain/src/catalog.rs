@@ -4,7 +4,9 @@ use crate::access::Person;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use crate::review_flow::ReviewFlow;
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 use std::sync::LazyLock;
+use uuid::Uuid;
 
 /// The reference's pattern for data product names: letters, marks, digits, spaces and `)(-_/\`.
 static PRODUCT_NAME: LazyLock<Regex> =
@@ -16,6 +18,39 @@ pub fn product_name_problems(name: &str) -> Vec<String> {
         problems.push("name may contain only letters, digits, spaces and the characters ) ( - _ / \\".to_owned());
     }
     problems
+}
+
+/// A data product's `metadata`: its optional subject matter expert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ProductMetadata {
+    pub subject_matter_expert: SubjectMatterExpert,
+}
+
+/// Someone consumers and stewards can ask about a product or asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SubjectMatterExpert {
+    /// Global user id
+    pub id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// How a caller relates to a data product (`roleFilter`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// May manage it: `GOVERNANCE`, or `Manage Data Products` in its domains.
+    Manager,
+    /// Holds approved access to it.
+    Member,
+    /// Meets an approver criterion of one of its review flows.
+    Steward,
+    /// None of these.
+    NoRole,
 }
 
 /// Publishing or managing a product takes `GOVERNANCE`, or `Manage Data Products` in every domain it spans.

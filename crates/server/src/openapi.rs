@@ -29,6 +29,7 @@ pub const DOCS_PATH: &str = "/marketplace/api/docs";
     modifiers(&Deployment),
     tags(
         (name = "Auth", description = "The caller and their personal access tokens"),
+        (name = "Data Product", description = "APIs for managing data products"),
         (name = "Data Use Agreement", description = "APIs for managing data use agreements"),
         (name = "Request Form", description = "APIs for managing request forms"),
         (name = "Health", description = "APIs for checking the health of the service"),
@@ -83,6 +84,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::settings::router())
         .merge(routes::agreements::router())
         .merge(routes::forms::router())
+        .merge(routes::products::router())
+        .merge(routes::product_parts::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

@@ -15,7 +15,9 @@ mod tenants;
 mod tokens;
 
 pub use catalog::{
-    Agreement, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing, NewAgreement, STANDARD_FORM_NAME, SortKey,
+    Agreement, CallerView, ColumnFilter, ColumnRecord, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing,
+    NewAgreement, Product, ProductDraft, ProductSearch, ProductSource, ProductStats, ProductView, STANDARD_FORM_NAME,
+    SortKey,
 };
 use db::{Backend, PostgresBackend, SqliteBackend};
 pub use db::{FromValue, Row, Value};

@@ -1,9 +1,24 @@
 //! One module per API tag. Handlers parse and authorise, call the store, and map the result.
 
 pub mod agreements;
+pub mod asset_types;
 pub mod auth;
 pub mod forms;
 pub mod health;
 mod listing;
 pub mod metadata;
+pub mod product_parts;
+pub mod products;
 pub mod settings;
+
+/// Every status an access request (or the caller's relation to a product) may have.
+pub const REQUEST_STATUSES: [&str; 8] = [
+    "APPROVED",
+    "CANCELED",
+    "DENIED",
+    "PENDING",
+    "NONE",
+    "PUBLISHER",
+    "REVOKED",
+    "EXPIRED",
+];

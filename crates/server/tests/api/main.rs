@@ -11,5 +11,6 @@ mod health;
 mod helpers;
 mod metadata;
 mod openapi;
+mod products;
 mod tenancy;
 mod tokens;

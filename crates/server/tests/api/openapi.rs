@@ -62,7 +62,11 @@ fn schema_type(document: &Value, schema: &Value) -> Option<String> {
             .filter_map(Value::as_str)
             .find(|kind| *kind != "null")
             .map(str::to_owned),
-        _ => None,
+        // `oneOf: [{type: string}]` says the same as `type: string`.
+        _ => ["oneOf", "anyOf", "allOf"]
+            .iter()
+            .flat_map(|key| schema[*key].as_array().into_iter().flatten())
+            .find_map(|member| schema_type(document, member)),
     }
 }
 

@@ -495,3 +495,16 @@ async fn form_domains(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Result
         .to_owned();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
+/// The id of a tenant's Standard Request Form.
+pub(crate) async fn standard_form_id(conn: &mut Conn, tenant_id: Uuid) -> Result<Uuid, StoreError> {
+    let query = Query::select()
+        .column(RequestForms::Id)
+        .from(RequestForms::Table)
+        .and_where(Expr::col(RequestForms::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(RequestForms::Standard).eq(true))
+        .to_owned();
+    match conn.query_opt(&query).await? {
+        Some(row) => row.get(0),
+        None => Err(StoreError::Invalid("the tenant has no Standard Request Form".into())),
+    }
+}

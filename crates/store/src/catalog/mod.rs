@@ -3,11 +3,15 @@
 mod agreements;
 mod forms;
 mod listing;
+mod product_search;
+mod products;
 
 pub use agreements::{Agreement, NewAgreement};
 pub(crate) use forms::ensure_standard_form;
 pub use forms::{FormChanges, FormDraft, FormRecord, LinkedProduct, STANDARD_FORM_NAME};
 pub use listing::{Listing, SortKey};
+pub use product_search::{CallerView, ColumnFilter, ColumnRecord, ProductSearch, ProductSource, ProductView};
+pub use products::{Product, ProductDraft, ProductStats};
 
 use crate::StoreError;
 use crate::db::Conn;

@@ -1,0 +1,495 @@
+//! Reading products the way the catalog pages do: keyset-paginated search with the caller's own status and
+//! role, a product's columns, and its data sources.
+
+use super::forms;
+use super::products::{Product, decode, select, with_domains};
+use crate::db::Conn;
+use crate::metadata::{contains, count, one_of};
+use crate::schema::{AccessRequests, ColumnTags, Columns, DataProductSources, DataProducts, DataSources, Tags};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use marketplace_domain::access::Person;
+use marketplace_domain::catalog::{Role, can_manage_product};
+use marketplace_domain::pagination::OffsetPage;
+use marketplace_domain::review_flow::ReviewFlow;
+use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use std::collections::{BTreeMap, HashMap};
+use uuid::Uuid;
+
+/// Rows read per round while filtering by what only the caller's view decides.
+const BATCH: u64 = 100;
+
+#[derive(Debug, Clone, Default)]
+pub struct ProductSearch {
+    pub name_filter: Option<String>,
+    pub descending: bool,
+    /// The (name, id) of the last product of the previous page.
+    pub after: Option<(String, String)>,
+    pub limit: u64,
+    /// Only products where the caller's status is one of these.
+    pub statuses: Vec<String>,
+    /// Only products where the caller has one of these roles.
+    pub roles: Vec<Role>,
+    /// Only products where the caller's access has (or has not) an expiration.
+    pub expiration: Option<bool>,
+}
+
+/// The caller's relation to a product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerView {
+    /// The caller's latest request status, `PUBLISHER` if they manage it and never requested, else `NONE`.
+    pub status: String,
+    pub request_id: Option<String>,
+    pub expiration: Option<Timestamp>,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ProductView {
+    pub product: Product,
+    pub caller: CallerView,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ColumnFilter {
+    pub search_text: Option<String>,
+    pub masked_only: bool,
+    pub tag_ids: Vec<i64>,
+    pub data_source_ids: Vec<i64>,
+    pub descending: bool,
+    pub page: OffsetPage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRecord {
+    pub name: String,
+    pub source_id: i64,
+    pub source_name: String,
+    pub platform: String,
+    pub tags: Vec<String>,
+    pub global_masking: Option<String>,
+    pub local_masking: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSource {
+    pub link_id: String,
+    pub source_id: i64,
+    pub name: String,
+    pub platform: String,
+    pub hostname: Option<String>,
+    pub database: Option<String>,
+    pub schema: Option<String>,
+    pub table: Option<String>,
+    pub prefix: Option<String>,
+}
+
+impl Store {
+    /// A page of products in name order after `search.after`, as the caller sees them, and whether more follow.
+    pub async fn search_products(
+        &self,
+        tenant_id: Uuid,
+        caller: &Person,
+        caller_id: i64,
+        search: &ProductSearch,
+    ) -> Result<(Vec<ProductView>, bool), StoreError> {
+        let mut conn = self.backend.read().await?;
+        let mut after = search.after.clone();
+        let mut page = Vec::new();
+        let mut form_policies: HashMap<Uuid, ReviewFlow> = HashMap::new();
+        let filtered = !search.statuses.is_empty() || !search.roles.is_empty() || search.expiration.is_some();
+        loop {
+            let batch = if filtered { BATCH } else { search.limit + 1 };
+            let mut products = product_batch(&mut conn, tenant_id, search, after.as_ref(), batch).await?;
+            let exhausted = (products.len() as u64) < batch;
+            after = products
+                .last()
+                .map(|product| (product.name.clone(), product.id.clone()));
+            with_domains(&mut conn, tenant_id, &mut products).await?;
+            let ids: Vec<String> = products.iter().map(|product| product.id.clone()).collect();
+            let requests = latest_requests(&mut conn, tenant_id, caller_id, &ids).await?;
+            for product in products {
+                load_form_policies(&mut conn, tenant_id, &product, &mut form_policies).await?;
+                let view = caller_view(caller, &product, requests.get(&product.id), &form_policies);
+                let wanted = (search.statuses.is_empty() || search.statuses.contains(&view.status))
+                    && (search.roles.is_empty() || search.roles.iter().any(|role| view.roles.contains(role)))
+                    && search
+                        .expiration
+                        .is_none_or(|wanted| view.expiration.is_some() == wanted);
+                if wanted {
+                    page.push(ProductView { product, caller: view });
+                }
+                if page.len() as u64 > search.limit {
+                    page.truncate(search.limit as usize);
+                    return Ok((page, true));
+                }
+            }
+            if exhausted {
+                return Ok((page, false));
+            }
+        }
+    }
+
+    /// One product as the caller sees it.
+    pub async fn product_view(
+        &self,
+        tenant_id: Uuid,
+        caller: &Person,
+        caller_id: i64,
+        product: Product,
+    ) -> Result<ProductView, StoreError> {
+        let mut conn = self.backend.read().await?;
+        let requests = latest_requests(&mut conn, tenant_id, caller_id, std::slice::from_ref(&product.id)).await?;
+        let mut form_policies = HashMap::new();
+        load_form_policies(&mut conn, tenant_id, &product, &mut form_policies).await?;
+        let view = caller_view(caller, &product, requests.get(&product.id), &form_policies);
+        Ok(ProductView { product, caller: view })
+    }
+
+    /// A page of the columns of a product's data sources, by column name, and how many match.
+    pub async fn product_columns(
+        &self,
+        tenant_id: Uuid,
+        product_id: &str,
+        filter: &ColumnFilter,
+    ) -> Result<(Vec<ColumnRecord>, u64), StoreError> {
+        let tenant = tenant_id.to_string();
+        let mut query = Query::select()
+            .columns([
+                (Columns::Table, Columns::Name),
+                (Columns::Table, Columns::DataSourceId),
+                (Columns::Table, Columns::GlobalMasking),
+                (Columns::Table, Columns::LocalMasking),
+            ])
+            .columns([
+                (DataSources::Table, DataSources::Name),
+                (DataSources::Table, DataSources::Platform),
+            ])
+            .from(DataProductSources::Table)
+            .inner_join(
+                Columns::Table,
+                Expr::col((Columns::Table, Columns::TenantId))
+                    .equals((DataProductSources::Table, DataProductSources::TenantId))
+                    .and(
+                        Expr::col((Columns::Table, Columns::DataSourceId))
+                            .equals((DataProductSources::Table, DataProductSources::DataSourceId)),
+                    ),
+            )
+            .inner_join(
+                DataSources::Table,
+                Expr::col((DataSources::Table, DataSources::TenantId))
+                    .equals((Columns::Table, Columns::TenantId))
+                    .and(
+                        Expr::col((DataSources::Table, DataSources::Id))
+                            .equals((Columns::Table, Columns::DataSourceId)),
+                    ),
+            )
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::TenantId)).eq(tenant.as_str()))
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::ProductId)).eq(product_id))
+            .to_owned();
+        if let Some(text) = filter.search_text.as_deref().filter(|text| !text.is_empty()) {
+            query.and_where(contains((Columns::Table, Columns::Name), text));
+        }
+        if filter.masked_only {
+            query.cond_where(
+                Cond::any()
+                    .add(Expr::col((Columns::Table, Columns::GlobalMasking)).is_not_null())
+                    .add(Expr::col((Columns::Table, Columns::LocalMasking)).is_not_null()),
+            );
+        }
+        if !filter.data_source_ids.is_empty() {
+            query.and_where(one_of(
+                (Columns::Table, Columns::DataSourceId),
+                filter.data_source_ids.iter().copied(),
+            ));
+        }
+        if !filter.tag_ids.is_empty() {
+            let tagged = Query::select()
+                .expr(Expr::cust("1"))
+                .from(ColumnTags::Table)
+                .and_where(
+                    Expr::col((ColumnTags::Table, ColumnTags::TenantId)).equals((Columns::Table, Columns::TenantId)),
+                )
+                .and_where(
+                    Expr::col((ColumnTags::Table, ColumnTags::DataSourceId))
+                        .equals((Columns::Table, Columns::DataSourceId)),
+                )
+                .and_where(
+                    Expr::col((ColumnTags::Table, ColumnTags::ColumnName)).equals((Columns::Table, Columns::Name)),
+                )
+                .and_where(one_of(
+                    (ColumnTags::Table, ColumnTags::TagId),
+                    filter.tag_ids.iter().copied(),
+                ))
+                .to_owned();
+            query.and_where(Expr::exists(tagged));
+        }
+        let order = if filter.descending { Order::Desc } else { Order::Asc };
+        query
+            .order_by((Columns::Table, Columns::Name), order.clone())
+            .order_by((Columns::Table, Columns::DataSourceId), order);
+        let mut conn = self.backend.read().await?;
+        let total = count(&mut conn, query.clone()).await?;
+        let paged = query.limit(filter.page.limit).offset(filter.page.offset).to_owned();
+        let mut columns: Vec<ColumnRecord> = conn
+            .query(&paged)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok(ColumnRecord {
+                    name: row.get(0)?,
+                    source_id: row.get(1)?,
+                    global_masking: row.get(2)?,
+                    local_masking: row.get(3)?,
+                    source_name: row.get(4)?,
+                    platform: row.get(5)?,
+                    tags: Vec::new(),
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        let tags = Query::select()
+            .columns([
+                (ColumnTags::Table, ColumnTags::DataSourceId),
+                (ColumnTags::Table, ColumnTags::ColumnName),
+            ])
+            .column((Tags::Table, Tags::Name))
+            .from(ColumnTags::Table)
+            .inner_join(
+                Tags::Table,
+                Expr::col((Tags::Table, Tags::TenantId))
+                    .equals((ColumnTags::Table, ColumnTags::TenantId))
+                    .and(Expr::col((Tags::Table, Tags::Id)).equals((ColumnTags::Table, ColumnTags::TagId))),
+            )
+            .and_where(Expr::col((ColumnTags::Table, ColumnTags::TenantId)).eq(tenant.as_str()))
+            .and_where(one_of(
+                (ColumnTags::Table, ColumnTags::DataSourceId),
+                columns.iter().map(|column| column.source_id),
+            ))
+            .order_by((Tags::Table, Tags::Name), Order::Asc)
+            .to_owned();
+        for row in conn.query(&tags).await? {
+            let (source, name): (i64, String) = (row.get(0)?, row.get(1)?);
+            for column in columns
+                .iter_mut()
+                .filter(|column| column.source_id == source && column.name == name)
+            {
+                column.tags.push(row.get(2)?);
+            }
+        }
+        Ok((columns, total))
+    }
+
+    /// The ids of all of a product's data sources.
+    pub async fn product_source_ids(&self, tenant_id: Uuid, product_id: &str) -> Result<Vec<i64>, StoreError> {
+        super::products::source_ids(&mut self.backend.read().await?, tenant_id, product_id).await
+    }
+
+    /// Whether the user holds approved data access to the product.
+    pub async fn has_approved_access(
+        &self,
+        tenant_id: Uuid,
+        user_id: i64,
+        product_id: &str,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.backend.read().await?;
+        let requests = latest_requests(&mut conn, tenant_id, user_id, &[product_id.to_owned()]).await?;
+        Ok(requests.get(product_id).is_some_and(|(.., member)| *member))
+    }
+
+    /// A page of a product's data sources by id, after `after`.
+    pub async fn product_sources(
+        &self,
+        tenant_id: Uuid,
+        product_id: &str,
+        name_filter: Option<&str>,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Vec<ProductSource>, StoreError> {
+        let mut query = Query::select()
+            .columns([(DataProductSources::Table, DataProductSources::LinkId)])
+            .columns([
+                (DataSources::Table, DataSources::Id),
+                (DataSources::Table, DataSources::Name),
+                (DataSources::Table, DataSources::Platform),
+                (DataSources::Table, DataSources::Hostname),
+                (DataSources::Table, DataSources::DatabaseName),
+                (DataSources::Table, DataSources::SchemaName),
+                (DataSources::Table, DataSources::TableName),
+                (DataSources::Table, DataSources::Prefix),
+            ])
+            .from(DataProductSources::Table)
+            .inner_join(
+                DataSources::Table,
+                Expr::col((DataSources::Table, DataSources::TenantId))
+                    .equals((DataProductSources::Table, DataProductSources::TenantId))
+                    .and(
+                        Expr::col((DataSources::Table, DataSources::Id))
+                            .equals((DataProductSources::Table, DataProductSources::DataSourceId)),
+                    ),
+            )
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::TenantId)).eq(tenant_id.to_string()))
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::ProductId)).eq(product_id))
+            .order_by(
+                (DataProductSources::Table, DataProductSources::DataSourceId),
+                Order::Asc,
+            )
+            .limit(limit)
+            .to_owned();
+        if let Some(after) = after {
+            query.and_where(Expr::col((DataProductSources::Table, DataProductSources::DataSourceId)).gt(after));
+        }
+        if let Some(name) = name_filter.filter(|name| !name.is_empty()) {
+            query.and_where(contains((DataSources::Table, DataSources::Name), name));
+        }
+        let rows = self.backend.read().await?.query(&query).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ProductSource {
+                    link_id: row.get(0)?,
+                    source_id: row.get(1)?,
+                    name: row.get(2)?,
+                    platform: row.get(3)?,
+                    hostname: row.get(4)?,
+                    database: row.get(5)?,
+                    schema: row.get(6)?,
+                    table: row.get(7)?,
+                    prefix: row.get(8)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Adds the review flows of a product's forms to `cache`, reading only forms not read yet.
+async fn load_form_policies(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    product: &Product,
+    cache: &mut HashMap<Uuid, ReviewFlow>,
+) -> Result<(), StoreError> {
+    for form_id in [product.data_access_form_id, product.masking_exception_form_id] {
+        if cache.contains_key(&form_id) {
+            continue;
+        }
+        if let Some(form) = forms::find(conn, tenant_id, form_id).await? {
+            cache.insert(form_id, form.snapshot.policy);
+        }
+    }
+    Ok(())
+}
+
+/// Products in (name, id) order after the cursor: the unique index on (tenant, name) serves it.
+async fn product_batch(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    search: &ProductSearch,
+    after: Option<&(String, String)>,
+    limit: u64,
+) -> Result<Vec<Product>, StoreError> {
+    let order = if search.descending { Order::Desc } else { Order::Asc };
+    let mut query = select()
+        .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
+        .order_by(DataProducts::Name, order.clone())
+        .order_by(DataProducts::Id, order)
+        .limit(limit)
+        .to_owned();
+    if let Some(filter) = search.name_filter.as_deref().filter(|text| !text.is_empty()) {
+        query.and_where(contains(DataProducts::Name, filter));
+    }
+    if let Some((name, id)) = after {
+        let beyond = if search.descending {
+            Cond::any().add(Expr::col(DataProducts::Name).lt(name.as_str())).add(
+                Expr::col(DataProducts::Name)
+                    .eq(name.as_str())
+                    .and(Expr::col(DataProducts::Id).lt(id.as_str())),
+            )
+        } else {
+            Cond::any().add(Expr::col(DataProducts::Name).gt(name.as_str())).add(
+                Expr::col(DataProducts::Name)
+                    .eq(name.as_str())
+                    .and(Expr::col(DataProducts::Id).gt(id.as_str())),
+            )
+        };
+        query.cond_where(beyond);
+    }
+    conn.query(&query).await?.iter().map(decode).collect()
+}
+
+/// The caller's latest request on each product: (id, status, expiration).
+async fn latest_requests(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    user_id: i64,
+    product_ids: &[String],
+) -> Result<BTreeMap<String, (String, String, Option<Timestamp>, bool)>, StoreError> {
+    let query = Query::select()
+        .columns([
+            AccessRequests::DataProductId,
+            AccessRequests::Id,
+            AccessRequests::Status,
+            AccessRequests::Expiration,
+            AccessRequests::RequestType,
+        ])
+        .from(AccessRequests::Table)
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::UserId).eq(user_id))
+        .and_where(one_of(AccessRequests::DataProductId, product_ids.iter().cloned()))
+        .order_by(AccessRequests::CreatedAt, Order::Asc)
+        .order_by(AccessRequests::Id, Order::Asc)
+        .to_owned();
+    let mut latest = BTreeMap::new();
+    let mut members = std::collections::BTreeSet::new();
+    for row in conn.query(&query).await? {
+        let product: String = row.get(0)?;
+        let status: String = row.get(2)?;
+        if status == "APPROVED" && row.get::<String>(4)? == "DATA_ACCESS" {
+            members.insert(product.clone());
+        }
+        latest.insert(product, (row.get::<String>(1)?, status, row.get(3)?, false));
+    }
+    for (product, entry) in latest.iter_mut() {
+        entry.3 = members.contains(product);
+    }
+    Ok(latest)
+}
+
+fn caller_view(
+    caller: &Person,
+    product: &Product,
+    latest: Option<&(String, String, Option<Timestamp>, bool)>,
+    form_policies: &HashMap<Uuid, ReviewFlow>,
+) -> CallerView {
+    let manages = can_manage_product(caller, product.domains.iter().map(String::as_str));
+    let form_ids = [product.data_access_form_id, product.masking_exception_form_id];
+    let flows = [&product.data_access_policy, &product.masking_exception_policy]
+        .into_iter()
+        .chain(form_ids.iter().filter_map(|id| form_policies.get(id)));
+    let steward = flows
+        .flat_map(ReviewFlow::approvers)
+        .any(|approver| caller.matches(approver, &product.domains));
+    let member = latest.is_some_and(|(.., member)| *member);
+    let mut roles = Vec::new();
+    if manages {
+        roles.push(Role::Manager);
+    }
+    if member {
+        roles.push(Role::Member);
+    }
+    if steward {
+        roles.push(Role::Steward);
+    }
+    if roles.is_empty() {
+        roles.push(Role::NoRole);
+    }
+    let status = match latest {
+        Some((_, status, ..)) => status.clone(),
+        None if manages => "PUBLISHER".into(),
+        None => "NONE".into(),
+    };
+    CallerView {
+        status,
+        request_id: latest.map(|(id, ..)| id.clone()),
+        expiration: latest.and_then(|(_, _, expiration, _)| *expiration),
+        roles,
+    }
+}

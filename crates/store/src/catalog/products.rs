@@ -1,0 +1,560 @@
+//! Data products: a curated bundle of data sources from the caller's domains, with the forms and review flows
+//! that govern requests for it.
+
+use super::{forms, unknown_references};
+use crate::db::{Conn, Row};
+use crate::metadata::one_of;
+use crate::schema::{AccessRequests, DataProductDomains, DataProductSources, DataProducts, DataSources};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use marketplace_domain::catalog::ProductMetadata;
+use marketplace_domain::ids::new_cuid;
+use marketplace_domain::review_flow::{References, ReviewFlow};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub metadata: Option<ProductMetadata>,
+    pub suspended: bool,
+    pub created_by: Uuid,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub domains: Vec<String>,
+    pub data_access_form_id: Uuid,
+    pub masking_exception_form_id: Uuid,
+    pub data_access_policy: ReviewFlow,
+    pub masking_exception_policy: ReviewFlow,
+}
+
+/// What a product is made of and how requests for it went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProductStats {
+    pub data_sources: u64,
+    pub source_types: Vec<String>,
+    /// Request counts by status.
+    pub requests: BTreeMap<String, u64>,
+}
+
+/// A product to create, or the whole of one to save.
+pub struct ProductDraft {
+    pub id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub metadata: Option<ProductMetadata>,
+    pub suspended: bool,
+    pub domains: Vec<String>,
+    /// `None` means the tenant's Standard Request Form.
+    pub data_access_form_id: Option<Uuid>,
+    pub masking_exception_form_id: Option<Uuid>,
+    pub data_access_policy: ReviewFlow,
+    pub masking_exception_policy: ReviewFlow,
+    /// `None` on update keeps the current sources.
+    pub data_sources: Option<Vec<i64>>,
+}
+
+pub(crate) fn select() -> SelectStatement {
+    Query::select()
+        .columns([
+            DataProducts::Id,
+            DataProducts::Name,
+            DataProducts::Description,
+            DataProducts::SubjectMatterExpert,
+            DataProducts::Suspended,
+            DataProducts::CreatedBy,
+            DataProducts::CreatedAt,
+            DataProducts::UpdatedAt,
+            DataProducts::DataAccessFormId,
+            DataProducts::MaskingExceptionFormId,
+            DataProducts::DataAccessPolicy,
+            DataProducts::MaskingExceptionPolicy,
+        ])
+        .from(DataProducts::Table)
+        .to_owned()
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: String) -> Result<T, StoreError> {
+    serde_json::from_str(&text).map_err(|error| StoreError::Decode {
+        index: 0,
+        detail: format!("stored JSON does not parse: {error}"),
+    })
+}
+
+/// Decodes a row of [`select`]; the domains are filled in by [`with_domains`].
+pub(crate) fn decode(row: &Row) -> Result<Product, StoreError> {
+    Ok(Product {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        description: row.get(2)?,
+        metadata: row.get::<Option<String>>(3)?.map(json).transpose()?,
+        suspended: row.get(4)?,
+        created_by: row.get(5)?,
+        created_at: row.get(6)?,
+        updated_at: row.get(7)?,
+        domains: Vec::new(),
+        data_access_form_id: row.get(8)?,
+        masking_exception_form_id: row.get(9)?,
+        data_access_policy: json(row.get(10)?)?,
+        masking_exception_policy: json(row.get(11)?)?,
+    })
+}
+
+/// Fills in the domains of `products`.
+pub(crate) async fn with_domains(conn: &mut Conn, tenant_id: Uuid, products: &mut [Product]) -> Result<(), StoreError> {
+    let query = Query::select()
+        .columns([DataProductDomains::ProductId, DataProductDomains::DomainId])
+        .from(DataProductDomains::Table)
+        .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
+        .and_where(one_of(
+            DataProductDomains::ProductId,
+            products.iter().map(|p| p.id.clone()),
+        ))
+        .order_by(DataProductDomains::DomainId, Order::Asc)
+        .to_owned();
+    for row in conn.query(&query).await? {
+        let product_id: String = row.get(0)?;
+        if let Some(product) = products.iter_mut().find(|product| product.id == product_id) {
+            product.domains.push(row.get(1)?);
+        }
+    }
+    Ok(())
+}
+
+async fn find_where(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    mut query: SelectStatement,
+) -> Result<Option<Product>, StoreError> {
+    let query = query
+        .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
+        .to_owned();
+    let Some(row) = conn.query_opt(&query).await? else {
+        return Ok(None);
+    };
+    let mut products = [decode(&row)?];
+    with_domains(conn, tenant_id, &mut products).await?;
+    let [product] = products;
+    Ok(Some(product))
+}
+
+pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+    find_where(
+        conn,
+        tenant_id,
+        select().and_where(Expr::col(DataProducts::Id).eq(id)).to_owned(),
+    )
+    .await
+}
+
+/// The data sources of the product, by id.
+pub(crate) async fn source_ids(conn: &mut Conn, tenant_id: Uuid, product_id: &str) -> Result<Vec<i64>, StoreError> {
+    let query = Query::select()
+        .column(DataProductSources::DataSourceId)
+        .from(DataProductSources::Table)
+        .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+        .order_by(DataProductSources::DataSourceId, Order::Asc)
+        .to_owned();
+    conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
+}
+
+/// Checks that every data source exists and belongs to one of the product's domains.
+async fn check_sources(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    domains: &[String],
+    sources: &[i64],
+) -> Result<(), StoreError> {
+    let query = Query::select()
+        .columns([DataSources::Id, DataSources::DomainId, DataSources::Name])
+        .from(DataSources::Table)
+        .and_where(Expr::col(DataSources::TenantId).eq(tenant_id.to_string()))
+        .and_where(one_of(DataSources::Id, sources.iter().copied()))
+        .to_owned();
+    let found: Vec<(i64, String, String)> = conn
+        .query(&query)
+        .await?
+        .iter()
+        .map(|row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+        .collect::<Result<_, StoreError>>()?;
+    let mut problems = Vec::new();
+    for source in sources {
+        match found.iter().find(|(id, _, _)| id == source) {
+            None => problems.push(format!("dataSources: no data source has the id {source}")),
+            Some((_, domain, name)) if !domains.contains(domain) => problems.push(format!(
+                "dataSources: data source {source} ({name}) is not in the product's domains"
+            )),
+            Some(_) => {}
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(StoreError::Invalid(problems.join("; "))),
+    }
+}
+
+async fn replace_sources(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    product_id: &str,
+    sources: &[i64],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let current = source_ids(conn, tenant_id, product_id).await?;
+    let removed: Vec<i64> = current.iter().filter(|id| !sources.contains(id)).copied().collect();
+    let delete = Query::delete()
+        .from_table(DataProductSources::Table)
+        .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+        .and_where(one_of(DataProductSources::DataSourceId, removed))
+        .to_owned();
+    conn.execute(&delete).await?;
+    let added: Vec<i64> = sources.iter().filter(|id| !current.contains(id)).copied().collect();
+    if added.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert()
+        .into_table(DataProductSources::Table)
+        .columns([
+            DataProductSources::TenantId,
+            DataProductSources::ProductId,
+            DataProductSources::DataSourceId,
+            DataProductSources::LinkId,
+            DataProductSources::CreatedAt,
+        ])
+        .to_owned();
+    for source in added {
+        insert.values_panic([
+            tenant_id.to_string().into(),
+            product_id.into(),
+            source.into(),
+            new_cuid().into(),
+            now.millis().into(),
+        ]);
+    }
+    conn.execute(&insert).await.map(drop)
+}
+
+async fn replace_domains(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    product_id: &str,
+    domains: &[String],
+) -> Result<(), StoreError> {
+    let delete = Query::delete()
+        .from_table(DataProductDomains::Table)
+        .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(DataProductDomains::ProductId).eq(product_id))
+        .to_owned();
+    conn.execute(&delete).await?;
+    let mut insert = Query::insert()
+        .into_table(DataProductDomains::Table)
+        .columns([
+            DataProductDomains::TenantId,
+            DataProductDomains::ProductId,
+            DataProductDomains::DomainId,
+        ])
+        .to_owned();
+    for domain in domains {
+        insert.values_panic([tenant_id.to_string().into(), product_id.into(), domain.clone().into()]);
+    }
+    conn.execute(&insert).await.map(drop)
+}
+
+/// Resolves the forms (a missing form is a bad request) and checks the flows' approvers exist.
+async fn resolve(conn: &mut Conn, tenant_id: Uuid, draft: &ProductDraft) -> Result<(Uuid, Uuid), StoreError> {
+    let mut problems = unknown_references(
+        conn,
+        tenant_id,
+        &draft.data_access_policy.references(),
+        "dataAccessReviewFlow",
+    )
+    .await?;
+    problems.extend(
+        unknown_references(
+            conn,
+            tenant_id,
+            &draft.masking_exception_policy.references(),
+            "maskingExceptionReviewFlow",
+        )
+        .await?,
+    );
+    let domains = References {
+        domains: draft.domains.iter().cloned().collect(),
+        ..References::default()
+    };
+    problems.extend(unknown_references(conn, tenant_id, &domains, "domains").await?);
+    let standard = forms::standard_form_id(conn, tenant_id).await?;
+    let access = draft.data_access_form_id.unwrap_or(standard);
+    let masking = draft.masking_exception_form_id.unwrap_or(standard);
+    for (field, id) in [
+        ("dataAccessRequestFormId", access),
+        ("maskingExceptionRequestFormId", masking),
+    ] {
+        if forms::find(conn, tenant_id, id).await?.is_none() {
+            problems.push(format!("{field}: no request form has the id {id}"));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(StoreError::Invalid(problems.join("; ")));
+    }
+    if let Some(sources) = &draft.data_sources {
+        check_sources(conn, tenant_id, &draft.domains, sources).await?;
+    }
+    Ok((access, masking))
+}
+
+fn policy_text(policy: &ReviewFlow) -> String {
+    serde_json::to_string(policy).expect("a review flow serialises")
+}
+
+/// The columns a product row is written with, and their values.
+fn row_values(
+    tenant_id: Uuid,
+    id: &str,
+    draft: &ProductDraft,
+    forms: (Uuid, Uuid),
+    now: Timestamp,
+) -> Vec<(DataProducts, sea_query::SimpleExpr)> {
+    vec![
+        (DataProducts::TenantId, tenant_id.to_string().into()),
+        (DataProducts::Id, id.into()),
+        (DataProducts::Name, draft.name.clone().into()),
+        (DataProducts::Description, draft.description.clone().into()),
+        (
+            DataProducts::SubjectMatterExpert,
+            draft
+                .metadata
+                .as_ref()
+                .map(|m| serde_json::to_string(m).expect("metadata serialises"))
+                .into(),
+        ),
+        (DataProducts::Suspended, draft.suspended.into()),
+        (DataProducts::UpdatedAt, now.millis().into()),
+        (DataProducts::DataAccessFormId, forms.0.to_string().into()),
+        (DataProducts::MaskingExceptionFormId, forms.1.to_string().into()),
+        (
+            DataProducts::DataAccessPolicy,
+            policy_text(&draft.data_access_policy).into(),
+        ),
+        (
+            DataProducts::MaskingExceptionPolicy,
+            policy_text(&draft.masking_exception_policy).into(),
+        ),
+    ]
+}
+
+impl Store {
+    /// Publishes a product. Its name must be free (else [`StoreError::Duplicate`]).
+    pub async fn create_product(
+        &self,
+        tenant_id: Uuid,
+        draft: ProductDraft,
+        created_by: Uuid,
+        now: Timestamp,
+    ) -> Result<Product, StoreError> {
+        let id = draft.id.clone().unwrap_or_else(new_cuid);
+        let mut tx = self.backend.begin().await?;
+        if find(&mut tx, tenant_id, &id).await?.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "A data product with the id {id} exists already."
+            )));
+        }
+        let forms = resolve(&mut tx, tenant_id, &draft).await?;
+        let (columns, values): (Vec<_>, Vec<_>) = row_values(tenant_id, &id, &draft, forms, now)
+            .into_iter()
+            .chain([
+                (DataProducts::CreatedBy, created_by.to_string().into()),
+                (DataProducts::CreatedAt, now.millis().into()),
+            ])
+            .unzip();
+        let insert = Query::insert()
+            .into_table(DataProducts::Table)
+            .columns(columns)
+            .values_panic(values)
+            .to_owned();
+        tx.execute(&insert).await?;
+        replace_domains(&mut tx, tenant_id, &id, &draft.domains).await?;
+        replace_sources(
+            &mut tx,
+            tenant_id,
+            &id,
+            draft.data_sources.as_deref().unwrap_or_default(),
+            now,
+        )
+        .await?;
+        let product = find(&mut tx, tenant_id, &id)
+            .await?
+            .expect("the product was just written");
+        tx.commit().await?;
+        Ok(product)
+    }
+
+    pub async fn product(&self, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+        find(&mut self.backend.read().await?, tenant_id, id).await
+    }
+
+    pub async fn product_by_name(&self, tenant_id: Uuid, name: &str) -> Result<Option<Product>, StoreError> {
+        let query = select().and_where(Expr::col(DataProducts::Name).eq(name)).to_owned();
+        find_where(&mut self.backend.read().await?, tenant_id, query).await
+    }
+
+    /// Saves the whole product as `draft` describes it. `Ok(None)` if there is none.
+    pub async fn update_product(
+        &self,
+        tenant_id: Uuid,
+        id: &str,
+        draft: ProductDraft,
+        now: Timestamp,
+    ) -> Result<Option<Product>, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        if find(&mut tx, tenant_id, id).await?.is_none() {
+            return Ok(None);
+        }
+        let mut draft = draft;
+        if draft.data_sources.is_none() {
+            // The sources stay, so they must still fit the (possibly new) domains.
+            draft.data_sources = Some(source_ids(&mut tx, tenant_id, id).await?);
+        }
+        let forms = resolve(&mut tx, tenant_id, &draft).await?;
+        let values: Vec<_> = row_values(tenant_id, id, &draft, forms, now)
+            .into_iter()
+            .skip(2)
+            .collect();
+        let update = Query::update()
+            .table(DataProducts::Table)
+            .values(values)
+            .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
+            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .to_owned();
+        tx.execute(&update).await?;
+        replace_domains(&mut tx, tenant_id, id, &draft.domains).await?;
+        replace_sources(
+            &mut tx,
+            tenant_id,
+            id,
+            draft.data_sources.as_deref().unwrap_or_default(),
+            now,
+        )
+        .await?;
+        let product = find(&mut tx, tenant_id, id).await?;
+        tx.commit().await?;
+        Ok(product)
+    }
+
+    /// Deletes a product, and in the same transaction cancels its pending requests and revokes the access it
+    /// granted. Requests keep their history. `Ok(false)` if there is none.
+    pub async fn delete_product(&self, tenant_id: Uuid, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        if find(&mut tx, tenant_id, id).await?.is_none() {
+            return Ok(false);
+        }
+        for (from, to) in [("PENDING", "CANCELED"), ("APPROVED", "REVOKED")] {
+            let update = Query::update()
+                .table(AccessRequests::Table)
+                .values([
+                    (AccessRequests::Status, to.into()),
+                    (AccessRequests::UpdatedAt, now.millis().into()),
+                ])
+                .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+                .and_where(Expr::col(AccessRequests::DataProductId).eq(id))
+                .and_where(Expr::col(AccessRequests::Status).eq(from))
+                .to_owned();
+            tx.execute(&update).await?;
+        }
+        let delete = Query::delete()
+            .from_table(DataProducts::Table)
+            .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
+            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .to_owned();
+        tx.execute(&delete).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Source counts, source types and request counts of products.
+    pub async fn product_stats(
+        &self,
+        tenant_id: Uuid,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, ProductStats>, StoreError> {
+        let mut conn = self.backend.read().await?;
+        let mut stats: BTreeMap<String, ProductStats> =
+            ids.iter().map(|id| (id.clone(), ProductStats::default())).collect();
+        let sources = Query::select()
+            .column((DataProductSources::Table, DataProductSources::ProductId))
+            .column((DataSources::Table, DataSources::Platform))
+            .from(DataProductSources::Table)
+            .inner_join(
+                DataSources::Table,
+                Expr::col((DataSources::Table, DataSources::TenantId))
+                    .equals((DataProductSources::Table, DataProductSources::TenantId))
+                    .and(
+                        Expr::col((DataSources::Table, DataSources::Id))
+                            .equals((DataProductSources::Table, DataProductSources::DataSourceId)),
+                    ),
+            )
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::TenantId)).eq(tenant_id.to_string()))
+            .and_where(one_of(
+                (DataProductSources::Table, DataProductSources::ProductId),
+                ids.iter().cloned(),
+            ))
+            .to_owned();
+        for row in conn.query(&sources).await? {
+            if let Some(entry) = stats.get_mut(&row.get::<String>(0)?) {
+                entry.data_sources += 1;
+                let platform: String = row.get(1)?;
+                if !entry.source_types.contains(&platform) {
+                    entry.source_types.push(platform);
+                }
+            }
+        }
+        let requests = Query::select()
+            .columns([AccessRequests::DataProductId, AccessRequests::Status])
+            .expr(Expr::cust("COUNT(*)"))
+            .from(AccessRequests::Table)
+            .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+            .and_where(one_of(AccessRequests::DataProductId, ids.iter().cloned()))
+            .group_by_columns([AccessRequests::DataProductId, AccessRequests::Status])
+            .to_owned();
+        for row in conn.query(&requests).await? {
+            if let Some(entry) = stats.get_mut(&row.get::<String>(0)?) {
+                entry.requests.insert(row.get(1)?, row.get(2)?);
+            }
+        }
+        for entry in stats.values_mut() {
+            entry.source_types.sort();
+        }
+        Ok(stats)
+    }
+
+    /// Replaces a product's data sources; each must be in one of its domains.
+    pub async fn replace_product_sources(
+        &self,
+        tenant_id: Uuid,
+        id: &str,
+        sources: &[i64],
+        now: Timestamp,
+    ) -> Result<Option<Product>, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let Some(product) = find(&mut tx, tenant_id, id).await? else {
+            return Ok(None);
+        };
+        check_sources(&mut tx, tenant_id, &product.domains, sources).await?;
+        replace_sources(&mut tx, tenant_id, id, sources, now).await?;
+        let touch = Query::update()
+            .table(DataProducts::Table)
+            .value(DataProducts::UpdatedAt, now.millis())
+            .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
+            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .to_owned();
+        tx.execute(&touch).await?;
+        let product = find(&mut tx, tenant_id, id).await?;
+        tx.commit().await?;
+        Ok(product)
+    }
+}
