@@ -28,6 +28,7 @@ pub const DOCS_PATH: &str = "/marketplace/api/docs";
     ),
     modifiers(&Deployment),
     tags(
+        (name = "Asset", description = "APIs for managing assets"),
         (name = "Auth", description = "The caller and their personal access tokens"),
         (name = "Data Product", description = "APIs for managing data products"),
         (name = "Data Use Agreement", description = "APIs for managing data use agreements"),
@@ -86,6 +87,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::forms::router())
         .merge(routes::products::router())
         .merge(routes::product_parts::router())
+        .merge(routes::assets::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

@@ -16,8 +16,8 @@ mod tokens;
 
 pub use catalog::{
     Agreement, CallerView, ColumnFilter, ColumnRecord, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing,
-    NewAgreement, Product, ProductDraft, ProductSearch, ProductSource, ProductStats, ProductView, STANDARD_FORM_NAME,
-    SortKey,
+    NewAgreement, ObjectLookup, ObjectRecord, ObjectSettings, Product, ProductDraft, ProductSearch, ProductSource,
+    ProductStats, ProductView, STANDARD_FORM_NAME, SortKey,
 };
 use db::{Backend, PostgresBackend, SqliteBackend};
 pub use db::{FromValue, Row, Value};

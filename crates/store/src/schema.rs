@@ -273,3 +273,28 @@ pub enum AccessRequests {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum DataObjects {
+    Table,
+    TenantId,
+    Id,
+    ParentId,
+    Name,
+    ObjectPath,
+    PathKey,
+    Technology,
+    Host,
+    LegacyType,
+    DataSourceId,
+    DataSourceCount,
+    Description,
+    ExternalLink,
+    SubjectMatterExperts,
+    DataAccessFormId,
+    MaskingExceptionFormId,
+    DataAccessReviewFlow,
+    MaskingExceptionReviewFlow,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -4,6 +4,7 @@
 
 mod diff;
 mod file;
+mod objects;
 
 use crate::permissions::{DomainPermission, GlobalPermission};
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,6 +12,7 @@ use uuid::Uuid;
 
 pub use diff::{Change, ChangeKind, EntityRef, diff};
 pub use file::{DirectoryFileError, parse_directory};
+pub use objects::{DataObject, data_objects, object_id};
 
 /// One tenant's directory, normalised: every reference is resolved to the referenced record's id, and every
 /// collection is keyed and ordered, so that two directories compare equal exactly when they hold the same facts.

@@ -320,7 +320,7 @@ async fn form_products(
     ))
 }
 
-/// Get the assets assigned to the request form: the data products using it, one entry per request type.
+/// Get the assets assigned to the request form: data products and data objects, one entry per request type.
 #[utoipa::path(get, path = "/api/request-form/{id}/assets", operation_id = "getAssets", tag = "Request Form",
     summary = "Get assets assigned to the request form", security(("bearer" = [])),
     params(("id" = String, Path)), responses((status = 200, body = Vec<LinkedAsset>)))]
@@ -331,17 +331,32 @@ async fn form_assets(
 ) -> Result<ApiJson<Vec<LinkedAsset>>, ApiError> {
     let form = find(&state, &caller, &id).await?;
     let products = state.store.form_products(caller.tenant_id, form.snapshot.id).await?;
-    Ok(ApiJson(
-        products
-            .into_iter()
-            .flat_map(|product| {
-                product.request_types.into_iter().map(move |request_type| LinkedAsset {
-                    id: product.id.clone(),
-                    name: product.name.clone(),
-                    asset_type: "DATA_PRODUCT".into(),
-                    request_type: request_type.into(),
-                })
+    let objects = state.store.form_objects(caller.tenant_id, form.snapshot.id).await?;
+    let mut assets: Vec<LinkedAsset> = products
+        .into_iter()
+        .flat_map(|product| {
+            product.request_types.into_iter().map(move |request_type| LinkedAsset {
+                id: product.id.clone(),
+                name: product.name.clone(),
+                asset_type: "DATA_PRODUCT".into(),
+                request_type: request_type.into(),
             })
-            .collect(),
-    ))
+        })
+        .collect();
+    for object in objects {
+        for (request_type, set) in [
+            ("DATA_ACCESS", object.settings.data_access_form_id),
+            ("MASKING_EXCEPTION", object.settings.masking_exception_form_id),
+        ] {
+            if set == Some(form.snapshot.id) {
+                assets.push(LinkedAsset {
+                    id: object.id.to_string(),
+                    name: object.name.clone(),
+                    asset_type: "DATA_OBJECT".into(),
+                    request_type: request_type.into(),
+                });
+            }
+        }
+    }
+    Ok(ApiJson(assets))
 }

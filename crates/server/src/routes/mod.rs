@@ -2,6 +2,7 @@
 
 pub mod agreements;
 pub mod asset_types;
+pub mod assets;
 pub mod auth;
 pub mod forms;
 pub mod health;

@@ -1,5 +1,6 @@
 //! Data products: publish, search, read, change and delete.
 
+use super::asset_types::DataProductAsset;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -30,7 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(product_by_name))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(title = "Data Product Stats")]
 pub struct DataProductStats {
@@ -112,6 +113,31 @@ pub async fn render(state: &AppState, tenant_id: Uuid, views: Vec<ProductView>) 
             }
         })
         .collect())
+}
+
+impl DataProduct {
+    /// The product as an asset (`type: DATA_PRODUCT`).
+    pub fn into_asset(self) -> DataProductAsset {
+        DataProductAsset {
+            id: self.id,
+            name: self.name,
+            asset_type: "DATA_PRODUCT",
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            dag_tag_id: None,
+            request_id: self.request_id,
+            status: self.status,
+            description: self.description,
+            domains: self.domains,
+            subject_matter_experts: self.metadata.into_iter().map(|m| m.subject_matter_expert).collect(),
+            suspended: self.suspended,
+            created_by: self.created_by,
+            expiration: self.expiration,
+            stats: self.stats,
+            data_access_policy: self.data_access_policy,
+            masking_exception_policy: self.masking_exception_policy,
+        }
+    }
 }
 
 pub async fn render_one(

@@ -335,6 +335,16 @@ impl Store {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
+    /// The tenant's Standard Request Form, which assets without a form of their own use.
+    pub async fn standard_form(&self, tenant_id: Uuid) -> Result<FormSnapshot, StoreError> {
+        let mut conn = self.backend.read().await?;
+        let id = standard_form_id(&mut conn, tenant_id).await?;
+        find(&mut conn, tenant_id, id)
+            .await?
+            .map(|form| form.snapshot)
+            .ok_or_else(|| StoreError::Invalid("the tenant has no Standard Request Form".into()))
+    }
+
     /// A version of a form of this tenant, even one since replaced or deleted.
     pub async fn form_version(&self, tenant_id: Uuid, version: &str) -> Result<Option<FormSnapshot>, StoreError> {
         let query = Query::select()
@@ -415,11 +425,20 @@ impl Store {
         if find(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
         }
-        let users = products_using(&mut tx, tenant_id, id).await?;
-        if !users.is_empty() {
-            let names: Vec<_> = users.iter().map(|product| format!("`{}`", product.name)).collect();
+        let products = products_using(&mut tx, tenant_id, id).await?;
+        let objects = super::data_objects::objects_using(&mut tx, tenant_id, id).await?;
+        if !products.is_empty() || !objects.is_empty() {
+            let names: Vec<_> = products
+                .iter()
+                .map(|product| format!("`{}`", product.name))
+                .chain(
+                    objects
+                        .iter()
+                        .map(|object| format!("`{}`", object.object_path.join("."))),
+                )
+                .collect();
             return Err(StoreError::Conflict(format!(
-                "The request form is used by the data product(s) {}; assign them another form first.",
+                "The request form is used by {}; assign them another form first.",
                 names.join(", ")
             )));
         }

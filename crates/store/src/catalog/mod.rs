@@ -1,12 +1,15 @@
 //! The catalog's persistence: data use agreements, request forms and their versions, data products.
 
 mod agreements;
+mod data_objects;
 mod forms;
 mod listing;
 mod product_search;
 mod products;
 
 pub use agreements::{Agreement, NewAgreement};
+pub(crate) use data_objects::sync as sync_data_objects;
+pub use data_objects::{ObjectLookup, ObjectRecord, ObjectSettings};
 pub(crate) use forms::ensure_standard_form;
 pub use forms::{FormChanges, FormDraft, FormRecord, LinkedProduct, STANDARD_FORM_NAME};
 pub use listing::{Listing, SortKey};

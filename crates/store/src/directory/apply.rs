@@ -106,7 +106,8 @@ pub(crate) async fn changes(
             _ => {}
         }
     }
-    Ok(())
+    let objects = marketplace_domain::directory::data_objects(tenant_id, desired);
+    crate::catalog::sync_data_objects(conn, tenant_id, &objects, now).await
 }
 
 /// Names must be unique only once the import is done: two records may swap names, or a new record may take
