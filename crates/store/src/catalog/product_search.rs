@@ -378,7 +378,7 @@ async fn load_form_policies(
     Ok(())
 }
 
-/// Products in (name, id) order after the cursor: the unique index on (tenant, name) serves it.
+/// Products in name order after the cursor: the unique index on (tenant, name) serves it.
 async fn product_batch(
     conn: &mut Conn,
     tenant_id: Uuid,
@@ -389,28 +389,18 @@ async fn product_batch(
     let order = if search.descending { Order::Desc } else { Order::Asc };
     let mut query = select()
         .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-        .order_by(DataProducts::Name, order.clone())
-        .order_by(DataProducts::Id, order)
+        .order_by(DataProducts::Name, order)
         .limit(limit)
         .to_owned();
     if let Some(filter) = search.name_filter.as_deref().filter(|text| !text.is_empty()) {
         query.and_where(contains(DataProducts::Name, filter));
     }
-    if let Some((name, id)) = after {
-        let beyond = if search.descending {
-            Cond::any().add(Expr::col(DataProducts::Name).lt(name.as_str())).add(
-                Expr::col(DataProducts::Name)
-                    .eq(name.as_str())
-                    .and(Expr::col(DataProducts::Id).lt(id.as_str())),
-            )
-        } else {
-            Cond::any().add(Expr::col(DataProducts::Name).gt(name.as_str())).add(
-                Expr::col(DataProducts::Name)
-                    .eq(name.as_str())
-                    .and(Expr::col(DataProducts::Id).gt(id.as_str())),
-            )
-        };
-        query.cond_where(beyond);
+    // Names are unique in a tenant, so the name alone is the position: a range on the (tenant, name) index.
+    if let Some((name, _)) = after {
+        query.and_where(match search.descending {
+            true => Expr::col(DataProducts::Name).lt(name.as_str()),
+            false => Expr::col(DataProducts::Name).gt(name.as_str()),
+        });
     }
     conn.query(&query).await?.iter().map(decode).collect()
 }
