@@ -146,7 +146,8 @@ impl TokenService {
         description: &str,
         expires_at: Option<Timestamp>,
     ) -> Result<(Uuid, String), StoreError> {
-        let id = Uuid::new_v4();
+        // Time-ordered, so a user's tokens list in the order they were made.
+        let id = Uuid::now_v7();
         let now = Timestamp::now();
         let claims = Claims {
             iss: self.issuer(),
