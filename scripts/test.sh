@@ -42,6 +42,11 @@ as_postgres "$pg_bin/pg_ctl" -D "$workdir/data" -l "$workdir/postgres.log" -w \
 
 echo "== tests on SQLite"
 cargo test --workspace --locked
+echo "== a client generated from the reference OpenAPI document, on SQLite"
+tests/generated_client/run.sh
 
 echo "== tests on PostgreSQL (port $port)"
-MARKETPLACE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" cargo test --workspace --locked
+export MARKETPLACE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+cargo test --workspace --locked
+echo "== a client generated from the reference OpenAPI document, on PostgreSQL"
+tests/generated_client/run.sh
