@@ -82,6 +82,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::health::router())
         .merge(routes::auth::router())
         .merge(routes::metadata::router())
+        .merge(routes::tags::router())
         .merge(routes::settings::router())
         .merge(routes::agreements::router())
         .merge(routes::forms::router())

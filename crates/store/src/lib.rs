@@ -5,9 +5,11 @@
 mod catalog;
 mod db;
 mod directory;
+mod directory_search;
 mod error;
 mod keys;
 mod metadata;
+mod query;
 // The schema lists every table and column, whether a query names it yet or not.
 #[allow(dead_code)]
 mod schema;

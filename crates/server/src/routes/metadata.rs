@@ -1,5 +1,5 @@
-//! The governance directory as the Request app reads it: domains and their data sources, users, groups,
-//! attributes and tags.
+//! The governance directory as the Request app reads it: domains and their data sources, users, groups and
+//! attributes.
 
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -9,7 +9,7 @@ use crate::pagination::PaginationMeta;
 use axum::extract::{Path, State};
 use marketplace_domain::pagination::{MAX_LIMIT, PageMeta};
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
-use marketplace_store::{AppliedTagFilter, DataSourceRecord, DomainRecord, TagRecord, UserRecord};
+use marketplace_store::{DataSourceRecord, DomainRecord, UserRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -18,8 +18,6 @@ use uuid::Uuid;
 
 /// Default and largest page of the user and group pickers.
 const PICKER_LIMIT: u64 = 100;
-/// The reference's maximum for tag searches, also their default.
-const TAG_LIMIT: u64 = 200;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,8 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(users))
         .routes(routes!(groups))
         .routes(routes!(attributes))
-        .routes(routes!(tags))
-        .routes(routes!(applied_tags))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -163,7 +159,7 @@ pub struct PaginatedImmutaDataSource {
 }
 
 /// Parses ids sent as numbers, possibly written `7.0`.
-fn numeric_ids(name: &str, values: &[String], problems: &mut Vec<String>) -> Vec<i64> {
+pub(crate) fn numeric_ids(name: &str, values: &[String], problems: &mut Vec<String>) -> Vec<i64> {
     let mut ids = Vec::with_capacity(values.len());
     for value in values {
         match value.parse::<f64>() {
@@ -386,217 +382,5 @@ async fn attributes(
                 value: attribute.value,
             })
             .collect(),
-    }))
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(rename_all = "camelCase")]
-#[into_params(parameter_in = Query)]
-pub struct TagsQuery {
-    /// A string used to filter returned tags based on name.
-    search_text: Option<String>,
-    /// Whether to perform a fuzzy search (the name contains the text, rather than starts with it).
-    #[serde(default, deserialize_with = "de::boolean")]
-    #[param(value_type = Option<bool>)]
-    fuzzy_search: Option<bool>,
-    /// The maximum number of search results that will be returned.
-    #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, maximum = 200)]
-    limit: Option<f64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ImmutaTag {
-    id: i64,
-    name: String,
-    display_name: String,
-    description: Option<String>,
-    color: Option<String>,
-    source: String,
-    context: String,
-    deleted: bool,
-    protected: bool,
-    system_created: bool,
-    has_leaf_nodes: bool,
-    created_at: String,
-    updated_at: String,
-    /// Who created or applied the tag in the governance app, and the data product it came from; the directory
-    /// file records neither, so they are never sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    added_by: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    created_by: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data_product_name: Option<String>,
-}
-
-/// Search across all tags of the tenant.
-#[utoipa::path(get, path = "/api/metadata/tags", operation_id = "getImmutaTags", tag = "Metadata",
-    summary = "Search Immuta tags", security(("bearer" = [])), params(TagsQuery),
-    responses((status = 200, body = Vec<ImmutaTag>)))]
-async fn tags(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiQuery(query): ApiQuery<TagsQuery>,
-) -> Result<ApiJson<Vec<ImmutaTag>>, ApiError> {
-    let mut problems = Vec::new();
-    let limit = whole_number("limit", query.limit, TAG_LIMIT, 1, Some(TAG_LIMIT), &mut problems);
-    reject_if_any(problems)?;
-    let tags = state
-        .store
-        .search_tags(
-            caller.tenant_id,
-            query.search_text.as_deref(),
-            query.fuzzy_search.unwrap_or(false),
-            limit,
-        )
-        .await?;
-    Ok(ApiJson(
-        tags.into_iter()
-            .map(|tag| ImmutaTag {
-                id: tag.id,
-                display_name: tag.display_name.unwrap_or_else(|| tag.name.clone()),
-                name: tag.name,
-                description: tag.description,
-                color: tag.color,
-                source: tag.source,
-                context: "tag".into(),
-                deleted: false,
-                protected: tag.protected,
-                system_created: tag.system_created,
-                has_leaf_nodes: tag.has_leaf_nodes,
-                created_at: tag.created_at.to_string(),
-                updated_at: tag.updated_at.to_string(),
-                added_by: None,
-                created_by: None,
-                data_product_name: None,
-            })
-            .collect(),
-    ))
-}
-
-/// A single model type or a list of them.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(untagged)]
-pub enum ModelTypes {
-    One(String),
-    Many(Vec<String>),
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AppliedTagSearchRequest {
-    /// Data product ID to search for applied tags across all its data sources
-    data_product_id: Option<String>,
-    /// Data object ID to search for applied tags across all its child data sources
-    data_object_id: Option<String>,
-    /// Array of data source IDs to search for applied tags
-    #[schema(value_type = Option<Vec<i64>>)]
-    data_source_ids: Option<Vec<f64>>,
-    search_text: Option<String>,
-    fuzzy_search: Option<bool>,
-    /// `datasource`, `column` or both (the default).
-    model_type: Option<ModelTypes>,
-    excluded_hierarchies: Option<Vec<String>>,
-    offset: Option<f64>,
-    limit: Option<f64>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct AppliedTag {
-    tag_id: i64,
-    name: String,
-    display_name: Option<String>,
-    color: Option<String>,
-    source: String,
-    description: Option<String>,
-    protected: bool,
-    deleted: bool,
-    system_created: bool,
-    created_by: Option<i64>,
-    #[schema(value_type = String, format = DateTime)]
-    created_at: Timestamp,
-    #[schema(value_type = String, format = DateTime)]
-    updated_at: Timestamp,
-}
-
-impl From<TagRecord> for AppliedTag {
-    fn from(tag: TagRecord) -> Self {
-        Self {
-            tag_id: tag.id,
-            name: tag.name,
-            display_name: tag.display_name,
-            color: tag.color,
-            source: tag.source,
-            description: tag.description,
-            protected: tag.protected,
-            deleted: false,
-            system_created: tag.system_created,
-            created_by: None,
-            created_at: tag.created_at,
-            updated_at: tag.updated_at,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AppliedTagSearchResponse {
-    data: Vec<AppliedTag>,
-    /// Total number of results
-    total: u64,
-}
-
-/// Search for the tags applied to data sources and their columns.
-#[utoipa::path(post, path = "/api/metadata/tags/applied/search", operation_id = "searchAppliedTags",
-    tag = "Metadata", summary = "Search applied tags", security(("bearer" = [])),
-    request_body = AppliedTagSearchRequest, responses((status = 200, body = AppliedTagSearchResponse)))]
-async fn applied_tags(
-    State(state): State<AppState>,
-    caller: Caller,
-    ApiJson(body): ApiJson<AppliedTagSearchRequest>,
-) -> Result<ApiJson<AppliedTagSearchResponse>, ApiError> {
-    let mut problems = Vec::new();
-    let page = offset_page(body.offset, body.limit, &mut problems);
-    let data_source_ids = body.data_source_ids.map(|ids| {
-        let texts: Vec<String> = ids.iter().map(f64::to_string).collect();
-        numeric_ids("dataSourceIds", &texts, &mut problems)
-    });
-    let model_types = match body.model_type {
-        None => vec!["datasource".to_owned(), "column".to_owned()],
-        Some(ModelTypes::One(one)) => vec![one],
-        Some(ModelTypes::Many(many)) => many,
-    };
-    if model_types.is_empty() {
-        problems.push("modelType must contain at least 1 elements".into());
-    }
-    if model_types
-        .iter()
-        .any(|model| model != "datasource" && model != "column")
-    {
-        problems.push("modelType must be one of the following values: datasource, column".into());
-    }
-    reject_if_any(problems)?;
-    // Data products and data objects are published in the catalog; until one exists, none can be searched.
-    if let Some(id) = body.data_product_id {
-        return Err(ApiError::NotFound(format!("Data product {id} not found.")));
-    }
-    if let Some(id) = body.data_object_id {
-        return Err(ApiError::NotFound(format!("Data object {id} not found.")));
-    }
-    let filter = AppliedTagFilter {
-        data_source_ids,
-        search_text: body.search_text,
-        fuzzy: body.fuzzy_search.unwrap_or(false),
-        on_data_sources: model_types.iter().any(|model| model == "datasource"),
-        on_columns: model_types.iter().any(|model| model == "column"),
-        excluded_hierarchies: body.excluded_hierarchies.unwrap_or_default(),
-        page,
-    };
-    let (tags, total) = state.store.search_applied_tags(caller.tenant_id, &filter).await?;
-    Ok(ApiJson(AppliedTagSearchResponse {
-        data: tags.into_iter().map(AppliedTag::from).collect(),
-        total,
     }))
 }

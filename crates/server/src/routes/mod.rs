@@ -1,6 +1,7 @@
 //! One module per API tag. Handlers parse and authorise, call the store, and map the result.
 
 pub mod agreements;
+mod asset_changes;
 pub mod asset_types;
 pub mod assets;
 pub mod auth;
@@ -9,8 +10,11 @@ pub mod health;
 mod listing;
 pub mod metadata;
 pub mod product_parts;
+mod product_search;
+mod product_view;
 pub mod products;
 pub mod settings;
+pub mod tags;
 
 /// Every status an access request (or the caller's relation to a product) may have.
 pub const REQUEST_STATUSES: [&str; 8] = [

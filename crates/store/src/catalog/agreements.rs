@@ -4,7 +4,7 @@
 use super::forms;
 use super::listing::Listing;
 use crate::db::{Conn, Row};
-use crate::metadata::count;
+use crate::query::count;
 use crate::schema::{DataUseAgreements, RequestFormAgreements, RequestForms};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;

@@ -4,7 +4,7 @@
 
 use super::{forms, unknown_references};
 use crate::db::{Conn, Row};
-use crate::metadata::one_of;
+use crate::query::one_of;
 use crate::schema::DataObjects;
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;

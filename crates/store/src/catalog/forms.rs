@@ -4,7 +4,7 @@
 use super::listing::Listing;
 use super::unknown_references;
 use crate::db::{Conn, Row};
-use crate::metadata::{count, one_of};
+use crate::query::{count, one_of};
 use crate::schema::{
     DataProductDomains, DataProducts, DataUseAgreements, RequestFormAgreements, RequestFormVersions, RequestForms,
 };

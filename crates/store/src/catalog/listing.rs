@@ -34,7 +34,7 @@ impl Listing {
             if self.exact {
                 query.and_where(Expr::col(name).eq(filter));
             } else {
-                query.and_where(crate::metadata::contains(name, filter));
+                query.and_where(crate::query::contains(name, filter));
             }
         }
         let order = if self.descending { Order::Desc } else { Order::Asc };

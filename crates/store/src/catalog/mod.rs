@@ -18,7 +18,7 @@ pub use products::{Product, ProductDraft, ProductStats};
 
 use crate::StoreError;
 use crate::db::Conn;
-use crate::metadata::one_of;
+use crate::query::one_of;
 use crate::schema::{Domains, UserGroups, Users};
 use marketplace_domain::review_flow::References;
 use sea_query::{Cond, Expr, ExprTrait, Query};

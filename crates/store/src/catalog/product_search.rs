@@ -4,7 +4,7 @@
 use super::forms;
 use super::products::{Product, decode, select, with_domains};
 use crate::db::Conn;
-use crate::metadata::{contains, count, one_of};
+use crate::query::{contains, count, one_of};
 use crate::schema::{AccessRequests, ColumnTags, Columns, DataProductSources, DataProducts, DataSources, Tags};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;

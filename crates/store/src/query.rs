@@ -1,0 +1,55 @@
+//! Pieces of SQL that many queries share, written once for both databases.
+
+use crate::StoreError;
+use crate::db::Conn;
+use sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SelectStatement, SimpleExpr};
+use uuid::Uuid;
+
+/// `LOWER(column) LIKE '%needle%'`, with the needle's own wildcards escaped.
+pub(crate) fn contains(column: impl IntoColumnRef, needle: &str) -> SimpleExpr {
+    like(column, &format!("%{}%", escape_like(&needle.to_lowercase())))
+}
+
+pub(crate) fn starts_with(column: impl IntoColumnRef, prefix: &str) -> SimpleExpr {
+    like(column, &format!("{}%", escape_like(&prefix.to_lowercase())))
+}
+
+fn like(column: impl IntoColumnRef, pattern: &str) -> SimpleExpr {
+    SimpleExpr::from(Func::lower(Expr::col(column))).like(LikeExpr::new(pattern).escape('\\'))
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// `column IN (values)`; an empty list matches nothing. (sea-query writes an empty `IN` as `? = ?` with
+/// integer parameters, which PostgreSQL cannot type.)
+pub(crate) fn one_of<V: Into<sea_query::Value>>(
+    column: impl IntoColumnRef,
+    values: impl IntoIterator<Item = V>,
+) -> SimpleExpr {
+    let values: Vec<sea_query::Value> = values.into_iter().map(Into::into).collect();
+    if values.is_empty() {
+        Expr::cust("1 = 0")
+    } else {
+        Expr::col(column).is_in(values)
+    }
+}
+
+pub(crate) fn tenant_is<C: IntoColumnRef>(column: C, tenant_id: Uuid) -> SimpleExpr {
+    Expr::col(column).eq(tenant_id.to_string())
+}
+
+/// SQL needs a signed count.
+pub(crate) fn limit_of(limit: u64) -> u64 {
+    Ord::min(limit, i64::MAX as u64)
+}
+
+pub(crate) async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result<u64, StoreError> {
+    query.clear_order_by();
+    let wrapped = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from_subquery(query, Alias::new("matches"))
+        .to_owned();
+    conn.query_opt(&wrapped).await?.map_or(Ok(0), |row| row.get(0))
+}
