@@ -2,6 +2,11 @@
 //! reference's (`rules` of json-rules-engine `conditions` and an `event`, then a `defaultEvent`); a flow is
 //! checked when it is saved, so a saved flow can always be evaluated.
 
+mod duration;
+mod evaluate;
+
+pub use evaluate::holds;
+
 use crate::number::Whole;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use serde::{Deserialize, Serialize};
@@ -356,9 +361,9 @@ fn check_condition(condition: &Value, path: &str, problems: &mut Vec<String>) {
         problems.push(format!("{path} needs a value"));
     }
     if let Some(json_path) = object.get("path")
-        && !json_path.as_str().is_some_and(|text| text.starts_with('$'))
+        && !json_path.as_str().is_some_and(evaluate::is_json_path)
     {
-        problems.push(format!("{path}.path must be a JSONPath starting with $"));
+        problems.push(format!("{path}.path must be a JSONPath such as $.groups"));
     }
     for key in object.keys() {
         if !["fact", "operator", "value", "path", "params", "name", "priority"].contains(&key.as_str()) {

@@ -104,6 +104,23 @@ async fn a_product_is_published_with_a_new_form_and_agreement_and_read_back() {
     assert_eq!(sources["data"][0]["status"], "NONE");
     assert_eq!(sources["data"][0]["table"], "ORDERS");
 
+    // Another user's access status is for those who manage the product to see.
+    let of_dana = format!("/api/data-product/{id}/datasources?user=1c9e3b75-4e5d-4a1f-8b62-7d3e8f9a0b12");
+    expect(app.get(&of_dana).bearer_auth(&casey), StatusCode::FORBIDDEN).await;
+    let of_casey = format!("/api/data-product/{id}/datasources?user=4fc16ea8-7180-4d42-9e95-a06b1c2d3e45&limit=1");
+    let page = expect(app.get(&of_casey).bearer_auth(&dana), StatusCode::OK).await;
+    assert_eq!(page["data"][0]["status"], "NONE");
+    let next = page["meta"]["nextToken"].as_str().unwrap();
+    let rest = expect(
+        app.get(&format!("{of_casey}&nextToken={next}")).bearer_auth(&dana),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(rest["data"][0]["sourceId"], "3");
+    assert_eq!(rest["meta"]["nextToken"], Value::Null);
+    let unknown = format!("/api/data-product/{id}/datasources?user=00000000-0000-4000-8000-000000000009");
+    expect(app.get(&unknown).bearer_auth(&dana), StatusCode::BAD_REQUEST).await;
+
     let forms = expect(
         app.get(&format!("/api/data-product/{id}/request-forms"))
             .bearer_auth(&casey),
