@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::OriginalUri;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -128,6 +128,12 @@ impl From<JsonRejection> for ApiError {
             }
             other => ApiError::Status(other.status(), other.body_text()),
         }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::invalid(rejection.body_text())
     }
 }
 

@@ -22,6 +22,11 @@ impl<T: serde::Serialize> axum::response::IntoResponse for ApiJson<T> {
     }
 }
 
+/// Path parameters; a segment that cannot be decoded (`%FF`) answers in the error shape.
+#[derive(Debug, Clone, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
 /// Query parameters, deserialised into `T`; an unusable value answers 400 naming the parameter.
 #[derive(Debug, Clone, Default)]
 pub struct ApiQuery<T>(pub T);

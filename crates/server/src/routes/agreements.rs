@@ -4,9 +4,9 @@ use super::listing::ListingQuery;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, reject_if_any};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
 use crate::pagination::PaginationMeta;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::can_author_forms;
@@ -173,7 +173,7 @@ async fn create_agreement(
 async fn get_agreement(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<DataUseAgreement>, ApiError> {
     let agreement = state
         .store
@@ -192,7 +192,7 @@ async fn get_agreement(
 async fn update_agreement(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataUseAgreement>,
 ) -> Result<(StatusCode, ApiJson<DataUseAgreement>), ApiError> {
     let id = parse_id(&id)?;
@@ -227,7 +227,7 @@ async fn update_agreement(
 async fn delete_agreement(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = parse_id(&id)?;
     state
@@ -250,7 +250,7 @@ async fn delete_agreement(
 async fn agreement_forms(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<AssociatedRequestForm>>, ApiError> {
     let id = parse_id(&id)?;
     state

@@ -154,6 +154,7 @@ pub(super) async fn change_asset(
             );
             reject_if_any(problems)?;
             require_manager(&caller.person(state).await?, &product.domains)?;
+            super::products::check_expert(state, caller.tenant_id, draft.metadata.as_ref()).await?;
             let updated = state
                 .store
                 .update_product(caller.tenant_id, &product.id, draft, now)

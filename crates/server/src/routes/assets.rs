@@ -8,8 +8,8 @@ use super::products::{self, DataProduct};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, reject_if_any};
-use axum::extract::{Path, State};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
+use axum::extract::State;
 use marketplace_domain::request_form::FormSnapshot;
 use marketplace_domain::review_flow::ReviewFlow;
 use marketplace_store::{ObjectLookup, ObjectRecord, ObjectSettings, Product};
@@ -145,7 +145,7 @@ async fn asset_by_metadata(
 async fn get_asset(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
     let asset = find(&state, &caller, &id).await?;
     Ok(ApiJson(render(&state, &caller, asset).await?))
@@ -158,7 +158,7 @@ async fn get_asset(
 async fn put_asset(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<AssetChange>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
     Ok(ApiJson(change_asset(&state, &caller, &id, change, true).await?))
@@ -172,7 +172,7 @@ async fn put_asset(
 async fn patch_asset(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<AssetChange>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
     Ok(ApiJson(change_asset(&state, &caller, &id, change, false).await?))
@@ -217,7 +217,7 @@ where
 async fn asset_forms(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetRequestForms>, ApiError> {
     let (forms, sources): ([Option<Uuid>; 2], [Option<DataObjectAsset>; 2]) = match find(&state, &caller, &id).await? {
         Asset::Product(product) => (
@@ -287,7 +287,7 @@ pub struct AssetReviewFlows {
 async fn asset_flows(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetReviewFlows>, ApiError> {
     let [data_access_review_flow, masking_exception_review_flow] = match find(&state, &caller, &id).await? {
         Asset::Product(product) => {

@@ -3,8 +3,8 @@
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::ApiJson;
-use axum::extract::{Path, State};
+use crate::extract::{ApiJson, ApiPath};
+use axum::extract::State;
 use marketplace_domain::Timestamp;
 use marketplace_store::{Tenant, TokenRecord};
 use serde::{Deserialize, Serialize};
@@ -242,7 +242,7 @@ fn token_not_found() -> ApiError {
 async fn get_token(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<PersonalAccessToken>, ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| token_not_found())?;
     let token = state
@@ -256,7 +256,11 @@ async fn get_token(
 /// Deletes one of the caller's tokens; it stops working at once, on every instance.
 #[utoipa::path(delete, path = "/api/auth/tokens/{id}", operation_id = "deleteToken", tag = "Auth",
     security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200)))]
-async fn delete_token(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(), ApiError> {
+async fn delete_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(), ApiError> {
     let id = Uuid::parse_str(&id).map_err(|_| token_not_found())?;
     let deleted = state
         .store

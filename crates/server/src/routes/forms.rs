@@ -4,9 +4,9 @@ use super::listing::ListingQuery;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, reject_if_any};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
 use crate::pagination::PaginationMeta;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::{can_author_forms, can_edit_form};
@@ -209,7 +209,7 @@ async fn create_form(
 async fn get_form(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<FormSnapshot>, ApiError> {
     Ok(ApiJson(find(&state, &caller, &id).await?.snapshot))
 }
@@ -221,7 +221,7 @@ async fn get_form(
 async fn update_form(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateRequestForm>,
 ) -> Result<(StatusCode, ApiJson<FormSnapshot>), ApiError> {
     reject_if_any(draft_problems(
@@ -265,7 +265,7 @@ async fn update_form(
 async fn delete_form(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let form = find(&state, &caller, &id).await?;
     forbid_standard(&form)?;
@@ -287,7 +287,7 @@ async fn delete_form(
 async fn form_version(
     State(state): State<AppState>,
     caller: Caller,
-    Path(version): Path<String>,
+    ApiPath(version): ApiPath<String>,
 ) -> Result<ApiJson<FormSnapshot>, ApiError> {
     let snapshot = state
         .store
@@ -304,7 +304,7 @@ async fn form_version(
 async fn form_products(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<LinkedDataProduct>>, ApiError> {
     let form = find(&state, &caller, &id).await?;
     let products = state.store.form_products(caller.tenant_id, form.snapshot.id).await?;
@@ -327,7 +327,7 @@ async fn form_products(
 async fn form_assets(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<LinkedAsset>>, ApiError> {
     let form = find(&state, &caller, &id).await?;
     let products = state.store.form_products(caller.tenant_id, form.snapshot.id).await?;

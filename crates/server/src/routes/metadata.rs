@@ -4,9 +4,9 @@
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, de, offset_page, reject_if_any, whole_number};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any, whole_number};
 use crate::pagination::PaginationMeta;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use marketplace_domain::pagination::{MAX_LIMIT, PageMeta};
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
 use marketplace_store::{DataSourceRecord, DomainRecord, UserRecord};
@@ -91,7 +91,7 @@ fn domain_not_found() -> ApiError {
 async fn domain(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ImmutaDomain>, ApiError> {
     let domain = state
         .store
@@ -183,7 +183,7 @@ pub(crate) fn numeric_ids(name: &str, values: &[String], problems: &mut Vec<Stri
 async fn domain_data_sources(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<DomainDataSourcesQuery>,
 ) -> Result<ApiJson<PaginatedImmutaDataSource>, ApiError> {
     let mut problems = Vec::new();

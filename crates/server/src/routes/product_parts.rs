@@ -7,9 +7,9 @@ use super::products::{
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, de, offset_page, reject_if_any, whole_number};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any, whole_number};
 use crate::pagination::PaginationMeta;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use marketplace_domain::Timestamp;
 use marketplace_domain::pagination::PageMeta;
 use marketplace_domain::request_form::FormSnapshot;
@@ -43,7 +43,7 @@ pub struct UpdateDataSources {
 async fn update_sources(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataSources>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
     let product = find(&state, &caller, &id).await?;
@@ -111,7 +111,7 @@ pub struct PaginatedDataSourceWithStatus {
 async fn search_sources(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<SourcesQuery>,
 ) -> Result<ApiJson<PaginatedDataSourceWithStatus>, ApiError> {
     let mut problems = Vec::new();
@@ -202,7 +202,7 @@ pub struct AllDataSources {
 async fn all_sources(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AllDataSources>, ApiError> {
     let product = find(&state, &caller, &id).await?;
     let ids = state.store.product_source_ids(caller.tenant_id, &product.id).await?;
@@ -235,7 +235,7 @@ pub struct DataProductRequestForm {
 async fn product_forms(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<DataProductRequestForm>>, ApiError> {
     let product = find(&state, &caller, &id).await?;
     let mut forms = Vec::new();
@@ -337,7 +337,7 @@ fn numbers(name: &str, values: &[String], problems: &mut Vec<String>) -> Vec<i64
 async fn product_columns(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<ColumnsQuery>,
 ) -> Result<ApiJson<PaginatedImmutaDataSourceColumns>, ApiError> {
     let mut problems = Vec::new();

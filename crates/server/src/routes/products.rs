@@ -5,8 +5,8 @@ pub use super::product_view::{DataProduct, DataProductStats, render, render_one}
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, reject_if_any};
-use axum::extract::{Path, State};
+use crate::extract::{ApiJson, ApiPath, reject_if_any};
+use axum::extract::State;
 use axum::http::StatusCode;
 use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
@@ -63,8 +63,17 @@ pub struct SourceRef {
     source_id: Value,
 }
 
+/// The most data sources one request may name; keeps a single body's work bounded.
+const MAX_SOURCES_PER_CHANGE: usize = 1000;
+
 /// Parses `[{sourceId}]`, where ids arrive as strings (`"1"`) or numbers.
 pub fn source_ids(sources: &[SourceRef], problems: &mut Vec<String>) -> Vec<i64> {
+    if sources.len() > MAX_SOURCES_PER_CHANGE {
+        problems.push(format!(
+            "dataSources: at most {MAX_SOURCES_PER_CHANGE} data sources per request"
+        ));
+        return Vec::new();
+    }
     let mut ids = Vec::new();
     for source in sources {
         let id = match &source.source_id {
@@ -168,7 +177,11 @@ fn form_id(field: &str, id: Option<&String>, problems: &mut Vec<String>) -> Opti
 }
 
 /// Checks the subject matter expert is a user of the tenant.
-async fn check_expert(state: &AppState, tenant_id: Uuid, metadata: Option<&ProductMetadata>) -> Result<(), ApiError> {
+pub(super) async fn check_expert(
+    state: &AppState,
+    tenant_id: Uuid,
+    metadata: Option<&ProductMetadata>,
+) -> Result<(), ApiError> {
     let Some(metadata) = metadata else { return Ok(()) };
     let id = metadata.subject_matter_expert.id;
     let found = state.store.search_users(tenant_id, None, &[id], 1).await?;
@@ -257,7 +270,7 @@ async fn create_product(
 async fn get_product(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
     let product = find(&state, &caller, &id).await?;
     let person = caller.person(&state).await?;
@@ -271,7 +284,7 @@ async fn get_product(
 async fn product_by_name(
     State(state): State<AppState>,
     caller: Caller,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
     let product = state
         .store
@@ -289,7 +302,7 @@ async fn product_by_name(
 async fn update_product(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataProduct>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
     let current = find(&state, &caller, &id).await?;
@@ -339,7 +352,11 @@ async fn update_product(
 #[utoipa::path(delete, path = "/api/data-product/{id}", operation_id = "deleteDataProduct", tag = "Data Product",
     summary = "Delete data product by ID", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200)))]
-async fn delete_product(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<(), ApiError> {
+async fn delete_product(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(), ApiError> {
     let product = find(&state, &caller, &id).await?;
     require_manager(&caller.person(&state).await?, &product.domains)?;
     match state

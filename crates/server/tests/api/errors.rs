@@ -70,6 +70,13 @@ async fn framework_rejections_answer_in_the_error_shape() {
     .await;
     assert_eq!(error_message(&answer, 413), "request entity too large");
 
+    let answer = expect(
+        app.get("/api/auth/tokens/%FF").bearer_auth(&token),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    error_message(&answer, 400);
+
     // Nothing above created a token.
     let tokens = expect(app.get("/api/auth/tokens").bearer_auth(&token), StatusCode::OK).await;
     assert_eq!(tokens.as_array().unwrap().len(), 1);

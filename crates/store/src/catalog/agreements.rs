@@ -9,7 +9,7 @@ use crate::schema::{DataUseAgreements, RequestFormAgreements, RequestForms};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::request_form::AuditUser;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +63,16 @@ fn decode(row: &Row) -> Result<Agreement, StoreError> {
         },
         updated_at: row.get(8)?,
     })
+}
+
+/// The agreement, locked until the transaction ends (on PostgreSQL).
+async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<Agreement>, StoreError> {
+    let query = select()
+        .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
+        .lock(LockType::Update)
+        .to_owned();
+    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
 pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<Agreement>, StoreError> {
@@ -165,7 +175,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Agreement>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        let Some(mut agreement) = find(&mut tx, tenant_id, id).await? else {
+        let Some(mut agreement) = find_for_update(&mut tx, tenant_id, id).await? else {
             return Ok(None);
         };
         agreement.name = name.unwrap_or(agreement.name);
@@ -195,7 +205,7 @@ impl Store {
     /// Deletes an agreement no form carries. `Ok(false)` if there is none.
     pub async fn delete_agreement(&self, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
-        if find(&mut tx, tenant_id, id).await?.is_none() {
+        if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
         }
         let forms = forms_with(&mut tx, tenant_id, id).await?;

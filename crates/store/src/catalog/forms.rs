@@ -13,7 +13,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::ids::new_cuid;
 use marketplace_domain::request_form::{AgreementText, AuditUser, FormField, FormSnapshot};
 use marketplace_domain::review_flow::{Event, ReviewFlow};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 /// The name of the form every tenant has, which nobody can edit or delete.
@@ -81,12 +81,28 @@ fn decode(row: &Row) -> Result<FormRecord, StoreError> {
     })
 }
 
+/// The form, locked until the transaction ends (on PostgreSQL).
+async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<FormRecord>, StoreError> {
+    let query = select()
+        .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
+        .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
+        .lock(LockType::Update)
+        .to_owned();
+    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+}
+
 pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<FormRecord>, StoreError> {
     let query = select()
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
         .to_owned();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+}
+
+/// The ids once each, in the order first given.
+fn distinct(ids: Vec<Uuid>) -> Vec<Uuid> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
 /// The agreements with these ids, in this order; a missing one is a bad request.
@@ -205,7 +221,7 @@ async fn save_version(conn: &mut Conn, tenant_id: Uuid, snapshot: &mut FormSnaps
 
 /// A new version of a form whose agreements changed their text.
 pub(crate) async fn resave(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid, now: Timestamp) -> Result<(), StoreError> {
-    let Some(mut form) = find(conn, tenant_id, form_id).await? else {
+    let Some(mut form) = find_for_update(conn, tenant_id, form_id).await? else {
         return Ok(());
     };
     let ids = linked_agreement_ids(conn, tenant_id, form_id).await?;
@@ -314,19 +330,20 @@ impl Store {
             )));
         }
         reject_unknown_references(&mut tx, tenant_id, &draft.policy).await?;
+        let agreement_ids = distinct(draft.agreement_ids);
         let mut snapshot = FormSnapshot {
             id,
             name: draft.name,
             fields: draft.fields,
             policy: draft.policy,
-            data_use_agreements: agreement_texts(&mut tx, tenant_id, &draft.agreement_ids).await?,
+            data_use_agreements: agreement_texts(&mut tx, tenant_id, &agreement_ids).await?,
             created_by: actor.clone(),
             created_at: now,
             updated_by: actor.clone(),
             updated_at: now,
             version: String::new(),
         };
-        insert_form(&mut tx, tenant_id, &mut snapshot, false, &draft.agreement_ids).await?;
+        insert_form(&mut tx, tenant_id, &mut snapshot, false, &agreement_ids).await?;
         tx.commit().await?;
         Ok(snapshot)
     }
@@ -395,7 +412,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<FormSnapshot>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        let Some(FormRecord { mut snapshot, .. }) = find(&mut tx, tenant_id, id).await? else {
+        let Some(FormRecord { mut snapshot, .. }) = find_for_update(&mut tx, tenant_id, id).await? else {
             return Ok(None);
         };
         if let Some(policy) = changes.policy {
@@ -406,6 +423,7 @@ impl Store {
         snapshot.fields = changes.fields.unwrap_or(snapshot.fields);
         let agreement_ids = match changes.agreement_ids {
             Some(ids) => {
+                let ids = distinct(ids);
                 link_agreements(&mut tx, tenant_id, id, &ids).await?;
                 ids
             }
@@ -422,7 +440,7 @@ impl Store {
     /// Deletes a form no data product uses; its versions stay for the requests made under them.
     pub async fn delete_form(&self, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
-        if find(&mut tx, tenant_id, id).await?.is_none() {
+        if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
         }
         let products = products_using(&mut tx, tenant_id, id).await?;

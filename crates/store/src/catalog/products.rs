@@ -10,7 +10,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
 use marketplace_domain::ids::new_cuid;
 use marketplace_domain::review_flow::{References, ReviewFlow};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -142,6 +142,15 @@ async fn find_where(
     with_domains(conn, tenant_id, &mut products).await?;
     let [product] = products;
     Ok(Some(product))
+}
+
+/// The product, locked until the transaction ends (on PostgreSQL; SQLite's single writer needs no lock).
+async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+    let query = select()
+        .and_where(Expr::col(DataProducts::Id).eq(id))
+        .lock(LockType::Update)
+        .to_owned();
+    find_where(conn, tenant_id, query).await
 }
 
 pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
@@ -415,7 +424,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        if find(&mut tx, tenant_id, id).await?.is_none() {
+        if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(None);
         }
         let mut draft = draft;
@@ -453,7 +462,7 @@ impl Store {
     /// granted. Requests keep their history. `Ok(false)` if there is none.
     pub async fn delete_product(&self, tenant_id: Uuid, id: &str, now: Timestamp) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
-        if find(&mut tx, tenant_id, id).await?.is_none() {
+        if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
         }
         for (from, to) in [("PENDING", "CANCELED"), ("APPROVED", "REVOKED")] {
@@ -550,7 +559,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        let Some(product) = find(&mut tx, tenant_id, id).await? else {
+        let Some(product) = find_for_update(&mut tx, tenant_id, id).await? else {
             return Ok(None);
         };
         check_sources(&mut tx, tenant_id, &product.domains, sources).await?;
