@@ -1,6 +1,7 @@
 //! Pure types and rules of the marketplace: no I/O, no HTTP, no SQL.
 
 pub mod access;
+pub mod access_request;
 pub mod catalog;
 pub mod directory;
 pub mod ids;

@@ -113,12 +113,21 @@ impl FormField {
         }
     }
 
-    fn label(&self) -> &str {
+    pub fn label(&self) -> &str {
         match self {
             FormField::ShortAnswer { label, .. }
             | FormField::Dropdown { label, .. }
             | FormField::Checkboxes { label, .. }
             | FormField::AccessDuration { label, .. } => label,
+        }
+    }
+
+    pub fn required(&self) -> bool {
+        match self {
+            FormField::ShortAnswer { required, .. }
+            | FormField::Dropdown { required, .. }
+            | FormField::Checkboxes { required, .. }
+            | FormField::AccessDuration { required, .. } => *required,
         }
     }
 }

@@ -1,0 +1,131 @@
+//! Access requests: their types and states, the form submission they carry, what the review flow makes of them,
+//! and the keys that let a store find the requests a person may decide without evaluating every flow.
+
+mod facts;
+mod review;
+pub mod risk;
+mod submission;
+#[cfg(test)]
+mod tests;
+
+pub use facts::Facts;
+pub use review::{Decision, PlannedRecord, Progress, RecordState, decide, progress};
+pub use submission::Submission;
+
+use crate::access::Person;
+use crate::review_flow::Approver;
+
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &[$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// What a request asks for: the product's data, or unmasked values of some masked columns.
+    RequestType { DataAccess => "DATA_ACCESS", MaskingException => "MASKING_EXCEPTION" }
+);
+
+wire_enum!(
+    /// The states a stored request moves through. (`NONE` and `PUBLISHER` describe a caller's relation to a
+    /// product, never a request.)
+    RequestStatus {
+        Pending => "PENDING",
+        Approved => "APPROVED",
+        Denied => "DENIED",
+        Canceled => "CANCELED",
+        Revoked => "REVOKED",
+        Expired => "EXPIRED",
+    }
+);
+
+wire_enum!(
+    /// The states of one approval record.
+    RecordStatus {
+        Pending => "PENDING",
+        Blocked => "BLOCKED",
+        Approved => "APPROVED",
+        Denied => "DENIED",
+        Canceled => "CANCELED",
+    }
+);
+
+impl RequestStatus {
+    /// Whether the request is decided for good.
+    pub fn is_final(self) -> bool {
+        !matches!(self, RequestStatus::Pending | RequestStatus::Approved)
+    }
+}
+
+/// The keys under which an approver criterion is filed. A person may decide a record when one of
+/// [`person_keys`] equals one of its approvers' keys; a domain permission without a domain is filed once per
+/// domain of the product or asset. Catalog permissions match nobody here.
+pub fn approver_keys(approver: &Approver, target_domains: &[String]) -> Vec<String> {
+    match approver {
+        Approver::User { id, .. } => vec![format!("user:{}", id.to_lowercase())],
+        Approver::Group { id: Some(id), .. } => vec![format!("group:{}", id.0)],
+        Approver::Group { id: None, name, .. } => vec![format!("group-name:{name}")],
+        Approver::Permission { permission } => vec![format!("permission:{}", permission.as_str())],
+        Approver::DomainPermission {
+            permission,
+            domain_id: Some(domain),
+        } => vec![format!("domain:{domain}:{}", permission.as_str())],
+        Approver::DomainPermission {
+            permission,
+            domain_id: None,
+        } => target_domains
+            .iter()
+            .map(|domain| format!("domain:{domain}:{}", permission.as_str()))
+            .collect(),
+        Approver::Attribute { key, value } => vec![format!("attribute:{key}={value}")],
+        Approver::CatalogPermission {} => Vec::new(),
+    }
+}
+
+/// Every key under which a person meets an approver criterion, from what they hold now.
+pub fn person_keys(person: &Person) -> Vec<String> {
+    let mut keys = vec![format!("user:{}", person.global_user_id)];
+    for (id, name) in &person.groups {
+        keys.push(format!("group:{id}"));
+        keys.push(format!("group-name:{name}"));
+    }
+    keys.extend(
+        person
+            .permissions
+            .iter()
+            .map(|permission| format!("permission:{}", permission.as_str())),
+    );
+    keys.extend(
+        person
+            .domain_permissions
+            .iter()
+            .map(|(domain, permission)| format!("domain:{domain}:{}", permission.as_str())),
+    );
+    for (key, values) in &person.attributes {
+        keys.extend(values.iter().map(|value| format!("attribute:{key}={value}")));
+    }
+    keys
+}
+
+/// The approver criteria of a record that a person meets (`approverCriteriaMet`).
+pub fn criteria_met(person: &Person, approvers: &[Approver], target_domains: &[String]) -> Vec<Approver> {
+    approvers
+        .iter()
+        .filter(|approver| person.matches(approver, target_domains))
+        .cloned()
+        .collect()
+}
