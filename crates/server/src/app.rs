@@ -1,6 +1,7 @@
 //! The HTTP application: shared state, the router with its layers, and a server bound to a port.
 
 use crate::auth::tokens::TokenService;
+use crate::clock::Clock;
 use crate::error::{method_not_allowed, panic_response, route_not_found};
 use crate::openapi;
 use anyhow::Context;
@@ -25,6 +26,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 pub struct AppState {
     pub store: Store,
     pub tokens: Arc<TokenService>,
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -43,6 +45,7 @@ impl AppState {
         Ok(Self {
             store,
             tokens: Arc::new(tokens),
+            clock: Clock::default(),
         })
     }
 
@@ -103,7 +106,8 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    /// Serves until `shutdown` completes, then finishes the requests in flight. (Background jobs are started by
+    /// the commands that serve, so tests can run them by hand on a clock they move.)
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)

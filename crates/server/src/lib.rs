@@ -3,8 +3,10 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;

@@ -28,6 +28,7 @@ pub const DOCS_PATH: &str = "/marketplace/api/docs";
     ),
     modifiers(&Deployment),
     tags(
+        (name = "Access Request", description = "APIs for managing data access"),
         (name = "Asset", description = "APIs for managing assets"),
         (name = "Auth", description = "The caller and their personal access tokens"),
         (name = "Data Product", description = "APIs for managing data products"),
@@ -89,6 +90,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::products::router())
         .merge(routes::product_parts::router())
         .merge(routes::assets::router())
+        .merge(routes::product_requests::router())
+        .merge(routes::access_requests::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

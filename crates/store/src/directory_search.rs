@@ -13,6 +13,35 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 impl Store {
+    /// Users by numeric id, with their attributes; ids the directory no longer holds are absent.
+    pub async fn users_by_ids(
+        &self,
+        tenant_id: Uuid,
+        ids: &[i64],
+    ) -> Result<BTreeMap<i64, (UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
+        let query = Query::select()
+            .columns(user_columns())
+            .from(Users::Table)
+            .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
+            .and_where(one_of((Users::Table, Users::Id), ids.iter().copied()))
+            .to_owned();
+        let mut conn = self.backend.read().await?;
+        let users = conn
+            .query(&query)
+            .await?
+            .iter()
+            .map(|row| decode_user(row, 0))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut attributes = attributes_of(&mut conn, tenant_id, ids).await?;
+        Ok(users
+            .into_iter()
+            .map(|user| {
+                let own = attributes.remove(&user.id).unwrap_or_default();
+                (user.id, (user, own))
+            })
+            .collect())
+    }
+
     /// Users whose username, name or email contains `filter`, or whose global id is listed; ordered by id.
     pub async fn search_users(
         &self,

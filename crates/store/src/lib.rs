@@ -10,6 +10,7 @@ mod error;
 mod keys;
 mod metadata;
 mod query;
+mod requests;
 // The schema lists every table and column, whether a query names it yet or not.
 #[allow(dead_code)]
 mod schema;
@@ -29,6 +30,9 @@ pub use keys::SigningKey;
 pub use metadata::{
     AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, TagRecord,
     UserAccess, UserRecord,
+};
+pub use requests::{
+    AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestTarget, RequestedColumn, Transition,
 };
 use std::path::PathBuf;
 pub use tenants::Tenant;

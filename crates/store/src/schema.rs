@@ -272,6 +272,74 @@ pub enum AccessRequests {
     Expiration,
     CreatedAt,
     UpdatedAt,
+    TargetName,
+    TargetDescription,
+    TargetType,
+    Domains,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessRequestDomains {
+    Table,
+    TenantId,
+    DomainId,
+    RequestId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApprovalRecords {
+    Table,
+    TenantId,
+    Id,
+    RequestId,
+    Position,
+    Approvers,
+    Prerequisites,
+    Status,
+    ActionBy,
+    Reason,
+    CriteriaMet,
+    Duration,
+    DurationUnit,
+    EndsAt,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum ApprovalRecordKeys {
+    Table,
+    TenantId,
+    ApproverKey,
+    RequestId,
+    RecordId,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessRequestColumns {
+    Table,
+    TenantId,
+    RequestId,
+    DataSourceId,
+    ColumnName,
+    Position,
+    SourceName,
+    ColumnType,
+    Tags,
+    MaskingType,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum AccessRequestEvents {
+    Table,
+    TenantId,
+    RequestId,
+    Position,
+    Event,
+    ActorId,
+    RecordId,
+    Reason,
+    At,
 }
 
 #[derive(Iden, Clone, Copy)]

@@ -194,6 +194,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Serve { database, listen } => {
             init_logging();
             let state = database.state().await?;
+            crate::jobs::spawn(state.clone());
             let app = Application::bind(listen.listen, state).await.context("cannot listen")?;
             tracing::info!(
                 address = %app.local_addr()?,

@@ -23,6 +23,7 @@ pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Opt
     let report = state.store.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
+    crate::jobs::spawn(state.clone());
     let app = Application::bind(listen, state.clone())
         .await
         .with_context(|| format!("cannot listen on {listen} (choose another address with --listen)"))?;

@@ -1,5 +1,6 @@
 //! One module per API tag. Handlers parse and authorise, call the store, and map the result.
 
+pub mod access_requests;
 pub mod agreements;
 mod asset_changes;
 pub mod asset_types;
@@ -10,6 +11,7 @@ pub mod health;
 mod listing;
 pub mod metadata;
 pub mod product_parts;
+pub mod product_requests;
 mod product_search;
 mod product_view;
 pub mod products;

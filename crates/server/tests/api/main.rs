@@ -13,5 +13,6 @@ mod helpers;
 mod metadata;
 mod openapi;
 mod products;
+mod requests;
 mod tenancy;
 mod tokens;

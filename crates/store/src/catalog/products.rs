@@ -465,19 +465,7 @@ impl Store {
         if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
         }
-        for (from, to) in [("PENDING", "CANCELED"), ("APPROVED", "REVOKED")] {
-            let update = Query::update()
-                .table(AccessRequests::Table)
-                .values([
-                    (AccessRequests::Status, to.into()),
-                    (AccessRequests::UpdatedAt, now.millis().into()),
-                ])
-                .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-                .and_where(Expr::col(AccessRequests::DataProductId).eq(id))
-                .and_where(Expr::col(AccessRequests::Status).eq(from))
-                .to_owned();
-            tx.execute(&update).await?;
-        }
+        crate::requests::end_product_requests(&mut tx, tenant_id, id, now).await?;
         let delete = Query::delete()
             .from_table(DataProducts::Table)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))

@@ -1,0 +1,441 @@
+use crate::agreements::create_agreement;
+use crate::forms::{create_form, sales_form};
+use crate::helpers::*;
+use crate::products::{product, publish};
+use marketplace_domain::Timestamp;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub const CASEY: &str = "4fc16ea8-7180-4d42-9e95-a06b1c2d3e45";
+pub const RILEY: &str = "50d27fb9-8291-4e53-8fa6-b17c2d3e4f56";
+const PURPOSE: &str = "0c4b9a52-0001-4c1e-9a51-6c2d7e8f9a01";
+const TEAM: &str = "0c4b9a52-0002-4c1e-9a51-6c2d7e8f9a01";
+const DURATION: &str = "0c4b9a52-0004-4c1e-9a51-6c2d7e8f9a01";
+
+/// Publishes a Sales product whose form has `policy`, and returns (product id, agreement id).
+async fn product_with_policy(app: &TestApp, dana: &str, name: &str, policy: Value) -> (String, String) {
+    let terms = create_agreement(app, dana, &format!("{name} terms"), "No exports.").await;
+    let agreement = terms["id"].as_str().unwrap().to_owned();
+    let mut form = sales_form(&format!("{name} form"), &[agreement.as_str()]);
+    form["policy"] = policy;
+    let form = create_form(app, dana, &form).await;
+    let mut body = product(name, SALES, &["1"]);
+    body["dataAccessRequestFormId"] = form["id"].clone();
+    let published = publish(app, dana, &body).await;
+    (published["id"].as_str().unwrap().to_owned(), agreement)
+}
+
+fn answers(team: &str, agreement: &str) -> Value {
+    json!({"answers": [
+        {"fieldId": PURPOSE, "value": "Quarterly churn report"},
+        {"fieldId": TEAM, "value": team},
+        {"fieldId": DURATION, "value": {"duration": 30, "durationUnit": "DAYS"}}],
+        "acceptedDataUseAgreementIds": [agreement]})
+}
+
+fn review(stages: Value) -> Value {
+    json!({"rules": [], "defaultEvent": {"type": "review", "params": {"stages": stages}}})
+}
+
+async fn submit(app: &TestApp, token: &str, product: &str, body: &Value, status: StatusCode) -> Value {
+    let path = format!("/api/data-product/{product}/request");
+    expect(app.post(&path).bearer_auth(token).json(body), status).await
+}
+
+async fn records(app: &TestApp, token: &str, request: &str) -> Vec<Value> {
+    let path = format!("/api/access-request/{request}/records");
+    let body = expect(app.get(&path).bearer_auth(token), StatusCode::OK).await;
+    body["approvalRecords"].as_array().unwrap().clone()
+}
+
+async fn decide(app: &TestApp, token: &str, record: &Value, body: Value, status: StatusCode) -> Value {
+    let path = format!("/api/approval-record/{}", record["id"].as_str().unwrap());
+    expect(app.request(Method::PUT, &path).bearer_auth(token).json(&body), status).await
+}
+
+async fn request(app: &TestApp, token: &str, id: &str) -> Value {
+    expect(
+        app.get(&format!("/api/access-request/{id}")).bearer_auth(token),
+        StatusCode::OK,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_request_passes_two_stages_and_its_temporary_access_expires() {
+    let app = spawn_app().await;
+    let (dana, casey, sam, admin, riley) = (
+        app.token("dana").await,
+        app.token("casey").await,
+        app.token("sam").await,
+        app.token("admin").await,
+        app.token("riley").await,
+    );
+    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]},
+                        {"any": [{"type": "PERMISSION", "permission": "GOVERNANCE"}]}]);
+    let (product, agreement) = product_with_policy(&app, &dana, "Churn", review(stages)).await;
+    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    let created = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    assert_eq!(created["status"], "PENDING");
+    assert_eq!(created["type"], "DATA_ACCESS");
+    assert_eq!(created["requestingUser"]["username"], "casey");
+    assert_eq!(created["user"]["globalUserId"], CASEY);
+    assert_eq!(created["dataProduct"]["name"], "Churn");
+    assert_eq!(created["form"]["acceptedDataUseAgreementIds"], json!([agreement]));
+    assert!(
+        created["formVersion"]
+            .as_str()
+            .is_some_and(|version| !version.is_empty())
+    );
+
+    // Someone with no part in it does not learn it exists.
+    expect(
+        app.get(&format!("/api/access-request/{id}")).bearer_auth(&riley),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let stage = records(&app, &sam, &id).await;
+    assert_eq!(stage.len(), 2);
+    assert_eq!(stage[0]["status"], "PENDING");
+    assert_eq!(stage[1]["status"], "BLOCKED");
+    assert_eq!(stage[1]["prerequisites"], json!([stage[0]["id"]]));
+    assert_eq!(stage[0]["approverCriteriaMet"], Value::Null);
+
+    let approve = json!({"status": "APPROVED", "reason": "Needed for the churn report"});
+    let refused = decide(&app, &admin, &stage[1], approve.clone(), StatusCode::CONFLICT).await;
+    assert_eq!(
+        error_message(&refused, 409),
+        "Only a pending approval record can be decided."
+    );
+    let refused = decide(&app, &casey, &stage[0], approve.clone(), StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        error_message(&refused, 403),
+        "Nobody may decide a request they made or that is for them."
+    );
+    let refused = decide(&app, &dana, &stage[0], approve.clone(), StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        error_message(&refused, 403),
+        "You are not an approver of this approval record."
+    );
+    let invalid = decide(
+        &app,
+        &sam,
+        &stage[0],
+        json!({"status": "PENDING", "duration": 0}),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert_eq!(
+        error_message(&invalid, 400),
+        json!([
+            "status must be one of the following values: APPROVED, DENIED",
+            "reason should not be empty",
+            "duration must not be less than 1"
+        ])
+    );
+
+    let temporary =
+        json!({"status": "APPROVED", "reason": "One week is enough", "duration": 7.0, "durationUnit": "DAYS"});
+    let decided = decide(&app, &sam, &stage[0], temporary, StatusCode::OK).await;
+    assert_eq!(decided["status"], "APPROVED");
+    assert_eq!(decided["actionBy"]["username"], "sam");
+    assert_eq!(
+        decided["approverCriteriaMet"],
+        json!([{"type": "GROUP", "id": 1, "name": "Sales Stewards"}])
+    );
+    assert_eq!(
+        (decided["duration"].clone(), decided["durationUnit"].clone()),
+        (json!(7), json!("DAYS"))
+    );
+    let stage = records(&app, &admin, &id).await;
+    assert_eq!(stage[1]["status"], "PENDING", "the second stage opens");
+    assert_eq!(request(&app, &casey, &id).await["status"], "PENDING");
+
+    decide(&app, &admin, &stage[1], approve, StatusCode::OK).await;
+    let approved = request(&app, &casey, &id).await;
+    assert_eq!(approved["status"], "APPROVED");
+    let expiration = Timestamp::parse(approved["expiration"].as_str().unwrap()).unwrap();
+    let decided_at = Timestamp::parse(decided["updatedAt"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expiration,
+        decided_at.plus_seconds(7 * 24 * 3600),
+        "sam's temporary approval ends it"
+    );
+    let seen = expect(
+        app.get(&format!("/api/data-product/{product}")).bearer_auth(&casey),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(seen["status"], "APPROVED");
+
+    assert_eq!(
+        marketplace_server::jobs::expire_due(&app.state).await.unwrap(),
+        0,
+        "not yet"
+    );
+    app.state.clock.advance(8 * 24 * 3600);
+    assert_eq!(marketplace_server::jobs::expire_due(&app.state).await.unwrap(), 1);
+    assert_eq!(
+        marketplace_server::jobs::expire_due(&app.state).await.unwrap(),
+        0,
+        "each request expires once"
+    );
+    assert_eq!(request(&app, &casey, &id).await["status"], "EXPIRED");
+}
+
+#[tokio::test]
+async fn submissions_are_checked_against_the_form_and_the_product() {
+    let app = spawn_app().await;
+    let (dana, casey) = (app.token("dana").await, app.token("casey").await);
+    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
+    let (product, agreement) = product_with_policy(&app, &dana, "Orders", review(stages)).await;
+
+    let missing = json!({"user": CASEY, "form": {"answers": [{"fieldId": TEAM, "value": "Legal"}]}});
+    let refused = submit(&app, &casey, &product, &missing, StatusCode::BAD_REQUEST).await;
+    let problems = error_message(&refused, 400);
+    let problems: Vec<&str> = problems
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(problems[0].contains("\"What will you use the data for?\" must be answered"));
+    assert!(problems[1].contains("`Legal` is not one of the options"));
+    assert!(problems[2].contains(DURATION));
+    assert!(problems[3].contains("data use agreement \"Orders terms\""));
+
+    let stranger = json!({"user": "00000000-0000-4000-8000-000000000000", "form": answers("Marketing", &agreement)});
+    let refused = submit(&app, &casey, &product, &stranger, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        error_message(&refused, 400),
+        json!(["user: no user has the global user id 00000000-0000-4000-8000-000000000000"])
+    );
+
+    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    let first = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+    let again = submit(&app, &casey, &product, &body, StatusCode::CONFLICT).await;
+    assert_eq!(
+        error_message(&again, 409),
+        "The user already has a pending request of this type for it."
+    );
+    // A request for someone else: the requester is the caller, the user the one who would get access.
+    let for_riley = json!({"user": RILEY, "form": answers("Finance", &agreement)});
+    let other = submit(&app, &casey, &product, &for_riley, StatusCode::CREATED).await;
+    assert_eq!(
+        (
+            other["requestingUser"]["username"].clone(),
+            other["user"]["username"].clone()
+        ),
+        (json!("casey"), json!("riley"))
+    );
+
+    // Only the requester or the user may cancel, and only while it is pending.
+    let path = format!("/api/access-request/{}", first["id"].as_str().unwrap());
+    let refused = expect(app.delete(&path).bearer_auth(&dana), StatusCode::FORBIDDEN).await;
+    assert_eq!(
+        error_message(&refused, 403),
+        "Only the requester or the user it is for may cancel an access request."
+    );
+    expect(app.delete(&path).bearer_auth(&casey), StatusCode::NO_CONTENT).await;
+    assert_eq!(
+        request(&app, &casey, first["id"].as_str().unwrap()).await["status"],
+        "CANCELED"
+    );
+    let records = records(&app, &dana, first["id"].as_str().unwrap()).await;
+    assert_eq!(records[0]["status"], "CANCELED", "the cancel cascades to its records");
+    let refused = expect(app.delete(&path).bearer_auth(&casey), StatusCode::CONFLICT).await;
+    assert_eq!(
+        error_message(&refused, 409),
+        "Only a pending access request can be canceled; this one is CANCELED."
+    );
+
+    let product_path = format!("/api/data-product/{product}");
+    expect(
+        app.request(Method::PUT, &product_path)
+            .bearer_auth(&dana)
+            .json(&json!({"suspended": true})),
+        StatusCode::OK,
+    )
+    .await;
+    let refused = submit(&app, &casey, &product, &body, StatusCode::BAD_REQUEST).await;
+    assert_eq!(
+        error_message(&refused, 400),
+        "The data product is suspended and does not accept access requests."
+    );
+    expect(app.delete(&product_path).bearer_auth(&dana), StatusCode::OK).await;
+    submit(&app, &casey, &product, &body, StatusCode::NOT_FOUND).await;
+    let canceled = request(&app, &casey, other["id"].as_str().unwrap()).await;
+    assert_eq!(
+        canceled["status"], "CANCELED",
+        "deleting the product cancels its pending requests"
+    );
+}
+
+#[tokio::test]
+async fn rules_decide_on_groups_attributes_and_answers_and_one_denial_ends_a_review() {
+    let app = spawn_app().await;
+    let (dana, casey, riley, sam, admin) = (
+        app.token("dana").await,
+        app.token("casey").await,
+        app.token("riley").await,
+        app.token("sam").await,
+        app.token("admin").await,
+    );
+    let policy = json!({"rules": [
+        {"conditions": {"all": [{"fact": "requester", "path": "$.groups", "operator": "contains", "value": "Finance Analysts"},
+                                {"fact": "answers", "path": format!("$['{TEAM}']"), "operator": "equal", "value": "Finance"}]},
+         "event": {"type": "approve", "params": {"comment": "Finance analysts reading for finance"}}},
+        {"conditions": {"any": [{"fact": "user", "path": "$.groups", "operator": "contains", "value": "Data Platform"}]},
+         "event": {"type": "deny", "params": {"comment": "Platform accounts use their own grants"}}}],
+        "defaultEvent": {"type": "review", "params": {"stages": [{"all": [
+            {"type": "GROUP", "id": 1, "name": "Sales Stewards"},
+            {"type": "PERMISSION", "permission": "GOVERNANCE"}]}]}}});
+    let (product, agreement) = product_with_policy(&app, &dana, "Ledger", policy).await;
+
+    let by_riley = json!({"user": RILEY, "form": answers("Finance", &agreement)});
+    let approved = submit(&app, &riley, &product, &by_riley, StatusCode::CREATED).await;
+    assert_eq!(approved["status"], "APPROVED");
+    let expiration = Timestamp::parse(approved["expiration"].as_str().unwrap()).unwrap();
+    let created = Timestamp::parse(approved["createdAt"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        expiration,
+        created.plus_seconds(30 * 24 * 3600),
+        "the requester's chosen duration"
+    );
+
+    // Admin is in Data Platform: the second rule denies a request made for them.
+    let for_admin = json!({"user": "0b8f2a64-3d4c-4f0e-9a51-6c2d7e8f9a01", "form": answers("Marketing", &agreement)});
+    let denied = submit(&app, &casey, &product, &for_admin, StatusCode::CREATED).await;
+    assert_eq!(denied["status"], "DENIED");
+    assert!(denied.get("expiration").is_none());
+
+    let by_casey = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    let reviewed = submit(&app, &casey, &product, &by_casey, StatusCode::CREATED).await;
+    let id = reviewed["id"].as_str().unwrap();
+    let both = records(&app, &admin, id).await;
+    assert_eq!(both.len(), 2, "an `all` stage makes a record per approver");
+    assert!(both.iter().all(|record| record["status"] == "PENDING"));
+    decide(
+        &app,
+        &sam,
+        &both[0],
+        json!({"status": "DENIED", "reason": "Not for marketing"}),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(request(&app, &casey, id).await["status"], "DENIED");
+    let after = records(&app, &admin, id).await;
+    assert_eq!(after[1]["status"], "CANCELED", "the other approver's record closes");
+    decide(
+        &app,
+        &admin,
+        &after[1],
+        json!({"status": "APPROVED", "reason": "late"}),
+        StatusCode::CONFLICT,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn approved_access_is_revoked_by_a_manager_or_steward_only() {
+    let app = spawn_app().await;
+    let (dana, casey, sam) = (
+        app.token("dana").await,
+        app.token("casey").await,
+        app.token("sam").await,
+    );
+    let approve_all = json!({"rules": [], "defaultEvent": {"type": "approve", "params": {}}});
+    let (product, agreement) = product_with_policy(&app, &dana, "Stores", approve_all).await;
+    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    let approved = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+    assert_eq!(approved["status"], "APPROVED");
+    assert!(
+        approved["expiration"].is_string(),
+        "for the duration the requester chose: {approved}"
+    );
+    let again = submit(&app, &casey, &product, &body, StatusCode::CONFLICT).await;
+    assert_eq!(error_message(&again, 409), "The user already has approved access.");
+    let path = format!(
+        "/api/data-product/{product}/request/{}",
+        approved["id"].as_str().unwrap()
+    );
+    let refused = expect(app.delete(&path).bearer_auth(&casey), StatusCode::FORBIDDEN).await;
+    assert!(
+        error_message(&refused, 403)
+            .as_str()
+            .unwrap()
+            .starts_with("Revoking access takes")
+    );
+    // Sam has no part in this product's reviews: the request is not his to see.
+    expect(app.delete(&path).bearer_auth(&sam), StatusCode::NOT_FOUND).await;
+    expect(app.delete(&path).bearer_auth(&dana), StatusCode::NO_CONTENT).await;
+    assert_eq!(
+        request(&app, &casey, approved["id"].as_str().unwrap()).await["status"],
+        "REVOKED"
+    );
+    let refused = expect(app.delete(&path).bearer_auth(&dana), StatusCode::CONFLICT).await;
+    assert_eq!(
+        error_message(&refused, 409),
+        "Only approved access can be revoked; this request is REVOKED."
+    );
+    let elsewhere = format!("/api/data-product/other/request/{}", approved["id"].as_str().unwrap());
+    expect(app.delete(&elsewhere).bearer_auth(&dana), StatusCode::NOT_FOUND).await;
+    let stats = expect(
+        app.get(&format!("/api/data-product/{product}")).bearer_auth(&dana),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(stats["stats"]["revokedRequestCount"], 1);
+}
+
+#[tokio::test]
+async fn two_stewards_deciding_at_once_and_two_expiry_jobs_give_one_outcome() {
+    let app = spawn_app().await;
+    let second = app.another_instance().await;
+    let (dana, casey, sam, admin) = (
+        app.token("dana").await,
+        app.token("casey").await,
+        app.token("sam").await,
+        app.token("admin").await,
+    );
+    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"},
+                                  {"type": "PERMISSION", "permission": "GOVERNANCE"}]}]);
+    let (product, agreement) = product_with_policy(&app, &dana, "Returns", review(stages)).await;
+    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    for round in 0..5 {
+        let created = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+        let id = created["id"].as_str().unwrap();
+        let record = records(&app, &sam, id).await.remove(0);
+        let path = format!("/api/approval-record/{}", record["id"].as_str().unwrap());
+        let approve = json!({"status": "APPROVED", "reason": "ok", "duration": 1, "durationUnit": "HOURS"});
+        let deny = json!({"status": "DENIED", "reason": "no"});
+        let (first, other) = tokio::join!(
+            app.request(Method::PUT, &path).bearer_auth(&sam).json(&approve).send(),
+            second
+                .request(Method::PUT, &path)
+                .bearer_auth(&admin)
+                .json(&deny)
+                .send(),
+        );
+        let mut statuses = [first.unwrap().status(), other.unwrap().status()];
+        statuses.sort();
+        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "round {round}");
+        let status = request(&app, &casey, id).await["status"].clone();
+        let decided = records(&app, &sam, id).await;
+        assert_eq!(decided[0]["status"], status, "the request follows the one decision");
+        if status == "DENIED" {
+            continue;
+        }
+        // Approved for an hour: both instances' expiry jobs race to expire it.
+        app.state.clock.advance(2 * 3600);
+        second.state.clock.advance(2 * 3600);
+        let (a, b) = tokio::join!(
+            marketplace_server::jobs::expire_due(&app.state),
+            marketplace_server::jobs::expire_due(&second.state)
+        );
+        assert_eq!(a.unwrap() + b.unwrap(), 1, "round {round}: expired exactly once");
+        assert_eq!(request(&app, &casey, id).await["status"], "EXPIRED");
+    }
+}

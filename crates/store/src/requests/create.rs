@@ -1,0 +1,346 @@
+//! Submitting a request: the request, its domains, its approval records with their approver keys, the columns
+//! of a masking exception and the first history events, in one transaction.
+
+use super::{AccessRequestRecord, find_request};
+use crate::db::Conn;
+use crate::schema::{
+    AccessRequestColumns, AccessRequestDomains, AccessRequestEvents, AccessRequests, ApprovalRecordKeys,
+    ApprovalRecords,
+};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use marketplace_domain::access_request::{Decision, RequestStatus, RequestType, approver_keys};
+use sea_query::{Expr, ExprTrait, Query};
+use serde_json::Value as Json;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// What a request is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RequestTarget {
+    Product(String),
+    Asset(String),
+}
+
+/// A masked column a masking exception asks for, as it is when asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestedColumn {
+    pub data_source_id: i64,
+    pub column_name: String,
+    pub source_name: String,
+    pub column_type: Option<String>,
+    pub tags: Vec<String>,
+    pub masking_type: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAccessRequest {
+    pub id: String,
+    pub request_type: RequestType,
+    pub target: RequestTarget,
+    pub target_name: String,
+    pub target_description: Option<String>,
+    /// `DATA_PRODUCT`, or the data object's legacy type.
+    pub target_type: String,
+    pub domains: Vec<String>,
+    pub requesting_user_id: i64,
+    pub user_id: i64,
+    pub form_version: String,
+    pub form: Json,
+    pub columns: Vec<RequestedColumn>,
+    pub decision: Decision,
+}
+
+impl Store {
+    /// Stores a submitted request as its review flow decided it. A second pending request of the same type by
+    /// the same user for the same target, or a second data access request while one is approved, is a
+    /// [`StoreError::Conflict`].
+    pub async fn create_access_request(
+        &self,
+        tenant_id: Uuid,
+        new: NewAccessRequest,
+        now: Timestamp,
+    ) -> Result<AccessRequestRecord, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let tenant = tenant_id.to_string();
+        let (product_id, asset_id) = match &new.target {
+            RequestTarget::Product(id) => (Some(id.clone()), None),
+            RequestTarget::Asset(id) => (None, Some(id.clone())),
+        };
+        if new.request_type == RequestType::DataAccess {
+            let approved = Query::select()
+                .column(AccessRequests::Id)
+                .from(AccessRequests::Table)
+                .and_where(Expr::col(AccessRequests::TenantId).eq(tenant.as_str()))
+                .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id))
+                .and_where(match &new.target {
+                    RequestTarget::Product(id) => Expr::col(AccessRequests::DataProductId).eq(id.as_str()),
+                    RequestTarget::Asset(id) => Expr::col(AccessRequests::AssetId).eq(id.as_str()),
+                })
+                .and_where(Expr::col(AccessRequests::RequestType).eq(RequestType::DataAccess.as_str()))
+                .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
+                .to_owned();
+            if tx.query_opt(&approved).await?.is_some() {
+                return Err(StoreError::Conflict("The user already has approved access.".into()));
+            }
+        }
+        let (status, expiration) = match &new.decision {
+            Decision::Approved { expiration, .. } => (RequestStatus::Approved, *expiration),
+            Decision::Denied { .. } => (RequestStatus::Denied, None),
+            Decision::Review(_) => (RequestStatus::Pending, None),
+        };
+        let insert = Query::insert()
+            .into_table(AccessRequests::Table)
+            .columns([
+                AccessRequests::TenantId,
+                AccessRequests::Id,
+                AccessRequests::RequestType,
+                AccessRequests::Status,
+                AccessRequests::DataProductId,
+                AccessRequests::AssetId,
+                AccessRequests::RequestingUserId,
+                AccessRequests::UserId,
+                AccessRequests::FormVersion,
+                AccessRequests::Form,
+                AccessRequests::Expiration,
+                AccessRequests::CreatedAt,
+                AccessRequests::UpdatedAt,
+                AccessRequests::TargetName,
+                AccessRequests::TargetDescription,
+                AccessRequests::TargetType,
+                AccessRequests::Domains,
+            ])
+            .values_panic([
+                tenant.as_str().into(),
+                new.id.as_str().into(),
+                new.request_type.as_str().into(),
+                status.as_str().into(),
+                product_id.into(),
+                asset_id.into(),
+                new.requesting_user_id.into(),
+                new.user_id.into(),
+                new.form_version.as_str().into(),
+                new.form.to_string().into(),
+                expiration.map(Timestamp::millis).into(),
+                now.millis().into(),
+                now.millis().into(),
+                new.target_name.as_str().into(),
+                new.target_description.clone().into(),
+                new.target_type.as_str().into(),
+                serde_json::to_string(&new.domains).expect("strings serialise").into(),
+            ])
+            .to_owned();
+        tx.execute(&insert).await.map_err(|error| match error {
+            StoreError::Duplicate => {
+                StoreError::Conflict("The user already has a pending request of this type for it.".into())
+            }
+            other => other,
+        })?;
+        for domain in new.domains.iter().collect::<BTreeSet<_>>() {
+            let insert = Query::insert()
+                .into_table(AccessRequestDomains::Table)
+                .columns([
+                    AccessRequestDomains::TenantId,
+                    AccessRequestDomains::DomainId,
+                    AccessRequestDomains::RequestId,
+                ])
+                .values_panic([tenant.as_str().into(), domain.as_str().into(), new.id.as_str().into()])
+                .to_owned();
+            tx.execute(&insert).await?;
+        }
+        insert_records(&mut tx, tenant_id, &new, now).await?;
+        insert_columns(&mut tx, tenant_id, &new).await?;
+        record_event(
+            &mut tx,
+            tenant_id,
+            &new.id,
+            "SUBMITTED",
+            Some(new.requesting_user_id),
+            None,
+            None,
+            now,
+        )
+        .await?;
+        match &new.decision {
+            Decision::Approved { reason, .. } => {
+                record_event(
+                    &mut tx,
+                    tenant_id,
+                    &new.id,
+                    "AUTO_APPROVED",
+                    None,
+                    None,
+                    Some(reason),
+                    now,
+                )
+                .await?
+            }
+            Decision::Denied { reason } => {
+                record_event(
+                    &mut tx,
+                    tenant_id,
+                    &new.id,
+                    "AUTO_DENIED",
+                    None,
+                    None,
+                    Some(reason),
+                    now,
+                )
+                .await?
+            }
+            Decision::Review(_) => {}
+        }
+        let request = find_request(&mut tx, tenant_id, &new.id, false)
+            .await?
+            .ok_or_else(|| StoreError::Invalid("the request just written is missing".into()))?;
+        tx.commit().await?;
+        Ok(request)
+    }
+}
+
+async fn insert_records(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    new: &NewAccessRequest,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Decision::Review(records) = &new.decision else {
+        return Ok(());
+    };
+    let tenant = tenant_id.to_string();
+    for (position, record) in records.iter().enumerate() {
+        let insert = Query::insert()
+            .into_table(ApprovalRecords::Table)
+            .columns([
+                ApprovalRecords::TenantId,
+                ApprovalRecords::Id,
+                ApprovalRecords::RequestId,
+                ApprovalRecords::Position,
+                ApprovalRecords::Approvers,
+                ApprovalRecords::Prerequisites,
+                ApprovalRecords::Status,
+                ApprovalRecords::CreatedAt,
+                ApprovalRecords::UpdatedAt,
+            ])
+            .values_panic([
+                tenant.as_str().into(),
+                record.id.as_str().into(),
+                new.id.as_str().into(),
+                (position as i64).into(),
+                serde_json::to_string(&record.approvers)
+                    .expect("approvers serialise")
+                    .into(),
+                serde_json::to_string(&record.prerequisites)
+                    .expect("ids serialise")
+                    .into(),
+                record.status.as_str().into(),
+                now.millis().into(),
+                now.millis().into(),
+            ])
+            .to_owned();
+        conn.execute(&insert).await?;
+        let keys: BTreeSet<String> = record
+            .approvers
+            .iter()
+            .flat_map(|approver| approver_keys(approver, &new.domains))
+            .collect();
+        for key in keys {
+            let insert = Query::insert()
+                .into_table(ApprovalRecordKeys::Table)
+                .columns([
+                    ApprovalRecordKeys::TenantId,
+                    ApprovalRecordKeys::ApproverKey,
+                    ApprovalRecordKeys::RequestId,
+                    ApprovalRecordKeys::RecordId,
+                ])
+                .values_panic([
+                    tenant.as_str().into(),
+                    key.into(),
+                    new.id.as_str().into(),
+                    record.id.as_str().into(),
+                ])
+                .to_owned();
+            conn.execute(&insert).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn insert_columns(conn: &mut Conn, tenant_id: Uuid, new: &NewAccessRequest) -> Result<(), StoreError> {
+    for (position, column) in new.columns.iter().enumerate() {
+        let insert = Query::insert()
+            .into_table(AccessRequestColumns::Table)
+            .columns([
+                AccessRequestColumns::TenantId,
+                AccessRequestColumns::RequestId,
+                AccessRequestColumns::DataSourceId,
+                AccessRequestColumns::ColumnName,
+                AccessRequestColumns::Position,
+                AccessRequestColumns::SourceName,
+                AccessRequestColumns::ColumnType,
+                AccessRequestColumns::Tags,
+                AccessRequestColumns::MaskingType,
+            ])
+            .values_panic([
+                tenant_id.to_string().into(),
+                new.id.as_str().into(),
+                column.data_source_id.into(),
+                column.column_name.as_str().into(),
+                (position as i64).into(),
+                column.source_name.as_str().into(),
+                column.column_type.clone().into(),
+                serde_json::to_string(&column.tags).expect("tags serialise").into(),
+                column.masking_type.clone().into(),
+            ])
+            .to_owned();
+        conn.execute(&insert).await?;
+    }
+    Ok(())
+}
+
+/// Appends to a request's history; the request row is locked (or being written), so positions never clash.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record_event(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    request_id: &str,
+    event: &str,
+    actor_id: Option<i64>,
+    record_id: Option<&str>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let tenant = tenant_id.to_string();
+    let next = Query::select()
+        .expr(Expr::cust("COALESCE(MAX(position), 0) + 1"))
+        .from(AccessRequestEvents::Table)
+        .and_where(Expr::col(AccessRequestEvents::TenantId).eq(tenant.as_str()))
+        .and_where(Expr::col(AccessRequestEvents::RequestId).eq(request_id))
+        .to_owned();
+    let position: i64 = conn.query_opt(&next).await?.map_or(Ok(1), |row| row.get(0))?;
+    let insert = Query::insert()
+        .into_table(AccessRequestEvents::Table)
+        .columns([
+            AccessRequestEvents::TenantId,
+            AccessRequestEvents::RequestId,
+            AccessRequestEvents::Position,
+            AccessRequestEvents::Event,
+            AccessRequestEvents::ActorId,
+            AccessRequestEvents::RecordId,
+            AccessRequestEvents::Reason,
+            AccessRequestEvents::At,
+        ])
+        .values_panic([
+            tenant.into(),
+            request_id.into(),
+            position.into(),
+            event.into(),
+            actor_id.into(),
+            record_id.map(str::to_owned).into(),
+            reason.map(str::to_owned).into(),
+            now.millis().into(),
+        ])
+        .to_owned();
+    conn.execute(&insert).await?;
+    Ok(())
+}

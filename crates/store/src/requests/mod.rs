@@ -1,0 +1,240 @@
+//! Access requests and their approval records. A request is written with its records, approver keys and first
+//! history events in one transaction; every later transition locks the request row first, so two deciders (or
+//! two expiry jobs) never both change it.
+
+mod create;
+mod transitions;
+
+pub use create::{NewAccessRequest, RequestTarget, RequestedColumn};
+pub(crate) use transitions::end_product_requests;
+pub use transitions::{Determination, Transition};
+
+use crate::db::{Conn, Row};
+use crate::schema::{AccessRequests, ApprovalRecords};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType};
+use marketplace_domain::review_flow::{Approver, DurationUnit};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
+use serde_json::Value as Json;
+use uuid::Uuid;
+
+/// A stored access request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessRequestRecord {
+    pub id: String,
+    pub request_type: RequestType,
+    pub status: RequestStatus,
+    pub data_product_id: Option<String>,
+    pub asset_id: Option<String>,
+    pub target_name: String,
+    pub target_description: Option<String>,
+    pub target_type: String,
+    pub domains: Vec<String>,
+    pub requesting_user_id: i64,
+    pub user_id: i64,
+    pub form_version: String,
+    pub form: Option<Json>,
+    pub metadata: Option<Json>,
+    pub expiration: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// One approval record of a request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApprovalRecordRow {
+    pub id: String,
+    pub request_id: String,
+    pub approvers: Vec<Approver>,
+    pub prerequisites: Vec<String>,
+    pub status: RecordStatus,
+    pub action_by: Option<i64>,
+    pub reason: Option<String>,
+    pub criteria_met: Option<Vec<Approver>>,
+    pub duration: Option<u32>,
+    pub duration_unit: Option<DurationUnit>,
+    pub ends_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+const REQUEST_COLUMNS: [AccessRequests; 17] = [
+    AccessRequests::Id,
+    AccessRequests::RequestType,
+    AccessRequests::Status,
+    AccessRequests::DataProductId,
+    AccessRequests::AssetId,
+    AccessRequests::TargetName,
+    AccessRequests::TargetDescription,
+    AccessRequests::TargetType,
+    AccessRequests::Domains,
+    AccessRequests::RequestingUserId,
+    AccessRequests::UserId,
+    AccessRequests::FormVersion,
+    AccessRequests::Form,
+    AccessRequests::Metadata,
+    AccessRequests::Expiration,
+    AccessRequests::CreatedAt,
+    AccessRequests::UpdatedAt,
+];
+
+pub(crate) fn select_requests(tenant_id: Uuid) -> SelectStatement {
+    Query::select()
+        .columns(REQUEST_COLUMNS.map(|column| (AccessRequests::Table, column)))
+        .from(AccessRequests::Table)
+        .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant_id.to_string()))
+        .to_owned()
+}
+
+fn decode_error(index: usize, detail: impl ToString) -> StoreError {
+    StoreError::Decode {
+        index,
+        detail: detail.to_string(),
+    }
+}
+
+fn json<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> Result<T, StoreError> {
+    serde_json::from_str(&row.get::<String>(index)?).map_err(|error| decode_error(index, error))
+}
+
+fn optional_json<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> Result<Option<T>, StoreError> {
+    row.get::<Option<String>>(index)?
+        .map(|text| serde_json::from_str(&text).map_err(|error| decode_error(index, error)))
+        .transpose()
+}
+
+pub(crate) fn decode_request(row: &Row) -> Result<AccessRequestRecord, StoreError> {
+    let request_type = row.get::<String>(1)?;
+    let status = row.get::<String>(2)?;
+    Ok(AccessRequestRecord {
+        id: row.get(0)?,
+        request_type: RequestType::parse(&request_type).ok_or_else(|| decode_error(1, request_type))?,
+        status: RequestStatus::parse(&status).ok_or_else(|| decode_error(2, status))?,
+        data_product_id: row.get(3)?,
+        asset_id: row.get(4)?,
+        target_name: row.get(5)?,
+        target_description: row.get(6)?,
+        target_type: row.get(7)?,
+        domains: json(row, 8)?,
+        requesting_user_id: row.get(9)?,
+        user_id: row.get(10)?,
+        form_version: row.get(11)?,
+        form: optional_json(row, 12)?,
+        metadata: optional_json(row, 13)?,
+        expiration: row.get(14)?,
+        created_at: row.get(15)?,
+        updated_at: row.get(16)?,
+    })
+}
+
+const RECORD_COLUMNS: [ApprovalRecords; 13] = [
+    ApprovalRecords::Id,
+    ApprovalRecords::RequestId,
+    ApprovalRecords::Approvers,
+    ApprovalRecords::Prerequisites,
+    ApprovalRecords::Status,
+    ApprovalRecords::ActionBy,
+    ApprovalRecords::Reason,
+    ApprovalRecords::CriteriaMet,
+    ApprovalRecords::Duration,
+    ApprovalRecords::DurationUnit,
+    ApprovalRecords::EndsAt,
+    ApprovalRecords::CreatedAt,
+    ApprovalRecords::UpdatedAt,
+];
+
+fn select_records(tenant_id: Uuid) -> SelectStatement {
+    Query::select()
+        .columns(RECORD_COLUMNS)
+        .from(ApprovalRecords::Table)
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+        .order_by(ApprovalRecords::Position, Order::Asc)
+        .to_owned()
+}
+
+fn decode_record(row: &Row) -> Result<ApprovalRecordRow, StoreError> {
+    let status = row.get::<String>(4)?;
+    let unit: Option<String> = row.get(9)?;
+    Ok(ApprovalRecordRow {
+        id: row.get(0)?,
+        request_id: row.get(1)?,
+        approvers: json(row, 2)?,
+        prerequisites: json(row, 3)?,
+        status: RecordStatus::parse(&status).ok_or_else(|| decode_error(4, status))?,
+        action_by: row.get(5)?,
+        reason: row.get(6)?,
+        criteria_met: optional_json(row, 7)?,
+        duration: row
+            .get::<Option<i64>>(8)?
+            .map(|amount| u32::try_from(amount).map_err(|error| decode_error(8, error)))
+            .transpose()?,
+        duration_unit: unit
+            .map(|unit| serde_json::from_value(Json::String(unit)).map_err(|error| decode_error(9, error)))
+            .transpose()?,
+        ends_at: row.get(10)?,
+        created_at: row.get(11)?,
+        updated_at: row.get(12)?,
+    })
+}
+
+/// A request, locked for the rest of the transaction where the database locks rows (SQLite's single writer
+/// already serialises every transaction).
+pub(crate) async fn find_request(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    id: &str,
+    lock: bool,
+) -> Result<Option<AccessRequestRecord>, StoreError> {
+    let mut query = select_requests(tenant_id)
+        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id))
+        .to_owned();
+    if lock {
+        query.lock(LockType::Update);
+    }
+    conn.query_opt(&query).await?.as_ref().map(decode_request).transpose()
+}
+
+pub(crate) async fn records_of(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    request_id: &str,
+) -> Result<Vec<ApprovalRecordRow>, StoreError> {
+    let query = select_records(tenant_id)
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id))
+        .to_owned();
+    conn.query(&query).await?.iter().map(decode_record).collect()
+}
+
+pub(crate) async fn find_record(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    id: &str,
+) -> Result<Option<ApprovalRecordRow>, StoreError> {
+    let query = select_records(tenant_id)
+        .and_where(Expr::col(ApprovalRecords::Id).eq(id))
+        .to_owned();
+    conn.query_opt(&query).await?.as_ref().map(decode_record).transpose()
+}
+
+impl Store {
+    pub async fn access_request(&self, tenant_id: Uuid, id: &str) -> Result<Option<AccessRequestRecord>, StoreError> {
+        let mut conn = self.backend.read().await?;
+        find_request(&mut conn, tenant_id, id, false).await
+    }
+
+    /// A request's approval records, in the order the review flow made them.
+    pub async fn approval_records(
+        &self,
+        tenant_id: Uuid,
+        request_id: &str,
+    ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
+        let mut conn = self.backend.read().await?;
+        records_of(&mut conn, tenant_id, request_id).await
+    }
+
+    pub async fn approval_record(&self, tenant_id: Uuid, id: &str) -> Result<Option<ApprovalRecordRow>, StoreError> {
+        let mut conn = self.backend.read().await?;
+        find_record(&mut conn, tenant_id, id).await
+    }
+}

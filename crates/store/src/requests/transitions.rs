@@ -1,0 +1,368 @@
+//! Every change of a request after submission: a determination on one of its records (and what it adds up to),
+//! cancel, revoke and expiry. Each locks the request row first and checks the state under that lock, so of two
+//! concurrent changes exactly one applies and the other sees the state it left.
+
+use super::create::record_event;
+use super::{AccessRequestRecord, ApprovalRecordRow, find_record, find_request, records_of};
+use crate::db::Conn;
+use crate::schema::{AccessRequests, ApprovalRecords};
+use crate::{Store, StoreError};
+use marketplace_domain::Timestamp;
+use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, progress};
+use marketplace_domain::review_flow::{Approver, DurationUnit};
+use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use uuid::Uuid;
+
+/// A steward's decision on one approval record.
+#[derive(Debug, Clone)]
+pub struct Determination {
+    pub approve: bool,
+    pub reason: String,
+    pub actor_id: i64,
+    pub criteria_met: Vec<Approver>,
+    /// A temporary approval's length.
+    pub duration: Option<(u32, DurationUnit)>,
+}
+
+/// A lifecycle change the caller asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// Pending → canceled, with its open records.
+    Cancel,
+    /// Approved → revoked.
+    Revoke,
+}
+
+fn wrong_state(message: &str) -> StoreError {
+    StoreError::Conflict(message.into())
+}
+
+impl Store {
+    /// Decides a pending record and applies what it adds up to. `Ok(None)` if there is no such record.
+    pub async fn decide_record(
+        &self,
+        tenant_id: Uuid,
+        record_id: &str,
+        determination: Determination,
+        now: Timestamp,
+    ) -> Result<Option<ApprovalRecordRow>, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let Some(record) = find_record(&mut tx, tenant_id, record_id).await? else {
+            return Ok(None);
+        };
+        let request = find_request(&mut tx, tenant_id, &record.request_id, true)
+            .await?
+            .ok_or_else(|| wrong_state("The access request of this record no longer exists."))?;
+        let mut records = records_of(&mut tx, tenant_id, &request.id).await?;
+        let current = records
+            .iter_mut()
+            .find(|candidate| candidate.id == record_id)
+            .ok_or_else(|| wrong_state("The record no longer belongs to its request."))?;
+        if current.status != RecordStatus::Pending || request.status != RequestStatus::Pending {
+            return Err(wrong_state("Only a pending approval record can be decided."));
+        }
+        let status = match determination.approve {
+            true => RecordStatus::Approved,
+            false => RecordStatus::Denied,
+        };
+        let ends_at = match (determination.approve, determination.duration) {
+            (true, Some((amount, unit))) => Some(
+                unit.after(amount, now)
+                    .ok_or_else(|| StoreError::Invalid("duration: too long".into()))?,
+            ),
+            _ => None,
+        };
+        let update = Query::update()
+            .table(ApprovalRecords::Table)
+            .values([
+                (ApprovalRecords::Status, status.as_str().into()),
+                (ApprovalRecords::ActionBy, determination.actor_id.into()),
+                (ApprovalRecords::Reason, determination.reason.as_str().into()),
+                (
+                    ApprovalRecords::CriteriaMet,
+                    serde_json::to_string(&determination.criteria_met)
+                        .expect("approvers serialise")
+                        .into(),
+                ),
+                (
+                    ApprovalRecords::Duration,
+                    determination.duration.map(|(amount, _)| i64::from(amount)).into(),
+                ),
+                (
+                    ApprovalRecords::DurationUnit,
+                    determination
+                        .duration
+                        .and_then(|(_, unit)| {
+                            serde_json::to_value(unit)
+                                .expect("units serialise")
+                                .as_str()
+                                .map(str::to_owned)
+                        })
+                        .into(),
+                ),
+                (ApprovalRecords::EndsAt, ends_at.map(Timestamp::millis).into()),
+                (ApprovalRecords::UpdatedAt, now.millis().into()),
+            ])
+            .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+            .and_where(Expr::col(ApprovalRecords::Id).eq(record_id))
+            .to_owned();
+        tx.execute(&update).await?;
+        current.status = status;
+        current.ends_at = ends_at;
+        let event = if determination.approve {
+            "RECORD_APPROVED"
+        } else {
+            "RECORD_DENIED"
+        };
+        let reason = Some(determination.reason.as_str());
+        record_event(
+            &mut tx,
+            tenant_id,
+            &request.id,
+            event,
+            Some(determination.actor_id),
+            Some(record_id),
+            reason,
+            now,
+        )
+        .await?;
+        let states: Vec<RecordState> = records
+            .iter()
+            .map(|record| RecordState {
+                id: record.id.clone(),
+                status: record.status,
+                prerequisites: record.prerequisites.clone(),
+                ends: record.ends_at,
+            })
+            .collect();
+        match progress(&states) {
+            Progress::Denied => {
+                close_open_records(&mut tx, tenant_id, &request.id, now).await?;
+                set_status(&mut tx, tenant_id, &request.id, RequestStatus::Denied, None, now).await?;
+                record_event(
+                    &mut tx,
+                    tenant_id,
+                    &request.id,
+                    "DENIED",
+                    Some(determination.actor_id),
+                    None,
+                    reason,
+                    now,
+                )
+                .await?;
+            }
+            Progress::Approved { expiration } => {
+                set_status(
+                    &mut tx,
+                    tenant_id,
+                    &request.id,
+                    RequestStatus::Approved,
+                    expiration,
+                    now,
+                )
+                .await?;
+                record_event(
+                    &mut tx,
+                    tenant_id,
+                    &request.id,
+                    "APPROVED",
+                    Some(determination.actor_id),
+                    None,
+                    reason,
+                    now,
+                )
+                .await?;
+            }
+            Progress::Open { unblocked } => {
+                for id in unblocked {
+                    set_record_status(&mut tx, tenant_id, &id, RecordStatus::Pending, now).await?;
+                }
+                touch(&mut tx, tenant_id, &request.id, now).await?;
+            }
+        }
+        let decided = records_of(&mut tx, tenant_id, &request.id)
+            .await?
+            .into_iter()
+            .find(|record| record.id == record_id);
+        tx.commit().await?;
+        Ok(decided)
+    }
+
+    /// Cancels a pending request or revokes an approved one. `Ok(None)` if there is no such request.
+    pub async fn change_request(
+        &self,
+        tenant_id: Uuid,
+        id: &str,
+        transition: Transition,
+        actor_id: i64,
+        reason: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<AccessRequestRecord>, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let Some(request) = find_request(&mut tx, tenant_id, id, true).await? else {
+            return Ok(None);
+        };
+        let (from, to, event) = match transition {
+            Transition::Cancel => (RequestStatus::Pending, RequestStatus::Canceled, "CANCELED"),
+            Transition::Revoke => (RequestStatus::Approved, RequestStatus::Revoked, "REVOKED"),
+        };
+        if request.status != from {
+            return Err(StoreError::Conflict(format!(
+                "Only a {} access request can be {}; this one is {}.",
+                from.as_str().to_lowercase(),
+                event.to_lowercase(),
+                request.status.as_str()
+            )));
+        }
+        close_open_records(&mut tx, tenant_id, id, now).await?;
+        set_status(&mut tx, tenant_id, id, to, request.expiration, now).await?;
+        record_event(&mut tx, tenant_id, id, event, Some(actor_id), None, reason, now).await?;
+        let changed = find_request(&mut tx, tenant_id, id, false).await?;
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Expires up to `limit` approved requests whose end has passed, across tenants, and returns them. Rows
+    /// another instance is expiring are skipped, and the state is checked under the row lock, so each request
+    /// expires once however many instances run this.
+    pub async fn expire_due(&self, now: Timestamp, limit: u64) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let mut tx = self.backend.begin().await?;
+        let due = Query::select()
+            .columns([AccessRequests::TenantId, AccessRequests::Id])
+            .from(AccessRequests::Table)
+            .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
+            .and_where(Expr::col(AccessRequests::Expiration).is_not_null())
+            .and_where(Expr::col(AccessRequests::Expiration).lte(now.millis()))
+            .order_by(AccessRequests::Expiration, Order::Asc)
+            .limit(limit)
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+            .to_owned();
+        let mut expired = Vec::new();
+        for row in tx.query(&due).await? {
+            let (tenant_id, id): (Uuid, String) = (row.get(0)?, row.get(1)?);
+            set_status(&mut tx, tenant_id, &id, RequestStatus::Expired, None, now).await?;
+            record_event(&mut tx, tenant_id, &id, "EXPIRED", None, None, None, now).await?;
+            expired.push((tenant_id, id));
+        }
+        tx.commit().await?;
+        Ok(expired)
+    }
+}
+
+/// Ends every open request for a product that is being deleted: pending ones are canceled, approved access
+/// is revoked, each with its history event.
+pub(crate) async fn end_product_requests(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    product_id: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let open = Query::select()
+        .columns([AccessRequests::Id, AccessRequests::Status])
+        .from(AccessRequests::Table)
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::DataProductId).eq(product_id))
+        .and_where(
+            Expr::col(AccessRequests::Status)
+                .is_in([RequestStatus::Pending.as_str(), RequestStatus::Approved.as_str()]),
+        )
+        .lock(LockType::Update)
+        .to_owned();
+    for row in conn.query(&open).await? {
+        let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
+        let (to, event) = match status == RequestStatus::Pending.as_str() {
+            true => (RequestStatus::Canceled, "CANCELED"),
+            false => (RequestStatus::Revoked, "REVOKED"),
+        };
+        close_open_records(conn, tenant_id, &id, now).await?;
+        set_status(conn, tenant_id, &id, to, None, now).await?;
+        record_event(
+            conn,
+            tenant_id,
+            &id,
+            event,
+            None,
+            None,
+            Some("The data product was deleted."),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Sets a request's status; `expiration` is kept on revoke so the history shows what the access would have been.
+async fn set_status(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    id: &str,
+    status: RequestStatus,
+    expiration: Option<Timestamp>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut values = vec![
+        (AccessRequests::Status, status.as_str().into()),
+        (AccessRequests::UpdatedAt, now.millis().into()),
+    ];
+    if status != RequestStatus::Expired {
+        values.push((AccessRequests::Expiration, expiration.map(Timestamp::millis).into()));
+    }
+    let update = Query::update()
+        .table(AccessRequests::Table)
+        .values(values)
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::Id).eq(id))
+        .to_owned();
+    conn.execute(&update).await.map(drop)
+}
+
+async fn touch(conn: &mut Conn, tenant_id: Uuid, id: &str, now: Timestamp) -> Result<(), StoreError> {
+    let update = Query::update()
+        .table(AccessRequests::Table)
+        .values([(AccessRequests::UpdatedAt, now.millis().into())])
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::Id).eq(id))
+        .to_owned();
+    conn.execute(&update).await.map(drop)
+}
+
+async fn set_record_status(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    id: &str,
+    status: RecordStatus,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let update = Query::update()
+        .table(ApprovalRecords::Table)
+        .values([
+            (ApprovalRecords::Status, status.as_str().into()),
+            (ApprovalRecords::UpdatedAt, now.millis().into()),
+        ])
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(ApprovalRecords::Id).eq(id))
+        .to_owned();
+    conn.execute(&update).await.map(drop)
+}
+
+/// Pending and blocked records of a request that ends undecided are canceled.
+async fn close_open_records(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    request_id: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let update = Query::update()
+        .table(ApprovalRecords::Table)
+        .values([
+            (ApprovalRecords::Status, RecordStatus::Canceled.as_str().into()),
+            (ApprovalRecords::UpdatedAt, now.millis().into()),
+        ])
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id))
+        .and_where(
+            Expr::col(ApprovalRecords::Status).is_in([RecordStatus::Pending.as_str(), RecordStatus::Blocked.as_str()]),
+        )
+        .to_owned();
+    conn.execute(&update).await.map(drop)
+}
