@@ -25,21 +25,8 @@ impl Store {
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
             .and_where(one_of((Users::Table, Users::Id), ids.iter().copied()))
             .to_owned();
-        let mut conn = self.backend.read().await?;
-        let users = conn
-            .query(&query)
-            .await?
-            .iter()
-            .map(|row| decode_user(row, 0))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut attributes = attributes_of(&mut conn, tenant_id, ids).await?;
-        Ok(users
-            .into_iter()
-            .map(|user| {
-                let own = attributes.remove(&user.id).unwrap_or_default();
-                (user.id, (user, own))
-            })
-            .collect())
+        let users = self.users_with_attributes(tenant_id, &query).await?;
+        Ok(users.into_iter().map(|(user, own)| (user.id, (user, own))).collect())
     }
 
     /// Users whose username, name or email contains `filter`, or whose global id is listed; ordered by id.
@@ -69,9 +56,18 @@ impl Store {
             let ids = global_user_ids.iter().map(Uuid::to_string);
             query.and_where(one_of((Users::Table, Users::GlobalUserId), ids));
         }
+        self.users_with_attributes(tenant_id, &query).await
+    }
+
+    /// The users a query selects (with `user_columns()` first), each with their attributes.
+    async fn users_with_attributes(
+        &self,
+        tenant_id: Uuid,
+        query: &SelectStatement,
+    ) -> Result<Vec<(UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
         let mut conn = self.backend.read().await?;
         let users = conn
-            .query(&query)
+            .query(query)
             .await?
             .iter()
             .map(|row| decode_user(row, 0))
