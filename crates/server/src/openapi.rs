@@ -92,6 +92,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::assets::router())
         .merge(routes::product_requests::router())
         .merge(routes::access_requests::router())
+        .merge(routes::request_search::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

@@ -32,7 +32,8 @@ pub use metadata::{
     UserAccess, UserRecord,
 };
 pub use requests::{
-    AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestTarget, RequestedColumn, Transition,
+    AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,
+    RequestTarget, RequestedColumn, ReviewStatus, Searcher, Transition,
 };
 use std::path::PathBuf;
 pub use tenants::Tenant;

@@ -15,6 +15,7 @@ pub mod product_requests;
 mod product_search;
 mod product_view;
 pub mod products;
+pub mod request_search;
 pub mod settings;
 pub mod tags;
 

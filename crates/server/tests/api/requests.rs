@@ -61,6 +61,21 @@ async fn request(app: &TestApp, token: &str, id: &str) -> Value {
     .await
 }
 
+/// `GET /api/access-request{suffix}`.
+async fn search(app: &TestApp, token: &str, suffix: &str) -> Value {
+    let path = format!("/api/access-request{suffix}");
+    expect(app.get(&path).bearer_auth(token), StatusCode::OK).await
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|request| request["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[tokio::test]
 async fn a_request_passes_two_stages_and_its_temporary_access_expires() {
     let app = spawn_app().await;
@@ -150,6 +165,15 @@ async fn a_request_passes_two_stages_and_its_temporary_access_expires() {
     );
     let stage = records(&app, &admin, &id).await;
     assert_eq!(stage[1]["status"], "PENDING", "the second stage opens");
+    assert_eq!(
+        ids(&search(&app, &sam, "?reviewStatus=reviewedByYou").await),
+        vec![id.clone()]
+    );
+    assert!(ids(&search(&app, &sam, "?reviewStatus=awaitingReviewFromYou").await).is_empty());
+    assert_eq!(
+        ids(&search(&app, &admin, "?reviewStatus=awaitingReviewFromYou").await),
+        vec![id.clone()]
+    );
     assert_eq!(request(&app, &casey, &id).await["status"], "PENDING");
 
     decide(&app, &admin, &stage[1], approve, StatusCode::OK).await;

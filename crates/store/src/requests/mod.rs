@@ -3,9 +3,11 @@
 //! two expiry jobs) never both change it.
 
 mod create;
+mod search;
 mod transitions;
 
 pub use create::{NewAccessRequest, RequestTarget, RequestedColumn};
+pub use search::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
 pub(crate) use transitions::end_product_requests;
 pub use transitions::{Determination, Transition};
 

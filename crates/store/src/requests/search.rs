@@ -1,0 +1,290 @@
+//! Searching access requests: only those the caller may see in the roles asked for, with the reference's
+//! filters, sorted on an indexed column with the id as tie-breaker, offset-paginated.
+
+use super::{AccessRequestRecord, decode_request, select_requests};
+use crate::query::{contains, count, limit_of, one_of, tenant_is};
+use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
+use crate::{Store, StoreError};
+use marketplace_domain::access_request::{RecordStatus, RequestType};
+use marketplace_domain::pagination::OffsetPage;
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use uuid::Uuid;
+
+/// How the caller relates to a request (`role`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestRole {
+    /// Made it, or it is for them.
+    Requestor,
+    /// `GOVERNANCE`, or `Manage Data Products` in a domain of its target.
+    Manager,
+    /// Meets an approver criterion of one of its records.
+    Steward,
+}
+
+/// `reviewStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStatus {
+    NoReviews,
+    ReviewedByYou,
+    AwaitingReviewFromYou,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestSort {
+    Status,
+    DataProduct,
+    CreatedAt,
+    UpdatedAt,
+    Expiration,
+}
+
+/// Who searches: what decides which requests they see.
+#[derive(Debug, Clone, Default)]
+pub struct Searcher {
+    pub user_id: i64,
+    pub governance: bool,
+    pub managed_domains: Vec<String>,
+    /// The caller's approver keys (`access_request::person_keys`).
+    pub keys: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestSearch {
+    pub roles: Vec<RequestRole>,
+    pub search_text: Option<String>,
+    pub statuses: Vec<String>,
+    pub types: Vec<RequestType>,
+    pub user_ids: Vec<Uuid>,
+    pub expiration: Option<bool>,
+    pub data_product_id: Option<String>,
+    pub asset_id: Option<String>,
+    /// `DATA_PRODUCT` and/or `DATA_OBJECT`.
+    pub asset_types: Vec<String>,
+    /// `DATA_PRODUCT`, `COLUMNS`, or a data object's legacy type.
+    pub target_types: Vec<String>,
+    pub review_statuses: Vec<ReviewStatus>,
+    pub sort: RequestSort,
+    pub descending: bool,
+    pub page: OffsetPage,
+}
+
+fn col(column: AccessRequests) -> (AccessRequests, AccessRequests) {
+    (AccessRequests::Table, column)
+}
+
+fn request_ids_with_keys(tenant_id: Uuid, keys: &[String], pending_only: bool) -> SelectStatement {
+    let mut query = Query::select()
+        .column((ApprovalRecordKeys::Table, ApprovalRecordKeys::RequestId))
+        .from(ApprovalRecordKeys::Table)
+        .and_where(tenant_is(
+            (ApprovalRecordKeys::Table, ApprovalRecordKeys::TenantId),
+            tenant_id,
+        ))
+        .and_where(one_of(
+            (ApprovalRecordKeys::Table, ApprovalRecordKeys::ApproverKey),
+            keys.iter().cloned(),
+        ))
+        .to_owned();
+    if pending_only {
+        query
+            .inner_join(
+                ApprovalRecords::Table,
+                Expr::col((ApprovalRecords::Table, ApprovalRecords::TenantId))
+                    .equals((ApprovalRecordKeys::Table, ApprovalRecordKeys::TenantId))
+                    .and(
+                        Expr::col((ApprovalRecords::Table, ApprovalRecords::Id))
+                            .equals((ApprovalRecordKeys::Table, ApprovalRecordKeys::RecordId)),
+                    ),
+            )
+            .and_where(Expr::col((ApprovalRecords::Table, ApprovalRecords::Status)).eq(RecordStatus::Pending.as_str()));
+    }
+    query
+}
+
+fn request_ids_decided(tenant_id: Uuid, by: Option<i64>) -> SelectStatement {
+    Query::select()
+        .column(ApprovalRecords::RequestId)
+        .from(ApprovalRecords::Table)
+        .and_where(tenant_is(ApprovalRecords::TenantId, tenant_id))
+        .and_where(match by {
+            Some(user_id) => Expr::col(ApprovalRecords::ActionBy).eq(user_id),
+            None => Expr::col(ApprovalRecords::ActionBy).is_not_null(),
+        })
+        .to_owned()
+}
+
+fn users_where(tenant_id: Uuid, condition: Cond) -> SelectStatement {
+    Query::select()
+        .column(Users::Id)
+        .from(Users::Table)
+        .and_where(tenant_is(Users::TenantId, tenant_id))
+        .cond_where(condition)
+        .to_owned()
+}
+
+fn visible_to(tenant_id: Uuid, searcher: &Searcher, roles: &[RequestRole]) -> Cond {
+    let mut visible = Cond::any();
+    for role in roles {
+        visible = match role {
+            RequestRole::Requestor => visible
+                .add(Expr::col(col(AccessRequests::RequestingUserId)).eq(searcher.user_id))
+                .add(Expr::col(col(AccessRequests::UserId)).eq(searcher.user_id)),
+            RequestRole::Manager if searcher.governance => visible.add(Expr::cust("1 = 1")),
+            RequestRole::Manager => visible.add(
+                Expr::col(col(AccessRequests::Id)).in_subquery(
+                    Query::select()
+                        .column(AccessRequestDomains::RequestId)
+                        .from(AccessRequestDomains::Table)
+                        .and_where(tenant_is(AccessRequestDomains::TenantId, tenant_id))
+                        .and_where(one_of(
+                            AccessRequestDomains::DomainId,
+                            searcher.managed_domains.iter().cloned(),
+                        ))
+                        .to_owned(),
+                ),
+            ),
+            RequestRole::Steward => visible.add(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_with_keys(
+                tenant_id,
+                &searcher.keys,
+                false,
+            ))),
+        };
+    }
+    visible
+}
+
+impl RequestSearch {
+    fn filters(&self, tenant_id: Uuid, searcher: &Searcher) -> SelectStatement {
+        let mut query = select_requests(tenant_id);
+        query.cond_where(visible_to(tenant_id, searcher, &self.roles));
+        if let Some(text) = self
+            .search_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+        {
+            let people = users_where(
+                tenant_id,
+                Cond::any()
+                    .add(contains((Users::Table, Users::Username), text))
+                    .add(contains((Users::Table, Users::Name), text)),
+            );
+            query.cond_where(
+                Cond::any()
+                    .add(contains(col(AccessRequests::TargetName), text))
+                    .add(Expr::col(col(AccessRequests::UserId)).in_subquery(people)),
+            );
+        }
+        if !self.statuses.is_empty() {
+            query.and_where(one_of(col(AccessRequests::Status), self.statuses.iter().cloned()));
+        }
+        if !self.types.is_empty() {
+            query.and_where(one_of(
+                col(AccessRequests::RequestType),
+                self.types.iter().map(|t| t.as_str()),
+            ));
+        }
+        if !self.user_ids.is_empty() {
+            let ids = self.user_ids.iter().map(Uuid::to_string);
+            let people = users_where(tenant_id, Cond::all().add(one_of(Users::GlobalUserId, ids)));
+            query.and_where(Expr::col(col(AccessRequests::UserId)).in_subquery(people));
+        }
+        match self.expiration {
+            Some(true) => query.and_where(Expr::col(col(AccessRequests::Expiration)).is_not_null()),
+            Some(false) => query.and_where(Expr::col(col(AccessRequests::Expiration)).is_null()),
+            None => &mut query,
+        };
+        if let Some(id) = &self.data_product_id {
+            query.and_where(Expr::col(col(AccessRequests::DataProductId)).eq(id.as_str()));
+        }
+        if let Some(id) = &self.asset_id {
+            query.and_where(Expr::col(col(AccessRequests::AssetId)).eq(id.as_str()));
+        }
+        if !self.asset_types.is_empty() {
+            let mut kinds = Cond::any();
+            if self.asset_types.iter().any(|kind| kind == "DATA_PRODUCT") {
+                kinds = kinds.add(Expr::col(col(AccessRequests::DataProductId)).is_not_null());
+            }
+            if self.asset_types.iter().any(|kind| kind == "DATA_OBJECT") {
+                kinds = kinds.add(Expr::col(col(AccessRequests::AssetId)).is_not_null());
+            }
+            query.cond_where(kinds);
+        }
+        if !self.target_types.is_empty() {
+            let mut targets = Cond::any().add(one_of(
+                col(AccessRequests::TargetType),
+                self.target_types.iter().map(|kind| kind.to_lowercase()),
+            ));
+            if self.target_types.iter().any(|kind| kind == "DATA_PRODUCT") {
+                targets = targets.add(Expr::col(col(AccessRequests::TargetType)).eq("DATA_PRODUCT"));
+            }
+            if self.target_types.iter().any(|kind| kind == "COLUMNS") {
+                targets =
+                    targets.add(Expr::col(col(AccessRequests::RequestType)).eq(RequestType::MaskingException.as_str()));
+            }
+            query.cond_where(targets);
+        }
+        if !self.review_statuses.is_empty() {
+            let mut reviews = Cond::any();
+            for review in &self.review_statuses {
+                reviews = match review {
+                    ReviewStatus::NoReviews => reviews
+                        .add(Expr::col(col(AccessRequests::Id)).not_in_subquery(request_ids_decided(tenant_id, None))),
+                    ReviewStatus::ReviewedByYou => reviews.add(
+                        Expr::col(col(AccessRequests::Id))
+                            .in_subquery(request_ids_decided(tenant_id, Some(searcher.user_id))),
+                    ),
+                    // Nobody reviews their own request, so those never await them.
+                    ReviewStatus::AwaitingReviewFromYou => reviews.add(
+                        Cond::all()
+                            .add(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_with_keys(
+                                tenant_id,
+                                &searcher.keys,
+                                true,
+                            )))
+                            .add(Expr::col(col(AccessRequests::RequestingUserId)).ne(searcher.user_id))
+                            .add(Expr::col(col(AccessRequests::UserId)).ne(searcher.user_id)),
+                    ),
+                };
+            }
+            query.cond_where(reviews);
+        }
+        query
+    }
+}
+
+impl Store {
+    /// One page of the requests the searcher may see that match, and how many match in all.
+    pub async fn search_access_requests(
+        &self,
+        tenant_id: Uuid,
+        searcher: &Searcher,
+        search: &RequestSearch,
+    ) -> Result<(Vec<AccessRequestRecord>, u64), StoreError> {
+        let mut conn = self.backend.read().await?;
+        let query = search.filters(tenant_id, searcher);
+        let total = count(&mut conn, query.clone()).await?;
+        let order = if search.descending { Order::Desc } else { Order::Asc };
+        let sort = match search.sort {
+            RequestSort::Status => AccessRequests::Status,
+            RequestSort::DataProduct => AccessRequests::TargetName,
+            RequestSort::CreatedAt => AccessRequests::CreatedAt,
+            RequestSort::UpdatedAt => AccessRequests::UpdatedAt,
+            RequestSort::Expiration => AccessRequests::Expiration,
+        };
+        let page = query
+            .clone()
+            .order_by(col(sort), order.clone())
+            .order_by(col(AccessRequests::Id), order)
+            .limit(limit_of(search.page.limit))
+            .offset(search.page.offset)
+            .to_owned();
+        let requests = conn
+            .query(&page)
+            .await?
+            .iter()
+            .map(decode_request)
+            .collect::<Result<_, _>>()?;
+        Ok((requests, total))
+    }
+}
