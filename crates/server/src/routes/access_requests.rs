@@ -106,7 +106,7 @@ impl Users {
         Ok(Users(state.store.users_by_ids(caller.tenant_id, ids).await?))
     }
 
-    fn get(&self, id: i64) -> ImmutaUser {
+    pub fn get(&self, id: i64) -> ImmutaUser {
         match self.0.get(&id) {
             Some((user, attributes)) => ImmutaUser::new(user.clone(), attributes.clone()),
             None => ImmutaUser::new(

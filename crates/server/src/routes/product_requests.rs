@@ -1,22 +1,26 @@
 //! Requesting access to a data product, and revoking access it granted.
 
-use super::access_requests::{self, HydratedAccessRequest, manages, render};
+use super::access_requests::{self, HydratedAccessRequest, Users, manages, render};
+use super::metadata::ImmutaUser;
 use super::products;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_domain::Timestamp;
+use marketplace_domain::access::Person;
 use marketplace_domain::access_request::{
     Decision, Facts, RequestStatus, RequestType, Submission, criteria_met, decide,
 };
+use marketplace_domain::catalog::can_manage_product;
 use marketplace_domain::ids::new_cuid;
 use marketplace_domain::review_flow::{Approver, ReviewFlow};
-use marketplace_store::{NewAccessRequest, RequestTarget, Transition};
-use serde::Deserialize;
+use marketplace_store::{NewAccessRequest, Product, RequestTarget, Transition};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -24,6 +28,31 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(request_access))
         .routes(routes!(revoke_access))
+        .routes(routes!(recent_determinations))
+}
+
+/// Whether the person reviews requests for the product: `GOVERNANCE`, `Manage Data Products` in its domains, or
+/// an approver of its own flows or of its request forms' flows.
+async fn reviews_product(
+    state: &AppState,
+    caller: &Caller,
+    person: &Person,
+    product: &Product,
+) -> Result<bool, ApiError> {
+    if can_manage_product(person, product.domains.iter().map(String::as_str)) {
+        return Ok(true);
+    }
+    let mut flows = vec![
+        product.data_access_policy.clone(),
+        product.masking_exception_policy.clone(),
+    ];
+    for form_id in [product.data_access_form_id, product.masking_exception_form_id] {
+        if let Some(form) = state.store.form(caller.tenant_id, form_id).await? {
+            flows.push(form.snapshot.policy);
+        }
+    }
+    let approvers: Vec<Approver> = flows.iter().flat_map(ReviewFlow::approvers).cloned().collect();
+    Ok(!criteria_met(person, &approvers, &product.domains).is_empty())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -133,22 +162,14 @@ async fn revoke_access(
     if request.data_product_id.as_deref() != Some(id.as_str()) {
         return Err(access_requests::not_found());
     }
-    let product = state.store.product(caller.tenant_id, &id).await?;
-    let product_approvers: Vec<Approver> = product
-        .iter()
-        .flat_map(|product| {
-            product
-                .data_access_policy
-                .approvers()
-                .chain(product.masking_exception_policy.approvers())
-        })
-        .cloned()
-        .collect();
     let steward = records
         .iter()
-        .map(|record| record.approvers.as_slice())
-        .chain([product_approvers.as_slice()])
-        .any(|approvers| !criteria_met(&person, approvers, &request.domains).is_empty());
+        .any(|record| !criteria_met(&person, &record.approvers, &request.domains).is_empty());
+    let steward = steward
+        || match state.store.product(caller.tenant_id, &id).await? {
+            Some(product) => reviews_product(&state, &caller, &person, &product).await?,
+            None => false,
+        };
     if !(manages(&person, &request) || steward) {
         return Err(ApiError::Forbidden(
             "Revoking access takes GOVERNANCE, Manage Data Products in the product's domain, or being its steward."
@@ -174,4 +195,91 @@ async fn revoke_access(
         .await?
         .ok_or_else(access_requests::not_found)?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeterminationsQuery {
+    #[serde(rename = "type")]
+    #[param(rename = "type", value_type = Option<String>, default = "DATA_ACCESS")]
+    request_type: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Determination {
+    id: String,
+    requesting_user: ImmutaUser,
+    user: ImmutaUser,
+    action_by: Option<ImmutaUser>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[schema(example = "APPROVED")]
+    status: &'static str,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration: Option<Timestamp>,
+}
+
+/// Recent Data Product Manual Determinations
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecentDeterminations {
+    determinations: Vec<Determination>,
+}
+
+/// Returns 5 most recent data access requests with a terminal status as well as the approval records which
+/// contributed to that status.
+#[utoipa::path(get, path = "/api/data-product/{id}/recent-determinations", operation_id = "recentDeterminations",
+    tag = "Data Product", summary = "Returns 5 most recent manual access determinations", security(("bearer" = [])),
+    params(("id" = String, Path), DeterminationsQuery), responses((status = 200, body = RecentDeterminations)))]
+async fn recent_determinations(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<DeterminationsQuery>,
+) -> Result<ApiJson<RecentDeterminations>, ApiError> {
+    let request_type = match query.request_type.as_deref() {
+        None => RequestType::DataAccess,
+        Some(text) => RequestType::parse(text)
+            .ok_or_else(|| ApiError::invalid(format!("type `{text}` must be one of DATA_ACCESS, MASKING_EXCEPTION")))?,
+    };
+    let product = products::find(&state, &caller, &id).await?;
+    let person = caller.person(&state).await?;
+    if !reviews_product(&state, &caller, &person, &product).await? {
+        return Err(ApiError::Forbidden(
+            "Determination history is for the product's managers and stewards.".into(),
+        ));
+    }
+    let ended = state
+        .store
+        .recent_determinations(caller.tenant_id, &product.id, request_type)
+        .await?;
+    let mut ids: Vec<i64> = ended
+        .iter()
+        .flat_map(|(request, records)| {
+            [request.requesting_user_id, request.user_id]
+                .into_iter()
+                .chain(records.iter().filter_map(|record| record.action_by))
+        })
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let users = Users::load(&state, &caller, &ids).await?;
+    let determinations = ended
+        .into_iter()
+        .flat_map(|(request, records)| records.into_iter().map(move |record| (request.clone(), record)))
+        .map(|(request, record)| Determination {
+            id: record.id,
+            requesting_user: users.get(request.requesting_user_id),
+            user: users.get(request.user_id),
+            action_by: record.action_by.map(|id| users.get(id)),
+            reason: record.reason,
+            status: record.status.as_str(),
+            created_at: record.created_at,
+            updated_at: record.updated_at,
+            expiration: record.ends_at,
+        })
+        .collect();
+    Ok(ApiJson(RecentDeterminations { determinations }))
 }

@@ -13,6 +13,7 @@ mod helpers;
 mod metadata;
 mod openapi;
 mod products;
+mod request_races;
 mod requests;
 mod tenancy;
 mod tokens;

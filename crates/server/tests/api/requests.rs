@@ -13,7 +13,7 @@ const TEAM: &str = "0c4b9a52-0002-4c1e-9a51-6c2d7e8f9a01";
 const DURATION: &str = "0c4b9a52-0004-4c1e-9a51-6c2d7e8f9a01";
 
 /// Publishes a Sales product whose form has `policy`, and returns (product id, agreement id).
-async fn product_with_policy(app: &TestApp, dana: &str, name: &str, policy: Value) -> (String, String) {
+pub async fn product_with_policy(app: &TestApp, dana: &str, name: &str, policy: Value) -> (String, String) {
     let terms = create_agreement(app, dana, &format!("{name} terms"), "No exports.").await;
     let agreement = terms["id"].as_str().unwrap().to_owned();
     let mut form = sales_form(&format!("{name} form"), &[agreement.as_str()]);
@@ -25,7 +25,7 @@ async fn product_with_policy(app: &TestApp, dana: &str, name: &str, policy: Valu
     (published["id"].as_str().unwrap().to_owned(), agreement)
 }
 
-fn answers(team: &str, agreement: &str) -> Value {
+pub fn answers(team: &str, agreement: &str) -> Value {
     json!({"answers": [
         {"fieldId": PURPOSE, "value": "Quarterly churn report"},
         {"fieldId": TEAM, "value": team},
@@ -33,16 +33,16 @@ fn answers(team: &str, agreement: &str) -> Value {
         "acceptedDataUseAgreementIds": [agreement]})
 }
 
-fn review(stages: Value) -> Value {
+pub fn review(stages: Value) -> Value {
     json!({"rules": [], "defaultEvent": {"type": "review", "params": {"stages": stages}}})
 }
 
-async fn submit(app: &TestApp, token: &str, product: &str, body: &Value, status: StatusCode) -> Value {
+pub async fn submit(app: &TestApp, token: &str, product: &str, body: &Value, status: StatusCode) -> Value {
     let path = format!("/api/data-product/{product}/request");
     expect(app.post(&path).bearer_auth(token).json(body), status).await
 }
 
-async fn records(app: &TestApp, token: &str, request: &str) -> Vec<Value> {
+pub async fn records(app: &TestApp, token: &str, request: &str) -> Vec<Value> {
     let path = format!("/api/access-request/{request}/records");
     let body = expect(app.get(&path).bearer_auth(token), StatusCode::OK).await;
     body["approvalRecords"].as_array().unwrap().clone()
@@ -53,7 +53,7 @@ async fn decide(app: &TestApp, token: &str, record: &Value, body: Value, status:
     expect(app.request(Method::PUT, &path).bearer_auth(token).json(&body), status).await
 }
 
-async fn request(app: &TestApp, token: &str, id: &str) -> Value {
+pub async fn request(app: &TestApp, token: &str, id: &str) -> Value {
     expect(
         app.get(&format!("/api/access-request/{id}")).bearer_auth(token),
         StatusCode::OK,
@@ -412,54 +412,4 @@ async fn approved_access_is_revoked_by_a_manager_or_steward_only() {
     )
     .await;
     assert_eq!(stats["stats"]["revokedRequestCount"], 1);
-}
-
-#[tokio::test]
-async fn two_stewards_deciding_at_once_and_two_expiry_jobs_give_one_outcome() {
-    let app = spawn_app().await;
-    let second = app.another_instance().await;
-    let (dana, casey, sam, admin) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-        app.token("admin").await,
-    );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"},
-                                  {"type": "PERMISSION", "permission": "GOVERNANCE"}]}]);
-    let (product, agreement) = product_with_policy(&app, &dana, "Returns", review(stages)).await;
-    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
-    for round in 0..5 {
-        let created = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
-        let id = created["id"].as_str().unwrap();
-        let record = records(&app, &sam, id).await.remove(0);
-        let path = format!("/api/approval-record/{}", record["id"].as_str().unwrap());
-        let approve = json!({"status": "APPROVED", "reason": "ok", "duration": 1, "durationUnit": "HOURS"});
-        let deny = json!({"status": "DENIED", "reason": "no"});
-        let (first, other) = tokio::join!(
-            app.request(Method::PUT, &path).bearer_auth(&sam).json(&approve).send(),
-            second
-                .request(Method::PUT, &path)
-                .bearer_auth(&admin)
-                .json(&deny)
-                .send(),
-        );
-        let mut statuses = [first.unwrap().status(), other.unwrap().status()];
-        statuses.sort();
-        assert_eq!(statuses, [StatusCode::OK, StatusCode::CONFLICT], "round {round}");
-        let status = request(&app, &casey, id).await["status"].clone();
-        let decided = records(&app, &sam, id).await;
-        assert_eq!(decided[0]["status"], status, "the request follows the one decision");
-        if status == "DENIED" {
-            continue;
-        }
-        // Approved for an hour: both instances' expiry jobs race to expire it.
-        app.state.clock.advance(2 * 3600);
-        second.state.clock.advance(2 * 3600);
-        let (a, b) = tokio::join!(
-            marketplace_server::jobs::expire_due(&app.state),
-            marketplace_server::jobs::expire_due(&second.state)
-        );
-        assert_eq!(a.unwrap() + b.unwrap(), 1, "round {round}: expired exactly once");
-        assert_eq!(request(&app, &casey, id).await["status"], "EXPIRED");
-    }
 }

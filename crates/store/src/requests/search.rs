@@ -5,7 +5,7 @@ use super::{AccessRequestRecord, decode_request, select_requests};
 use crate::query::{contains, count, limit_of, one_of, tenant_is};
 use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
 use crate::{Store, StoreError};
-use marketplace_domain::access_request::{RecordStatus, RequestType};
+use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType};
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
@@ -286,5 +286,47 @@ impl Store {
             .map(decode_request)
             .collect::<Result<_, _>>()?;
         Ok((requests, total))
+    }
+}
+
+impl Store {
+    /// The five requests of this type for a product most recently ended by people, each with the records people
+    /// decided.
+    pub async fn recent_determinations(
+        &self,
+        tenant_id: Uuid,
+        product_id: &str,
+        request_type: RequestType,
+    ) -> Result<Vec<(AccessRequestRecord, Vec<super::ApprovalRecordRow>)>, StoreError> {
+        const RECENT: u64 = 5;
+        let mut conn = self.backend.read().await?;
+        let ended = [
+            RequestStatus::Approved,
+            RequestStatus::Denied,
+            RequestStatus::Revoked,
+            RequestStatus::Expired,
+        ];
+        let query = select_requests(tenant_id)
+            .and_where(Expr::col(col(AccessRequests::DataProductId)).eq(product_id))
+            .and_where(Expr::col(col(AccessRequests::RequestType)).eq(request_type.as_str()))
+            .and_where(one_of(col(AccessRequests::Status), ended.map(RequestStatus::as_str)))
+            .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_decided(tenant_id, None)))
+            .order_by(col(AccessRequests::UpdatedAt), Order::Desc)
+            .order_by(col(AccessRequests::Id), Order::Desc)
+            .limit(RECENT)
+            .to_owned();
+        let requests: Vec<AccessRequestRecord> = conn
+            .query(&query)
+            .await?
+            .iter()
+            .map(decode_request)
+            .collect::<Result<_, _>>()?;
+        let mut determinations = Vec::new();
+        for request in requests {
+            let mut records = super::records_of(&mut conn, tenant_id, &request.id).await?;
+            records.retain(|record| record.action_by.is_some());
+            determinations.push((request, records));
+        }
+        Ok(determinations)
     }
 }
