@@ -93,6 +93,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::product_requests::router())
         .merge(routes::access_requests::router())
         .merge(routes::request_search::router())
+        .merge(routes::risk::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

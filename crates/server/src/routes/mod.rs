@@ -16,6 +16,7 @@ mod product_search;
 mod product_view;
 pub mod products;
 pub mod request_search;
+pub mod risk;
 pub mod settings;
 pub mod tags;
 

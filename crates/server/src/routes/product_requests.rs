@@ -33,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Whether the person reviews requests for the product: `GOVERNANCE`, `Manage Data Products` in its domains, or
 /// an approver of its own flows or of its request forms' flows.
-async fn reviews_product(
+pub(super) async fn reviews_product(
     state: &AppState,
     caller: &Caller,
     person: &Person,
@@ -197,6 +197,9 @@ async fn revoke_access(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// How many ended requests the determination history shows.
+const RECENT_DETERMINATIONS: u64 = 5;
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DeterminationsQuery {
@@ -253,7 +256,7 @@ async fn recent_determinations(
     }
     let ended = state
         .store
-        .recent_determinations(caller.tenant_id, &product.id, request_type)
+        .recent_determinations(caller.tenant_id, &product.id, request_type, None, RECENT_DETERMINATIONS)
         .await?;
     let mut ids: Vec<i64> = ended
         .iter()

@@ -15,5 +15,6 @@ mod openapi;
 mod products;
 mod request_races;
 mod requests;
+mod risk;
 mod tenancy;
 mod tokens;

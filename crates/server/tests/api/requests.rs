@@ -48,7 +48,7 @@ pub async fn records(app: &TestApp, token: &str, request: &str) -> Vec<Value> {
     body["approvalRecords"].as_array().unwrap().clone()
 }
 
-async fn decide(app: &TestApp, token: &str, record: &Value, body: Value, status: StatusCode) -> Value {
+pub async fn decide(app: &TestApp, token: &str, record: &Value, body: Value, status: StatusCode) -> Value {
     let path = format!("/api/approval-record/{}", record["id"].as_str().unwrap());
     expect(app.request(Method::PUT, &path).bearer_auth(token).json(&body), status).await
 }

@@ -290,15 +290,16 @@ impl Store {
 }
 
 impl Store {
-    /// The five requests of this type for a product most recently ended by people, each with the records people
-    /// decided.
+    /// The `limit` requests of this type for a product most recently ended by people (but `except`), each with
+    /// the records people decided.
     pub async fn recent_determinations(
         &self,
         tenant_id: Uuid,
         product_id: &str,
         request_type: RequestType,
+        except: Option<&str>,
+        limit: u64,
     ) -> Result<Vec<(AccessRequestRecord, Vec<super::ApprovalRecordRow>)>, StoreError> {
-        const RECENT: u64 = 5;
         let mut conn = self.backend.read().await?;
         let ended = [
             RequestStatus::Approved,
@@ -313,7 +314,8 @@ impl Store {
             .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_decided(tenant_id, None)))
             .order_by(col(AccessRequests::UpdatedAt), Order::Desc)
             .order_by(col(AccessRequests::Id), Order::Desc)
-            .limit(RECENT)
+            .and_where(Expr::col(col(AccessRequests::Id)).ne(except.unwrap_or_default()))
+            .limit(limit)
             .to_owned();
         let requests: Vec<AccessRequestRecord> = conn
             .query(&query)
