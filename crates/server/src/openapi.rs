@@ -94,6 +94,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::access_requests::router())
         .merge(routes::request_search::router())
         .merge(routes::risk::router())
+        .merge(routes::masking_exceptions::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

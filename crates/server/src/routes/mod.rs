@@ -9,6 +9,7 @@ pub mod auth;
 pub mod forms;
 pub mod health;
 mod listing;
+pub mod masking_exceptions;
 pub mod metadata;
 pub mod product_parts;
 pub mod product_requests;

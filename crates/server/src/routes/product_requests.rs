@@ -17,7 +17,7 @@ use marketplace_domain::access_request::{
 use marketplace_domain::catalog::can_manage_product;
 use marketplace_domain::ids::new_cuid;
 use marketplace_domain::review_flow::{Approver, ReviewFlow};
-use marketplace_store::{NewAccessRequest, Product, RequestTarget, Transition};
+use marketplace_store::{NewAccessRequest, Product, RequestTarget, RequestedColumn, Transition};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -77,6 +77,31 @@ async fn request_access(
     ApiJson(body): ApiJson<CreateAccessRequest>,
 ) -> Result<(StatusCode, ApiJson<HydratedAccessRequest>), ApiError> {
     let product = products::find(&state, &caller, &id).await?;
+    let request = submit(&state, &caller, &product, body.user, body.form.as_ref(), Vec::new()).await?;
+    Ok((StatusCode::CREATED, ApiJson(request)))
+}
+
+/// Checks and stores a request for a product: data access, or a masking exception when `columns` are named.
+pub(super) async fn submit(
+    state: &AppState,
+    caller: &Caller,
+    product: &Product,
+    user: Uuid,
+    form: Option<&Value>,
+    columns: Vec<RequestedColumn>,
+) -> Result<HydratedAccessRequest, ApiError> {
+    let (request_type, form_id, policy) = match columns.is_empty() {
+        true => (
+            RequestType::DataAccess,
+            product.data_access_form_id,
+            &product.data_access_policy,
+        ),
+        false => (
+            RequestType::MaskingException,
+            product.masking_exception_form_id,
+            &product.masking_exception_policy,
+        ),
+    };
     if product.suspended {
         return Err(ApiError::BadRequest(
             "The data product is suspended and does not accept access requests.".into(),
@@ -84,20 +109,20 @@ async fn request_access(
     }
     let user = state
         .store
-        .search_users(caller.tenant_id, None, &[body.user], 1)
+        .search_users(caller.tenant_id, None, &[user], 1)
         .await?
         .into_iter()
         .next()
         .map(|(user, _)| user)
-        .ok_or_else(|| ApiError::invalid(format!("user: no user has the global user id {}", body.user)))?;
-    let form = state
+        .ok_or_else(|| ApiError::invalid(format!("user: no user has the global user id {user}")))?;
+    let version = state
         .store
-        .form(caller.tenant_id, product.data_access_form_id)
+        .form(caller.tenant_id, form_id)
         .await?
         .ok_or_else(|| ApiError::Internal("the product's request form is missing".into()))?
         .snapshot;
-    let submission = Submission::check(body.form.as_ref(), &form).map_err(ApiError::Invalid)?;
-    let requester = caller.person(&state).await?;
+    let submission = Submission::check(form, &version).map_err(ApiError::Invalid)?;
+    let requester = caller.person(state).await?;
     let target = match user.id == caller.user.id {
         true => requester.clone(),
         false => state
@@ -109,19 +134,13 @@ async fn request_access(
     let facts = Facts {
         requester: &requester,
         user: &target,
-        request_type: RequestType::DataAccess,
+        request_type,
         answers: submission.answers_fact(),
         target_id: &product.id,
         domains: &product.domains,
     };
     let now = state.clock.now();
-    let mut decision = decide(
-        &form.policy,
-        &product.data_access_policy,
-        &facts,
-        submission.duration,
-        now,
-    );
+    let mut decision = decide(&version.policy, policy, &facts, submission.duration, now);
     if matches!(&decision, Decision::Review(records) if records.is_empty()) {
         // A review with no approvers could never end: review as the default flow does.
         let default = ReviewFlow::default_for_target();
@@ -129,7 +148,7 @@ async fn request_access(
     }
     let new = NewAccessRequest {
         id: new_cuid(),
-        request_type: RequestType::DataAccess,
+        request_type,
         target: RequestTarget::Product(product.id.clone()),
         target_name: product.name.clone(),
         target_description: product.description.clone(),
@@ -137,13 +156,13 @@ async fn request_access(
         domains: product.domains.clone(),
         requesting_user_id: caller.user.id,
         user_id: user.id,
-        form_version: form.version.clone(),
+        form_version: version.version.clone(),
         form: submission.to_value(),
-        columns: Vec::new(),
+        columns,
         decision,
     };
     let request = state.store.create_access_request(caller.tenant_id, new, now).await?;
-    Ok((StatusCode::CREATED, ApiJson(render(&state, &caller, request).await?)))
+    render(state, caller, request).await
 }
 
 /// Updates the specified access request to revoked and revokes access to data sources associated with the data

@@ -10,6 +10,7 @@ mod errors;
 mod forms;
 mod health;
 mod helpers;
+mod masking;
 mod metadata;
 mod openapi;
 mod products;

@@ -2,6 +2,7 @@
 //! history events in one transaction; every later transition locks the request row first, so two deciders (or
 //! two expiry jobs) never both change it.
 
+mod columns;
 mod create;
 mod search;
 mod transitions;

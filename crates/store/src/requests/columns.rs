@@ -1,0 +1,95 @@
+//! The columns masking exceptions ask for, and those a user holds through approved ones.
+
+use super::create::RequestedColumn;
+use crate::query::tenant_is;
+use crate::schema::{AccessRequestColumns, AccessRequests};
+use crate::{Store, StoreError};
+use marketplace_domain::access_request::{RequestStatus, RequestType};
+use sea_query::{Expr, ExprTrait, Order, Query};
+use uuid::Uuid;
+
+impl Store {
+    /// The columns a request names, in the order it named them, as they were when it was made.
+    pub async fn request_columns(&self, tenant_id: Uuid, request_id: &str) -> Result<Vec<RequestedColumn>, StoreError> {
+        let query = Query::select()
+            .columns([
+                AccessRequestColumns::DataSourceId,
+                AccessRequestColumns::ColumnName,
+                AccessRequestColumns::SourceName,
+                AccessRequestColumns::ColumnType,
+                AccessRequestColumns::Tags,
+                AccessRequestColumns::MaskingType,
+            ])
+            .from(AccessRequestColumns::Table)
+            .and_where(tenant_is(AccessRequestColumns::TenantId, tenant_id))
+            .and_where(Expr::col(AccessRequestColumns::RequestId).eq(request_id))
+            .order_by(AccessRequestColumns::Position, Order::Asc)
+            .to_owned();
+        let mut conn = self.backend.read().await?;
+        conn.query(&query)
+            .await?
+            .iter()
+            .map(|row| {
+                let tags: String = row.get(4)?;
+                Ok(RequestedColumn {
+                    data_source_id: row.get(0)?,
+                    column_name: row.get(1)?,
+                    source_name: row.get(2)?,
+                    column_type: row.get(3)?,
+                    tags: serde_json::from_str(&tags).map_err(|error| StoreError::Decode {
+                        index: 4,
+                        detail: error.to_string(),
+                    })?,
+                    masking_type: row.get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// (data source id, column name) of every column the user may see unmasked through an approved masking
+    /// exception.
+    pub async fn approved_masking_columns(
+        &self,
+        tenant_id: Uuid,
+        user_id: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let query = Query::select()
+            .distinct()
+            .columns([
+                (AccessRequestColumns::Table, AccessRequestColumns::DataSourceId),
+                (AccessRequestColumns::Table, AccessRequestColumns::ColumnName),
+            ])
+            .from(AccessRequests::Table)
+            .inner_join(
+                AccessRequestColumns::Table,
+                Expr::col((AccessRequestColumns::Table, AccessRequestColumns::TenantId))
+                    .equals((AccessRequests::Table, AccessRequests::TenantId))
+                    .and(
+                        Expr::col((AccessRequestColumns::Table, AccessRequestColumns::RequestId))
+                            .equals((AccessRequests::Table, AccessRequests::Id)),
+                    ),
+            )
+            .and_where(tenant_is((AccessRequests::Table, AccessRequests::TenantId), tenant_id))
+            .and_where(Expr::col((AccessRequests::Table, AccessRequests::UserId)).eq(user_id))
+            .and_where(
+                Expr::col((AccessRequests::Table, AccessRequests::RequestType))
+                    .eq(RequestType::MaskingException.as_str()),
+            )
+            .and_where(Expr::col((AccessRequests::Table, AccessRequests::Status)).eq(RequestStatus::Approved.as_str()))
+            .order_by(
+                (AccessRequestColumns::Table, AccessRequestColumns::DataSourceId),
+                Order::Asc,
+            )
+            .order_by(
+                (AccessRequestColumns::Table, AccessRequestColumns::ColumnName),
+                Order::Asc,
+            )
+            .to_owned();
+        let mut conn = self.backend.read().await?;
+        conn.query(&query)
+            .await?
+            .iter()
+            .map(|row| Ok((row.get(0)?, row.get(1)?)))
+            .collect()
+    }
+}
