@@ -33,6 +33,11 @@ pub fn not_found() -> ApiError {
     ApiError::NotFound("Access request not found.".into())
 }
 
+/// Also the answer for a record of a request the caller may not see.
+fn record_not_found() -> ApiError {
+    ApiError::NotFound("Approval record not found.".into())
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DataProductSummary {
     id: String,
@@ -329,10 +334,13 @@ async fn decide_record(
         .store
         .approval_record(caller.tenant_id, &id)
         .await?
-        .ok_or_else(|| ApiError::NotFound("Approval record not found.".into()))?;
+        .ok_or_else(record_not_found)?;
     let (request, _) = visible(&state, &caller, &person, &record.request_id)
         .await
-        .map_err(|_| ApiError::NotFound("Approval record not found.".into()))?;
+        .map_err(|error| match error {
+            ApiError::NotFound(_) => record_not_found(),
+            other => other,
+        })?;
     if caller.user.id == request.requesting_user_id || caller.user.id == request.user_id {
         return Err(ApiError::Forbidden(
             "Nobody may decide a request they made or that is for them.".into(),
@@ -355,7 +363,7 @@ async fn decide_record(
         .store
         .decide_record(caller.tenant_id, &id, determination, state.clock.now())
         .await?
-        .ok_or_else(|| ApiError::NotFound("Approval record not found.".into()))?;
+        .ok_or_else(record_not_found)?;
     let users = Users::load(&state, &caller, &[caller.user.id]).await?;
     Ok(ApiJson(record_dto(&users, decided)))
 }

@@ -259,12 +259,23 @@ async fn product_requests(
     ApiPath(id): ApiPath<String>,
     ApiQuery(filters): ApiQuery<RequestFilters>,
 ) -> Result<ApiJson<PaginatedAccessRequest>, ApiError> {
-    let product = products::find(&state, &caller, &id).await?;
+    let search = for_product(&state, &caller, &id, filters).await?;
+    run(&state, &caller, search).await
+}
+
+/// The search within one product the caller can see, in every role.
+async fn for_product(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    filters: RequestFilters,
+) -> Result<RequestSearch, ApiError> {
+    let product = products::find(state, caller, id).await?;
     let mut problems = Vec::new();
     let mut search = filters.search(&[], &mut problems);
     reject_if_any(problems)?;
     search.data_product_id = Some(product.id);
-    run(&state, &caller, search).await
+    Ok(search)
 }
 
 /// Search all approved access requests for the data product
@@ -277,11 +288,7 @@ async fn product_members(
     ApiPath(id): ApiPath<String>,
     ApiQuery(filters): ApiQuery<RequestFilters>,
 ) -> Result<ApiJson<PaginatedAccessRequest>, ApiError> {
-    let product = products::find(&state, &caller, &id).await?;
-    let mut problems = Vec::new();
-    let mut search = filters.search(&[], &mut problems);
-    reject_if_any(problems)?;
-    search.data_product_id = Some(product.id);
+    let mut search = for_product(&state, &caller, &id, filters).await?;
     // Members are those whose access is approved, whatever status was asked for.
     search.statuses = vec![RequestStatus::Approved.as_str().into()];
     if search.types.is_empty() {

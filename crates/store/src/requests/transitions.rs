@@ -202,15 +202,23 @@ impl Store {
         let Some(request) = find_request(&mut tx, tenant_id, id, true).await? else {
             return Ok(None);
         };
-        let (from, to, event) = match transition {
-            Transition::Cancel => (RequestStatus::Pending, RequestStatus::Canceled, "CANCELED"),
-            Transition::Revoke => (RequestStatus::Approved, RequestStatus::Revoked, "REVOKED"),
+        let (from, to, event, rule) = match transition {
+            Transition::Cancel => (
+                RequestStatus::Pending,
+                RequestStatus::Canceled,
+                "CANCELED",
+                "Only a pending access request can be canceled",
+            ),
+            Transition::Revoke => (
+                RequestStatus::Approved,
+                RequestStatus::Revoked,
+                "REVOKED",
+                "Only an approved access request can be revoked",
+            ),
         };
         if request.status != from {
             return Err(StoreError::Conflict(format!(
-                "Only a {} access request can be {}; this one is {}.",
-                from.as_str().to_lowercase(),
-                event.to_lowercase(),
+                "{rule}; this one is {}.",
                 request.status.as_str()
             )));
         }
