@@ -90,6 +90,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::products::router())
         .merge(routes::product_parts::router())
         .merge(routes::assets::router())
+        .merge(routes::asset_requests::router())
         .merge(routes::product_requests::router())
         .merge(routes::access_requests::router())
         .merge(routes::request_search::router())

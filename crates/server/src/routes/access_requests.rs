@@ -1,7 +1,7 @@
 //! Access requests: read one, cancel it, read its approval records, and decide a record.
 
-use super::asset_types::DataObjectAsset;
 use super::metadata::ImmutaUser;
+use super::request_views::{HydratedAccessRequest, Users, render};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -14,13 +14,10 @@ use marketplace_domain::number::Whole;
 use marketplace_domain::permissions::{DomainPermission, GlobalPermission};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use marketplace_domain::{Timestamp, access_request::RecordStatus};
-use marketplace_store::{AccessRequestRecord, ApprovalRecordRow, Determination, Transition, UserRecord};
+use marketplace_store::{AccessRequestRecord, ApprovalRecordRow, Determination, Transition};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,44 +33,6 @@ pub fn not_found() -> ApiError {
 /// Also the answer for a record of a request the caller may not see.
 fn record_not_found() -> ApiError {
     ApiError::NotFound("Approval record not found.".into())
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DataProductSummary {
-    id: String,
-    name: String,
-    description: Option<String>,
-}
-
-/// Access request with user and data product metadata
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(title = "Hydrated Access Request")]
-pub struct HydratedAccessRequest {
-    id: String,
-    requesting_user: ImmutaUser,
-    user: ImmutaUser,
-    form_version: String,
-    /// The request form submission
-    form: Option<Value>,
-    #[serde(rename = "type")]
-    #[schema(example = "DATA_ACCESS")]
-    request_type: &'static str,
-    /// Metadata associated with the access request
-    #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Value>,
-    #[schema(example = "PENDING")]
-    status: &'static str,
-    /// When the temporary access will expire
-    #[serde(skip_serializing_if = "Option::is_none")]
-    expiration: Option<Timestamp>,
-    created_at: Timestamp,
-    updated_at: Timestamp,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data_product: Option<DataProductSummary>,
-    /// Set on requests for a data object; those are made through `/api/asset/{id}/request`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    asset: Option<DataObjectAsset>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -101,63 +60,6 @@ pub struct ApprovalRecord {
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalRecords {
     approval_records: Vec<ApprovalRecord>,
-}
-
-/// Users by id as the API shows them; a user the directory no longer holds keeps their id.
-pub struct Users(BTreeMap<i64, (UserRecord, BTreeMap<String, Vec<String>>)>);
-
-impl Users {
-    pub async fn load(state: &AppState, caller: &Caller, ids: &[i64]) -> Result<Self, ApiError> {
-        Ok(Users(state.store.users_by_ids(caller.tenant_id, ids).await?))
-    }
-
-    pub fn get(&self, id: i64) -> ImmutaUser {
-        match self.0.get(&id) {
-            Some((user, attributes)) => ImmutaUser::new(user.clone(), attributes.clone()),
-            None => ImmutaUser::new(
-                UserRecord {
-                    id,
-                    iam_id: String::new(),
-                    global_user_id: Uuid::nil(),
-                    username: String::new(),
-                    name: "Removed user".into(),
-                    email: None,
-                },
-                BTreeMap::new(),
-            ),
-        }
-    }
-}
-
-pub async fn render(
-    state: &AppState,
-    caller: &Caller,
-    request: AccessRequestRecord,
-) -> Result<HydratedAccessRequest, ApiError> {
-    let users = Users::load(state, caller, &[request.requesting_user_id, request.user_id]).await?;
-    Ok(hydrate(&users, request))
-}
-
-pub fn hydrate(users: &Users, request: AccessRequestRecord) -> HydratedAccessRequest {
-    HydratedAccessRequest {
-        requesting_user: users.get(request.requesting_user_id),
-        user: users.get(request.user_id),
-        form_version: request.form_version,
-        form: request.form,
-        request_type: request.request_type.as_str(),
-        metadata: request.metadata,
-        status: request.status.as_str(),
-        expiration: request.expiration,
-        created_at: request.created_at,
-        updated_at: request.updated_at,
-        data_product: request.data_product_id.map(|id| DataProductSummary {
-            id,
-            name: request.target_name,
-            description: request.target_description,
-        }),
-        asset: None,
-        id: request.id,
-    }
 }
 
 /// Who may see a request: its requester and its user, `GOVERNANCE`, product managers of its domains, and

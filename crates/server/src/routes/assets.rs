@@ -12,7 +12,7 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
 use axum::extract::State;
 use marketplace_domain::request_form::FormSnapshot;
 use marketplace_domain::review_flow::ReviewFlow;
-use marketplace_store::{ObjectLookup, ObjectRecord, ObjectSettings, Product};
+use marketplace_store::{ObjectLookup, ObjectRecord, ObjectSettings, Product, RequestTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -57,8 +57,8 @@ pub(super) fn object_asset(object: &ObjectRecord) -> DataObjectAsset {
         created_at: object.created_at,
         updated_at: object.updated_at,
         dag_tag_id: None,
+        // The caller's own request, where one is asked for, is filled in by `render`.
         request_id: None,
-        // Requests for data objects are recorded per product today; none names an object.
         status: "NONE".into(),
         metadata: DataObjectAssetMetadata {
             subject_matter_experts: object.settings.subject_matter_experts.clone(),
@@ -85,7 +85,19 @@ pub(super) async fn render(state: &AppState, caller: &Caller, asset: Asset) -> R
             let rendered: DataProduct = products::render_one(state, caller, &person, product).await?;
             Ok(AssetDto::Product(rendered.into_asset()))
         }
-        Asset::Object(object) => Ok(AssetDto::Object(object_asset(&object))),
+        Asset::Object(object) => {
+            let mut asset = object_asset(&object);
+            let target = RequestTarget::Asset(asset.id.clone());
+            if let Some(request) = state
+                .store
+                .latest_request(caller.tenant_id, caller.user.id, &target)
+                .await?
+            {
+                asset.status = request.status.as_str().into();
+                asset.request_id = Some(request.id);
+            }
+            Ok(AssetDto::Object(asset))
+        }
     }
 }
 
@@ -135,7 +147,7 @@ async fn asset_by_metadata(
         .data_object_by_metadata(caller.tenant_id, &lookup)
         .await?
         .ok_or_else(not_found)?;
-    Ok(ApiJson(AssetDto::Object(object_asset(&object))))
+    Ok(ApiJson(render(&state, &caller, Asset::Object(object)).await?))
 }
 
 /// Get an asset by ID: a data product or a data object.
@@ -197,7 +209,7 @@ pub struct AssetRequestForms {
 }
 
 /// The setting nearest up the lineage (the object itself first), and the object it is set on.
-fn inherited<'a, T>(
+pub(super) fn inherited<'a, T>(
     lineage: &'a [ObjectRecord],
     pick: impl Fn(&ObjectSettings) -> Option<&T>,
 ) -> Option<(&'a T, Option<&'a ObjectRecord>)>

@@ -1,9 +1,10 @@
 //! Masking exceptions: asking to see some masked columns of a product unmasked, the columns a request names,
 //! and the columns a user holds through approved exceptions.
 
-use super::access_requests::{self, HydratedAccessRequest};
-use super::product_requests::submit;
+use super::access_requests;
 use super::products;
+use super::request_targets::{Subject, submit};
+use super::request_views::HydratedAccessRequest;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -63,12 +64,39 @@ async fn request_masking_exception(
     ApiJson(body): ApiJson<CreateMaskingExceptionRequest>,
 ) -> Result<(StatusCode, ApiJson<HydratedAccessRequest>), ApiError> {
     let product = products::find(&state, &caller, &id).await?;
+    let columns = masked_columns(&state, &caller, ColumnScope::Product(&product.id), &body.columns).await?;
+    let request = submit(
+        &state,
+        &caller,
+        &Subject::product(&product),
+        body.user,
+        body.form.as_ref(),
+        columns,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, ApiJson(request)))
+}
+
+/// Where requested columns must be found.
+pub(super) enum ColumnScope<'a> {
+    /// The data sources of a product.
+    Product(&'a str),
+    /// These data sources (those a data object holds).
+    Sources(&'a [i64]),
+}
+
+/// The requested columns as they are now; each must be a masked column in scope, named once.
+pub(super) async fn masked_columns(
+    state: &AppState,
+    caller: &Caller,
+    scope: ColumnScope<'_>,
+    requested: &[MaskedColumnRef],
+) -> Result<Vec<RequestedColumn>, ApiError> {
     let mut problems = Vec::new();
-    if body.columns.is_empty() || body.columns.len() > MAX_COLUMNS {
+    if requested.is_empty() || requested.len() > MAX_COLUMNS {
         problems.push(format!("columns must name between 1 and {MAX_COLUMNS} columns"));
     }
-    let wanted: Vec<(usize, i64, &str)> = body
-        .columns
+    let wanted: Vec<(usize, i64, &str)> = requested
         .iter()
         .enumerate()
         .filter_map(|(index, column)| match column.source_id.trim().parse::<i64>() {
@@ -86,6 +114,13 @@ async fn request_masking_exception(
     let mut sources: Vec<i64> = wanted.iter().map(|(_, source, _)| *source).collect();
     sources.sort_unstable();
     sources.dedup();
+    let (product, what) = match scope {
+        ColumnScope::Product(id) => (Some(id), "data product"),
+        ColumnScope::Sources(held) => {
+            sources.retain(|source| held.contains(source));
+            (None, "asset")
+        }
+    };
     let filter = ColumnFilter {
         search_text: None,
         masked_only: true,
@@ -94,10 +129,7 @@ async fn request_masking_exception(
         descending: false,
         page: OffsetPage::new(0, MAX_LIMIT),
     };
-    let (masked, _) = state
-        .store
-        .product_columns(caller.tenant_id, &product.id, &filter)
-        .await?;
+    let (masked, _) = state.store.columns(caller.tenant_id, product, &filter).await?;
     let mut columns = Vec::new();
     for (index, source, name) in wanted {
         match masked
@@ -122,13 +154,12 @@ async fn request_masking_exception(
                 "columns[{index}]: `{name}` of data source {source} is named twice"
             )),
             None => problems.push(format!(
-                "columns[{index}]: `{name}` is not a masked column of data source {source} in this data product"
+                "columns[{index}]: `{name}` is not a masked column of data source {source} in this {what}"
             )),
         }
     }
     reject_if_any(problems)?;
-    let request = submit(&state, &caller, &product, body.user, body.form.as_ref(), columns).await?;
-    Ok((StatusCode::CREATED, ApiJson(request)))
+    Ok(columns)
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,10 +2,12 @@
 
 pub mod access_requests;
 pub mod agreements;
-mod asset_changes;
+pub mod asset_changes;
+pub mod asset_requests;
 pub mod asset_types;
 pub mod assets;
 pub mod auth;
+mod determinations;
 pub mod forms;
 pub mod health;
 mod listing;
@@ -17,6 +19,8 @@ mod product_search;
 mod product_view;
 pub mod products;
 pub mod request_search;
+mod request_targets;
+pub mod request_views;
 pub mod risk;
 pub mod settings;
 pub mod tags;

@@ -362,7 +362,7 @@ async fn product_columns(
     let product = find(&state, &caller, &id).await?;
     let (columns, total) = state
         .store
-        .product_columns(caller.tenant_id, &product.id, &filter)
+        .columns(caller.tenant_id, Some(&product.id), &filter)
         .await?;
     let meta = PageMeta::new(page, total, columns.len() as u64).into();
     let info = |masking: Option<String>| masking.map(|masking_type| PolicyInfo { masking_type });

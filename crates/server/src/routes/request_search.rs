@@ -1,8 +1,8 @@
 //! Searching access requests: across everything the caller may see, for one data product, and a product's
 //! members (its approved data access requests).
 
-use super::access_requests::{HydratedAccessRequest, Users, hydrate};
 use super::products;
+use super::request_views::{HydratedAccessRequest, render_all};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -219,16 +219,9 @@ async fn run(
         .store
         .search_access_requests(caller.tenant_id, &searcher, &search)
         .await?;
-    let mut ids: Vec<i64> = requests
-        .iter()
-        .flat_map(|r| [r.requesting_user_id, r.user_id])
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let users = Users::load(state, caller, &ids).await?;
     let meta = PageMeta::new(search.page, total, requests.len() as u64);
     Ok(ApiJson(PaginatedAccessRequest {
-        data: requests.into_iter().map(|request| hydrate(&users, request)).collect(),
+        data: render_all(state, caller, requests).await?,
         meta: meta.into(),
     }))
 }

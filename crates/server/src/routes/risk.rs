@@ -90,14 +90,14 @@ async fn risk_assessment(
             "The risk assessment is for the request's reviewers.".into(),
         ));
     }
-    let Some(product_id) = request.data_product_id.as_deref() else {
+    let Some(target) = request.target() else {
         return Ok(ApiJson(RiskAssessmentResponse::Short {
             approval_risk: Risk::Indeterminate.as_str(),
         }));
     };
     let past = state
         .store
-        .recent_determinations(caller.tenant_id, product_id, request.request_type, Some(&id), HISTORY)
+        .recent_determinations(caller.tenant_id, &target, request.request_type, Some(&id), HISTORY)
         .await?;
     let mut history = Vec::with_capacity(past.len());
     let mut people = BTreeMap::new();

@@ -2,6 +2,7 @@
 //! `MARKETPLACE_TEST_DATABASE_URL` is set).
 
 mod agreements;
+mod asset_requests;
 mod assets;
 mod authentication;
 mod cli;

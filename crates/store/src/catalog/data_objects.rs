@@ -4,7 +4,7 @@
 
 use super::{forms, unknown_references};
 use crate::db::{Conn, Row};
-use crate::query::one_of;
+use crate::query::{one_of, starts_with};
 use crate::schema::DataObjects;
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
@@ -216,6 +216,15 @@ impl Store {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
+    /// The objects with these ids that still exist.
+    pub async fn data_objects(&self, tenant_id: Uuid, ids: &[Uuid]) -> Result<Vec<ObjectRecord>, StoreError> {
+        let query = select(tenant_id)
+            .and_where(one_of(DataObjects::Id, ids.iter().map(Uuid::to_string)))
+            .to_owned();
+        let rows = self.backend.read().await?.query(&query).await?;
+        rows.iter().map(decode).collect()
+    }
+
     /// The object with this dot-delimited name (any case), narrowed by type, host and technology.
     pub async fn data_object_by_metadata(
         &self,
@@ -326,6 +335,29 @@ impl Store {
         let object = find(&mut tx, tenant_id, id).await?;
         tx.commit().await?;
         Ok(object)
+    }
+
+    /// The data sources an object holds: its own, or those of the objects below it.
+    pub async fn data_object_source_ids(&self, tenant_id: Uuid, object: &ObjectRecord) -> Result<Vec<i64>, StoreError> {
+        let key = path_key(&object.object_path);
+        let below = starts_with(DataObjects::PathKey, &format!("{key}."));
+        let query = Query::select()
+            .column(DataObjects::DataSourceId)
+            .from(DataObjects::Table)
+            .and_where(Expr::col(DataObjects::TenantId).eq(tenant_id.to_string()))
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col(DataObjects::PathKey).eq(key.as_str()))
+                    .add(below),
+            )
+            .and_where(Expr::col(DataObjects::Technology).eq(object.technology.as_str()))
+            .and_where(Expr::col(DataObjects::DataSourceId).is_not_null())
+            .order_by(DataObjects::DataSourceId, Order::Asc)
+            .to_owned();
+        let rows = self.backend.read().await?.query(&query).await?;
+        let mut ids: Vec<i64> = rows.iter().map(|row| row.get(0)).collect::<Result<_, _>>()?;
+        ids.dedup();
+        Ok(ids)
     }
 
     /// The data objects that set this form themselves, by name.

@@ -146,11 +146,12 @@ impl Store {
         Ok(ProductView { product, caller: view })
     }
 
-    /// A page of the columns of a product's data sources, by column name, and how many match.
-    pub async fn product_columns(
+    /// A page of the columns of a product's data sources (or, without a product, of the filter's data sources),
+    /// by column name, and how many match.
+    pub async fn columns(
         &self,
         tenant_id: Uuid,
-        product_id: &str,
+        product_id: Option<&str>,
         filter: &ColumnFilter,
     ) -> Result<(Vec<ColumnRecord>, u64), StoreError> {
         let tenant = tenant_id.to_string();
@@ -165,16 +166,7 @@ impl Store {
                 (DataSources::Table, DataSources::Name),
                 (DataSources::Table, DataSources::Platform),
             ])
-            .from(DataProductSources::Table)
-            .inner_join(
-                Columns::Table,
-                Expr::col((Columns::Table, Columns::TenantId))
-                    .equals((DataProductSources::Table, DataProductSources::TenantId))
-                    .and(
-                        Expr::col((Columns::Table, Columns::DataSourceId))
-                            .equals((DataProductSources::Table, DataProductSources::DataSourceId)),
-                    ),
-            )
+            .from(Columns::Table)
             .inner_join(
                 DataSources::Table,
                 Expr::col((DataSources::Table, DataSources::TenantId))
@@ -184,9 +176,17 @@ impl Store {
                             .equals((Columns::Table, Columns::DataSourceId)),
                     ),
             )
-            .and_where(Expr::col((DataProductSources::Table, DataProductSources::TenantId)).eq(tenant.as_str()))
-            .and_where(Expr::col((DataProductSources::Table, DataProductSources::ProductId)).eq(product_id))
+            .and_where(Expr::col((Columns::Table, Columns::TenantId)).eq(tenant.as_str()))
             .to_owned();
+        if let Some(product_id) = product_id {
+            let sources = Query::select()
+                .column(DataProductSources::DataSourceId)
+                .from(DataProductSources::Table)
+                .and_where(Expr::col(DataProductSources::TenantId).eq(tenant.as_str()))
+                .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+                .to_owned();
+            query.and_where(Expr::col((Columns::Table, Columns::DataSourceId)).in_subquery(sources));
+        }
         if let Some(text) = filter.search_text.as_deref().filter(|text| !text.is_empty()) {
             query.and_where(contains((Columns::Table, Columns::Name), text));
         }
@@ -197,7 +197,8 @@ impl Store {
                     .add(Expr::col((Columns::Table, Columns::LocalMasking)).is_not_null()),
             );
         }
-        if !filter.data_source_ids.is_empty() {
+        // Without a product, the filter's data sources are the whole scope: none named matches nothing.
+        if !filter.data_source_ids.is_empty() || product_id.is_none() {
             query.and_where(one_of(
                 (Columns::Table, Columns::DataSourceId),
                 filter.data_source_ids.iter().copied(),

@@ -10,7 +10,7 @@ use crate::schema::{
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{Decision, RequestStatus, RequestType, approver_keys};
-use sea_query::{Expr, ExprTrait, Query};
+use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -20,6 +20,18 @@ use uuid::Uuid;
 pub enum RequestTarget {
     Product(String),
     Asset(String),
+}
+
+impl RequestTarget {
+    /// The condition that picks the requests for this target.
+    pub(crate) fn matches(&self) -> SimpleExpr {
+        match self {
+            RequestTarget::Product(id) => {
+                Expr::col((AccessRequests::Table, AccessRequests::DataProductId)).eq(id.as_str())
+            }
+            RequestTarget::Asset(id) => Expr::col((AccessRequests::Table, AccessRequests::AssetId)).eq(id.as_str()),
+        }
+    }
 }
 
 /// A masked column a masking exception asks for, as it is when asked.
@@ -73,10 +85,7 @@ impl Store {
                 .from(AccessRequests::Table)
                 .and_where(Expr::col(AccessRequests::TenantId).eq(tenant.as_str()))
                 .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id))
-                .and_where(match &new.target {
-                    RequestTarget::Product(id) => Expr::col(AccessRequests::DataProductId).eq(id.as_str()),
-                    RequestTarget::Asset(id) => Expr::col(AccessRequests::AssetId).eq(id.as_str()),
-                })
+                .and_where(new.target.matches())
                 .and_where(Expr::col(AccessRequests::RequestType).eq(RequestType::DataAccess.as_str()))
                 .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
                 .to_owned();

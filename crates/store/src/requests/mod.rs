@@ -44,6 +44,17 @@ pub struct AccessRequestRecord {
     pub updated_at: Timestamp,
 }
 
+impl AccessRequestRecord {
+    /// What the request is for; every stored request names a product or a data object.
+    pub fn target(&self) -> Option<RequestTarget> {
+        match (&self.data_product_id, &self.asset_id) {
+            (Some(id), _) => Some(RequestTarget::Product(id.clone())),
+            (None, Some(id)) => Some(RequestTarget::Asset(id.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
 /// One approval record of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalRecordRow {

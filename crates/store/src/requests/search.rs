@@ -290,12 +290,30 @@ impl Store {
 }
 
 impl Store {
-    /// The `limit` requests of this type for a product most recently ended by people (but `except`), each with
+    /// The user's most recent request for the target, of either type.
+    pub async fn latest_request(
+        &self,
+        tenant_id: Uuid,
+        user_id: i64,
+        target: &super::RequestTarget,
+    ) -> Result<Option<AccessRequestRecord>, StoreError> {
+        let query = select_requests(tenant_id)
+            .and_where(target.matches())
+            .and_where(Expr::col(col(AccessRequests::UserId)).eq(user_id))
+            .order_by(col(AccessRequests::CreatedAt), Order::Desc)
+            .order_by(col(AccessRequests::Id), Order::Desc)
+            .limit(1)
+            .to_owned();
+        let row = self.backend.read().await?.query_opt(&query).await?;
+        row.as_ref().map(decode_request).transpose()
+    }
+
+    /// The `limit` requests of this type for a target most recently ended by people (but `except`), each with
     /// the records people decided.
     pub async fn recent_determinations(
         &self,
         tenant_id: Uuid,
-        product_id: &str,
+        target: &super::RequestTarget,
         request_type: RequestType,
         except: Option<&str>,
         limit: u64,
@@ -308,7 +326,7 @@ impl Store {
             RequestStatus::Expired,
         ];
         let query = select_requests(tenant_id)
-            .and_where(Expr::col(col(AccessRequests::DataProductId)).eq(product_id))
+            .and_where(target.matches())
             .and_where(Expr::col(col(AccessRequests::RequestType)).eq(request_type.as_str()))
             .and_where(one_of(col(AccessRequests::Status), ended.map(RequestStatus::as_str)))
             .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_decided(tenant_id, None)))
