@@ -5,6 +5,8 @@ against the `marketplace` binary, on SQLite or (with MARKETPLACE_TEST_DATABASE_U
 must parse into the reference's own models; that is what "every call answered the same way" means for a client.
 """
 
+import datetime
+import json
 import os
 import pathlib
 import socket
@@ -16,6 +18,12 @@ import uuid
 
 import pytest
 from immuta_client import AuthenticatedClient
+from immuta_client.api.access_request import (
+    get_access_request_by_id,
+    get_access_request_records,
+    search_access_requests,
+    update_approval_record,
+)
 from immuta_client.api.auth import create_token, delete_token, get_token, list_tokens, user
 from immuta_client.api.data_product import (
     create_data_product,
@@ -24,7 +32,10 @@ from immuta_client.api.data_product import (
     get_data_product_by_id,
     get_data_product_by_name,
     get_request_forms,
+    request_access,
+    revoke_access,
     search_data_product_columns,
+    search_data_product_members,
     search_data_products,
     search_data_sources,
     update_data_product,
@@ -61,12 +72,17 @@ from immuta_client.api.request_form import (
 from immuta_client.api.settings import get_frontend_settings
 from immuta_client.errors import UnexpectedStatus
 from immuta_client.models.applied_tag_search_request import AppliedTagSearchRequest
+from immuta_client.models.create_access_request import CreateAccessRequest
 from immuta_client.models.create_data_product import CreateDataProduct
 from immuta_client.models.create_data_use_agreement import CreateDataUseAgreement
 from immuta_client.models.create_personal_access_token import CreatePersonalAccessToken
 from immuta_client.models.create_request_form import CreateRequestForm
+from immuta_client.models.search_access_requests_review_status_item import SearchAccessRequestsReviewStatusItem
 from immuta_client.models.update_data_product import UpdateDataProduct
 from immuta_client.models.update_data_sources import UpdateDataSources
+from immuta_client.models.update_approval_record_request import UpdateApprovalRecordRequest
+from immuta_client.models.update_approval_record_request_duration_unit import UpdateApprovalRecordRequestDurationUnit
+from immuta_client.models.update_approval_record_request_status import UpdateApprovalRecordRequestStatus
 from immuta_client.models.update_data_use_agreement import UpdateDataUseAgreement
 from immuta_client.models.update_request_form import UpdateRequestForm
 
@@ -98,7 +114,7 @@ def marketplace():
     env.pop("MARKETPLACE_SIGNING_KEY", None)
     run = lambda *args: subprocess.run([str(BINARY), *args], env=env, check=True, capture_output=True, text=True)
     run("directory", "import", str(ROOT / "examples" / "directory.yaml"))
-    tokens = {name: run("token", "create", "--tenant", "demo", "--user", name).stdout.strip() for name in ("admin", "dana", "casey")}
+    tokens = {name: run("token", "create", "--tenant", "demo", "--user", name).stdout.strip() for name in ("admin", "dana", "casey", "sam")}
     port = free_port()
     server = subprocess.Popen([str(BINARY), "serve", "--listen", f"127.0.0.1:{port}"], env=env, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/marketplace"
@@ -227,3 +243,89 @@ def test_publishing_a_product_with_a_new_form_and_agreement_reads_back_field_for
     with pytest.raises(UnexpectedStatus) as gone:
         get_data_product_by_id.sync_detailed(id=product.id, client=casey)
     assert gone.value.status_code == 404
+
+
+def refused(status, operation, **arguments):
+    """Calls an operation the reference documents no error for, and checks the error status it answers."""
+    with pytest.raises(UnexpectedStatus) as error:
+        operation(**arguments)
+    assert error.value.status_code == status, error.value.content
+
+
+def loose(client):
+    """The generator makes no model of `HydratedAccessRequest` (nor pages of it): a client that leaves such answers
+    unparsed, for `body` to read."""
+    return AuthenticatedClient(base_url=client._base_url, token=client.token, raise_on_unexpected_status=False)
+
+
+def body(response, status):
+    """The JSON of an answer the generated client leaves unparsed."""
+    assert response.status_code == status, response.content
+    return json.loads(response.content)
+
+
+def test_the_access_workflow_from_request_to_temporary_approval_to_revocation(marketplace):
+    dana, casey, sam = marketplace["dana"], marketplace["casey"], marketplace["sam"]
+    dana_, casey_, sam_ = loose(dana), loose(casey), loose(sam)
+    agreement = create_data_use_agreement.sync(client=dana, body=CreateDataUseAgreement(name="Workflow terms", body="No exports."))
+    purpose, duration = str(uuid.uuid4()), str(uuid.uuid4())
+    form_body = {
+        "name": "Workflow form",
+        "fields": [
+            {"id": purpose, "type": "SHORT_ANSWER", "label": "Why?", "required": True},
+            {"id": duration, "type": "ACCESS_DURATION", "label": DURATION, "required": True},
+        ],
+        "policy": {"rules": [], "defaultEvent": {"type": "review", "params": {"stages": [{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]}}},
+        "dataUseAgreementIds": [str(agreement.id)],
+    }
+    form = create_request_form.sync(client=dana, body=CreateRequestForm.from_dict(form_body))
+    product_body = {
+        "name": "Workflow Customers",
+        "description": "Customers, for churn work",
+        "metadata": {"subjectMatterExpert": {"id": "2daf4c86-5f6e-4b20-9c73-8e4f9a0b1c23"}},
+        "domains": [SALES],
+        "dataSources": [{"sourceId": "3"}],
+        "dataAccessRequestFormId": str(form.id),
+    }
+    product = create_data_product.sync(client=dana, body=CreateDataProduct.from_dict(product_body))
+    me = user.sync(client=casey)
+    answers = [{"fieldId": purpose, "value": "Churn report"}, {"fieldId": duration, "value": {"duration": 30, "durationUnit": "DAYS"}}]
+
+    unaccepted = CreateAccessRequest(user=uuid.UUID(me.global_user_id), form={"answers": answers, "acceptedDataUseAgreementIds": []})
+    assert request_access.sync_detailed(id=product.id, client=casey_, body=unaccepted).status_code == 400
+    ask = CreateAccessRequest(user=uuid.UUID(me.global_user_id), form={"answers": answers, "acceptedDataUseAgreementIds": [str(agreement.id)]})
+    created = body(request_access.sync_detailed(id=product.id, client=casey_, body=ask), 201)
+    assert (created["status"], created["type"], created["dataProduct"]["id"]) == ("PENDING", "DATA_ACCESS", product.id)
+    assert created["user"]["username"] == "casey"
+
+    awaiting = body(search_access_requests.sync_detailed(client=sam_, review_status=[SearchAccessRequestsReviewStatusItem.AWAITINGREVIEWFROMYOU]), 200)
+    assert created["id"] in [item["id"] for item in awaiting["data"]]
+    record = get_access_request_records.sync(id=created["id"], client=sam).approval_records[0]
+    assert str(record.status) == "PENDING"
+    decision = UpdateApprovalRecordRequest(
+        status=UpdateApprovalRecordRequestStatus.APPROVED,
+        reason="For the churn report",
+        duration=2.0,
+        duration_unit=UpdateApprovalRecordRequestDurationUnit.DAYS,
+    )
+    decided = update_approval_record.sync(id=record.id, client=sam, body=decision)
+    assert str(decided.status) == "APPROVED" and decided.action_by.username == "sam"
+    refused(409, update_approval_record.sync_detailed, id=record.id, client=sam, body=decision)
+
+    approved = body(get_access_request_by_id.sync_detailed(id=created["id"], client=casey_), 200)
+    assert approved["status"] == "APPROVED"
+    expiration = datetime.datetime.fromisoformat(approved["expiration"].replace("Z", "+00:00"))
+    expected = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=2)
+    assert abs((expiration - expected).total_seconds()) < 120
+    members = body(search_data_product_members.sync_detailed(id=product.id, client=dana_), 200)
+    assert [(item["user"]["username"], item["status"]) for item in members["data"]] == [("casey", "APPROVED")]
+    stats = get_data_product_by_id.sync(id=product.id, client=casey).stats
+    assert (stats.approved_request_count, stats.pending_request_count) == (1, 0)
+    waiting = body(search_access_requests.sync_detailed(client=sam_, review_status=[SearchAccessRequestsReviewStatusItem.AWAITINGREVIEWFROMYOU]), 200)
+    assert created["id"] not in [item["id"] for item in waiting["data"]]
+
+    refused(403, revoke_access.sync_detailed, id=product.id, request_id=created["id"], client=casey)
+    assert revoke_access.sync_detailed(id=product.id, request_id=created["id"], client=sam).status_code == 204
+    assert body(get_access_request_by_id.sync_detailed(id=created["id"], client=casey_), 200)["status"] == "REVOKED"
+    assert body(search_data_product_members.sync_detailed(id=product.id, client=dana_), 200)["data"] == []
+    assert get_data_product_by_id.sync(id=product.id, client=casey).stats.revoked_request_count == 1
