@@ -330,6 +330,16 @@ pub enum AccessRequestColumns {
 }
 
 #[derive(Iden, Clone, Copy)]
+pub enum AccessRequestCounts {
+    Table,
+    TenantId,
+    Scope,
+    Status,
+    RequestType,
+    Count,
+}
+
+#[derive(Iden, Clone, Copy)]
 pub enum AccessRequestEvents {
     Table,
     TenantId,

@@ -67,6 +67,26 @@ async fn search(app: &TestApp, token: &str, suffix: &str) -> Value {
     expect(app.get(&path).bearer_auth(token), StatusCode::OK).await
 }
 
+/// The request counts, which answer a `GOVERNANCE` search with no filter but status (in the tenant, or of one
+/// product), agree with counting the requests (which a filter every request matches forces).
+pub async fn assert_counts_agree(app: &TestApp, admin: &str, product: Option<&str>) {
+    let scopes = std::iter::once("/api/access-request".to_owned())
+        .chain(product.map(|id| format!("/api/data-product/{id}/request")));
+    for scope in scopes {
+        for status in ["", "PENDING", "APPROVED", "DENIED", "CANCELED", "REVOKED", "EXPIRED"] {
+            let status = match status {
+                "" => String::new(),
+                status => format!("&status={status}"),
+            };
+            let counted = format!("{scope}?limit=1{status}");
+            let counted = expect(app.get(&counted).bearer_auth(admin), StatusCode::OK).await;
+            let scanned = format!("{scope}?limit=1{status}&assetType=DATA_PRODUCT,DATA_OBJECT");
+            let scanned = expect(app.get(&scanned).bearer_auth(admin), StatusCode::OK).await;
+            assert_eq!(counted["meta"], scanned["meta"], "{scope}{status}");
+        }
+    }
+}
+
 fn ids(page: &Value) -> Vec<String> {
     page["data"]
         .as_array()
@@ -206,6 +226,7 @@ async fn a_request_passes_two_stages_and_its_temporary_access_expires() {
         "each request expires once"
     );
     assert_eq!(request(&app, &casey, &id).await["status"], "EXPIRED");
+    assert_counts_agree(&app, &app.token("admin").await, Some(&product)).await;
 }
 
 #[tokio::test]
@@ -412,4 +433,15 @@ async fn approved_access_is_revoked_by_a_manager_or_steward_only() {
     )
     .await;
     assert_eq!(stats["stats"]["revokedRequestCount"], 1);
+
+    // Deleting the product revokes the access granted since; every change is counted.
+    let regranted = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+    expect(
+        app.delete(&format!("/api/data-product/{product}")).bearer_auth(&dana),
+        StatusCode::OK,
+    )
+    .await;
+    let regranted = request(&app, &casey, regranted["id"].as_str().unwrap()).await;
+    assert_eq!(regranted["status"], "REVOKED");
+    assert_counts_agree(&app, &app.token("admin").await, None).await;
 }

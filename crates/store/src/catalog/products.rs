@@ -4,7 +4,7 @@
 use super::{forms, unknown_references};
 use crate::db::{Conn, Row};
 use crate::query::one_of;
-use crate::schema::{AccessRequests, DataProductDomains, DataProductSources, DataProducts, DataSources};
+use crate::schema::{DataProductDomains, DataProductSources, DataProducts, DataSources};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
@@ -519,17 +519,9 @@ impl Store {
                 }
             }
         }
-        let requests = Query::select()
-            .columns([AccessRequests::DataProductId, AccessRequests::Status])
-            .expr(Expr::cust("COUNT(*)"))
-            .from(AccessRequests::Table)
-            .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-            .and_where(one_of(AccessRequests::DataProductId, ids.iter().cloned()))
-            .group_by_columns([AccessRequests::DataProductId, AccessRequests::Status])
-            .to_owned();
-        for row in conn.query(&requests).await? {
-            if let Some(entry) = stats.get_mut(&row.get::<String>(0)?) {
-                entry.requests.insert(row.get(1)?, row.get(2)?);
+        for (product, status, count) in crate::requests::counts::per_product_status(&mut conn, tenant_id, ids).await? {
+            if let Some(entry) = stats.get_mut(&product) {
+                entry.requests.insert(status, count);
             }
         }
         for entry in stats.values_mut() {

@@ -202,6 +202,7 @@ impl Store {
         let request = find_request(&mut tx, tenant_id, &new.id, false)
             .await?
             .ok_or_else(|| StoreError::Invalid("the request just written is missing".into()))?;
+        super::counts::created(&mut tx, tenant_id, &new.target, new.request_type, status).await?;
         tx.commit().await?;
         Ok(request)
     }

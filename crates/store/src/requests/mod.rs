@@ -3,6 +3,7 @@
 //! two expiry jobs) never both change it.
 
 mod columns;
+pub(crate) mod counts;
 mod create;
 mod search;
 mod transitions;
@@ -47,11 +48,16 @@ pub struct AccessRequestRecord {
 impl AccessRequestRecord {
     /// What the request is for; every stored request names a product or a data object.
     pub fn target(&self) -> Option<RequestTarget> {
-        match (&self.data_product_id, &self.asset_id) {
-            (Some(id), _) => Some(RequestTarget::Product(id.clone())),
-            (None, Some(id)) => Some(RequestTarget::Asset(id.clone())),
-            (None, None) => None,
-        }
+        target_of(self.data_product_id.clone(), self.asset_id.clone())
+    }
+}
+
+/// The target a stored request names, from its product and asset columns.
+pub(crate) fn target_of(product_id: Option<String>, asset_id: Option<String>) -> Option<RequestTarget> {
+    match (product_id, asset_id) {
+        (Some(id), _) => Some(RequestTarget::Product(id)),
+        (None, Some(id)) => Some(RequestTarget::Asset(id)),
+        (None, None) => None,
     }
 }
 

@@ -8,7 +8,7 @@ use crate::db::Conn;
 use crate::schema::{AccessRequests, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, progress};
+use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, RequestType, progress};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use uuid::Uuid;
@@ -308,6 +308,29 @@ async fn set_status(
     expiration: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let current = Query::select()
+        .columns([
+            AccessRequests::Status,
+            AccessRequests::RequestType,
+            AccessRequests::DataProductId,
+            AccessRequests::AssetId,
+        ])
+        .from(AccessRequests::Table)
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::Id).eq(id))
+        .to_owned();
+    let row = conn
+        .query_opt(&current)
+        .await?
+        .ok_or_else(|| StoreError::Conflict(format!("The access request {id} is gone.")))?;
+    let (from, request_type): (String, String) = (row.get(0)?, row.get(1)?);
+    let parsed = RequestStatus::parse(&from).zip(RequestType::parse(&request_type));
+    let (from, request_type) = parsed.ok_or_else(|| StoreError::Decode {
+        index: 0,
+        detail: format!("unknown request status {from} or type {request_type}"),
+    })?;
+    let target = super::target_of(row.get(2)?, row.get(3)?);
+    super::counts::moved(conn, tenant_id, target.as_ref(), request_type, from, status).await?;
     let mut values = vec![
         (AccessRequests::Status, status.as_str().into()),
         (AccessRequests::UpdatedAt, now.millis().into()),

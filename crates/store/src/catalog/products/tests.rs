@@ -1,5 +1,8 @@
 use super::*;
 use crate::DatabaseUrl;
+use crate::requests::{RequestTarget, counts};
+use crate::schema::AccessRequests;
+use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::directory::parse_directory;
 use sea_query::Query;
 
@@ -42,6 +45,11 @@ async fn request(store: &Store, tenant_id: Uuid, product: &str, id: &str, status
         .to_owned();
     let mut tx = store.backend.begin().await.unwrap();
     tx.execute(&insert).await.unwrap();
+    let target = RequestTarget::Product(product.to_owned());
+    let status = RequestStatus::parse(status).unwrap();
+    counts::created(&mut tx, tenant_id, &target, RequestType::DataAccess, status)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
