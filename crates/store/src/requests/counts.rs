@@ -9,6 +9,7 @@ use crate::query::{one_of, tenant_is};
 use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The tenant as a whole.
@@ -24,13 +25,70 @@ impl RequestTarget {
     }
 }
 
+/// The count changes of one transaction. They are written together at its end, in key order, so that
+/// transactions take the counter rows' locks in one order and last: none waits for a counter row while holding
+/// one another needs first.
+#[derive(Debug, Default)]
+pub(crate) struct CountChanges(BTreeMap<(String, String, &'static str, &'static str), i64>);
+
+impl CountChanges {
+    fn add(
+        &mut self,
+        tenant_id: Uuid,
+        target: Option<&RequestTarget>,
+        kind: RequestType,
+        status: RequestStatus,
+        delta: i64,
+    ) {
+        let scopes = std::iter::once(TENANT.to_owned()).chain(target.map(RequestTarget::count_scope));
+        for scope in scopes {
+            let key = (tenant_id.to_string(), scope, status.as_str(), kind.as_str());
+            *self.0.entry(key).or_default() += delta;
+        }
+    }
+
+    /// A new request, in the tenant and for its target.
+    pub(crate) fn created(
+        &mut self,
+        tenant_id: Uuid,
+        target: &RequestTarget,
+        kind: RequestType,
+        status: RequestStatus,
+    ) {
+        self.add(tenant_id, Some(target), kind, status, 1);
+    }
+
+    /// A request moved from one status to another.
+    pub(crate) fn moved(
+        &mut self,
+        tenant_id: Uuid,
+        target: Option<&RequestTarget>,
+        kind: RequestType,
+        from: RequestStatus,
+        to: RequestStatus,
+    ) {
+        self.add(tenant_id, target, kind, from, -1);
+        self.add(tenant_id, target, kind, to, 1);
+    }
+
+    /// Writes the changes; call it last in the transaction.
+    pub(crate) async fn apply(self, conn: &mut Conn) -> Result<(), StoreError> {
+        for ((tenant_id, scope, status, kind), delta) in self.0 {
+            if delta != 0 {
+                adjust(conn, &tenant_id, &scope, status, kind, delta).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Adds `delta` to the count of requests in `scope` with this status and type.
 async fn adjust(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: &str,
     scope: &str,
-    status: RequestStatus,
-    request_type: RequestType,
+    status: &str,
+    kind: &str,
     delta: i64,
 ) -> Result<(), StoreError> {
     let upsert = Query::insert()
@@ -42,13 +100,7 @@ async fn adjust(
             AccessRequestCounts::RequestType,
             AccessRequestCounts::Count,
         ])
-        .values_panic([
-            tenant_id.to_string().into(),
-            scope.into(),
-            status.as_str().into(),
-            request_type.as_str().into(),
-            delta.into(),
-        ])
+        .values_panic([tenant_id.into(), scope.into(), status.into(), kind.into(), delta.into()])
         .on_conflict(
             OnConflict::columns([
                 AccessRequestCounts::TenantId,
@@ -65,44 +117,6 @@ async fn adjust(
         )
         .to_owned();
     conn.execute(&upsert).await.map(drop)
-}
-
-/// Counts a new request, in the tenant and for its target.
-pub(crate) async fn created(
-    conn: &mut Conn,
-    tenant_id: Uuid,
-    target: &RequestTarget,
-    request_type: RequestType,
-    status: RequestStatus,
-) -> Result<(), StoreError> {
-    for scope in [TENANT.to_owned(), target.count_scope()] {
-        adjust(conn, tenant_id, &scope, status, request_type, 1).await?;
-    }
-    Ok(())
-}
-
-/// Moves one request from one status to another. The counter rows are changed in (scope, status) order, so that
-/// transactions moving requests in opposite directions take their row locks alike.
-pub(crate) async fn moved(
-    conn: &mut Conn,
-    tenant_id: Uuid,
-    target: Option<&RequestTarget>,
-    request_type: RequestType,
-    from: RequestStatus,
-    to: RequestStatus,
-) -> Result<(), StoreError> {
-    if from == to {
-        return Ok(());
-    }
-    let scopes = std::iter::once(TENANT.to_owned()).chain(target.map(RequestTarget::count_scope));
-    let mut changes: Vec<(String, RequestStatus, i64)> = scopes
-        .flat_map(|scope| [(scope.clone(), from, -1), (scope, to, 1)])
-        .collect();
-    changes.sort_by(|a, b| (a.0.as_str(), a.1.as_str()).cmp(&(b.0.as_str(), b.1.as_str())));
-    for (scope, status, delta) in changes {
-        adjust(conn, tenant_id, &scope, status, request_type, delta).await?;
-    }
-    Ok(())
 }
 
 /// How many requests in `scope` have one of the statuses and one of the types; empty lists mean any.

@@ -202,7 +202,9 @@ impl Store {
         let request = find_request(&mut tx, tenant_id, &new.id, false)
             .await?
             .ok_or_else(|| StoreError::Invalid("the request just written is missing".into()))?;
-        super::counts::created(&mut tx, tenant_id, &new.target, new.request_type, status).await?;
+        let mut counts = super::counts::CountChanges::default();
+        counts.created(tenant_id, &new.target, new.request_type, status);
+        counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(request)
     }

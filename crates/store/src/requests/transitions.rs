@@ -2,6 +2,7 @@
 //! cancel, revoke and expiry. Each locks the request row first and checks the state under that lock, so of two
 //! concurrent changes exactly one applies and the other sees the state it left.
 
+use super::counts::CountChanges;
 use super::create::record_event;
 use super::{AccessRequestRecord, ApprovalRecordRow, find_record, find_request, records_of};
 use crate::db::Conn;
@@ -47,6 +48,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<ApprovalRecordRow>, StoreError> {
         let mut tx = self.backend.begin().await?;
+        let mut counts = CountChanges::default();
         let Some(record) = find_record(&mut tx, tenant_id, record_id).await? else {
             return Ok(None);
         };
@@ -138,7 +140,16 @@ impl Store {
         match progress(&states) {
             Progress::Denied => {
                 close_open_records(&mut tx, tenant_id, &request.id, now).await?;
-                set_status(&mut tx, tenant_id, &request.id, RequestStatus::Denied, None, now).await?;
+                set_status(
+                    &mut tx,
+                    &mut counts,
+                    tenant_id,
+                    &request.id,
+                    RequestStatus::Denied,
+                    None,
+                    now,
+                )
+                .await?;
                 record_event(
                     &mut tx,
                     tenant_id,
@@ -154,6 +165,7 @@ impl Store {
             Progress::Approved { expiration } => {
                 set_status(
                     &mut tx,
+                    &mut counts,
                     tenant_id,
                     &request.id,
                     RequestStatus::Approved,
@@ -184,6 +196,7 @@ impl Store {
             .await?
             .into_iter()
             .find(|record| record.id == record_id);
+        counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(decided)
     }
@@ -223,9 +236,11 @@ impl Store {
             )));
         }
         close_open_records(&mut tx, tenant_id, id, now).await?;
-        set_status(&mut tx, tenant_id, id, to, request.expiration, now).await?;
+        let mut counts = CountChanges::default();
+        set_status(&mut tx, &mut counts, tenant_id, id, to, request.expiration, now).await?;
         record_event(&mut tx, tenant_id, id, event, Some(actor_id), None, reason, now).await?;
         let changed = find_request(&mut tx, tenant_id, id, false).await?;
+        counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(changed)
     }
@@ -246,12 +261,14 @@ impl Store {
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .to_owned();
         let mut expired = Vec::new();
+        let mut counts = CountChanges::default();
         for row in tx.query(&due).await? {
             let (tenant_id, id): (Uuid, String) = (row.get(0)?, row.get(1)?);
-            set_status(&mut tx, tenant_id, &id, RequestStatus::Expired, None, now).await?;
+            set_status(&mut tx, &mut counts, tenant_id, &id, RequestStatus::Expired, None, now).await?;
             record_event(&mut tx, tenant_id, &id, "EXPIRED", None, None, None, now).await?;
             expired.push((tenant_id, id));
         }
+        counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(expired)
     }
@@ -276,6 +293,7 @@ pub(crate) async fn end_product_requests(
         )
         .lock(LockType::Update)
         .to_owned();
+    let mut counts = CountChanges::default();
     for row in conn.query(&open).await? {
         let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
         let (to, event) = match status == RequestStatus::Pending.as_str() {
@@ -283,7 +301,7 @@ pub(crate) async fn end_product_requests(
             false => (RequestStatus::Revoked, "REVOKED"),
         };
         close_open_records(conn, tenant_id, &id, now).await?;
-        set_status(conn, tenant_id, &id, to, None, now).await?;
+        set_status(conn, &mut counts, tenant_id, &id, to, None, now).await?;
         record_event(
             conn,
             tenant_id,
@@ -296,12 +314,14 @@ pub(crate) async fn end_product_requests(
         )
         .await?;
     }
-    Ok(())
+    counts.apply(conn).await
 }
 
-/// Sets a request's status; `expiration` is kept on revoke so the history shows what the access would have been.
+/// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what
+/// the access would have been.
 async fn set_status(
     conn: &mut Conn,
+    counts: &mut CountChanges,
     tenant_id: Uuid,
     id: &str,
     status: RequestStatus,
@@ -330,7 +350,7 @@ async fn set_status(
         detail: format!("unknown request status {from} or type {request_type}"),
     })?;
     let target = super::target_of(row.get(2)?, row.get(3)?);
-    super::counts::moved(conn, tenant_id, target.as_ref(), request_type, from, status).await?;
+    counts.moved(tenant_id, target.as_ref(), request_type, from, status);
     let mut values = vec![
         (AccessRequests::Status, status.as_str().into()),
         (AccessRequests::UpdatedAt, now.millis().into()),

@@ -47,9 +47,9 @@ async fn request(store: &Store, tenant_id: Uuid, product: &str, id: &str, status
     tx.execute(&insert).await.unwrap();
     let target = RequestTarget::Product(product.to_owned());
     let status = RequestStatus::parse(status).unwrap();
-    counts::created(&mut tx, tenant_id, &target, RequestType::DataAccess, status)
-        .await
-        .unwrap();
+    let mut counts = counts::CountChanges::default();
+    counts.created(tenant_id, &target, RequestType::DataAccess, status);
+    counts.apply(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
 }
 
