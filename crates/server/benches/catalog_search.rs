@@ -2,38 +2,20 @@
 //! products, over HTTP, on SQLite. Run with `cargo bench -p marketplace-server --bench catalog_search`
 //! (`MARKETPLACE_BENCH_PRODUCTS=1000` for a quicker run).
 
+mod support;
+
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::review_flow::ReviewFlow;
 use marketplace_server::app::{AppState, Application};
 use marketplace_server::routes::products::encode_token;
 use marketplace_store::{DatabaseUrl, ProductDraft};
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use support::{Timing, measure, print_comparison};
 use uuid::Uuid;
 
 const SAMPLES: usize = 300;
 const SALES: &str = "4d004a3a-4568-4c1d-822e-30958ef898dc";
-
-struct Timing {
-    median: Duration,
-    p95: Duration,
-}
-
-async fn measure(client: &reqwest::Client, url: &str, token: &str) -> Timing {
-    let mut times = Vec::with_capacity(SAMPLES);
-    for _ in 0..SAMPLES {
-        let started = Instant::now();
-        let response = client.get(url).bearer_auth(token).send().await.expect("request");
-        assert!(response.status().is_success(), "{url}: {}", response.status());
-        response.bytes().await.expect("body");
-        times.push(started.elapsed());
-    }
-    times.sort();
-    Timing {
-        median: times[SAMPLES / 2],
-        p95: times[SAMPLES * 95 / 100],
-    }
-}
 
 async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
     let dir = tempfile::tempdir().expect("temporary directory");
@@ -99,7 +81,7 @@ async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
     ];
     let mut results = Vec::new();
     for (name, url) in requests {
-        results.push((name.to_owned(), measure(&client, &url, &token).await));
+        results.push((name.to_owned(), measure(&client, &url, &token, SAMPLES).await));
     }
     results
 }
@@ -112,18 +94,5 @@ async fn main() {
         .unwrap_or(100_000);
     let small = catalog_of(10).await;
     let big = catalog_of(large).await;
-    println!(
-        "\n{:<26} {:>16} {:>16} {:>16} {:>16}",
-        "request (median / p95)",
-        "10 median",
-        "10 p95",
-        format!("{large} median"),
-        format!("{large} p95")
-    );
-    for ((name, a), (_, b)) in small.iter().zip(&big) {
-        println!(
-            "{name:<26} {:>16.1?} {:>16.1?} {:>16.1?} {:>16.1?}",
-            a.median, a.p95, b.median, b.p95
-        );
-    }
+    print_comparison("request", [10, large], &small, &big);
 }

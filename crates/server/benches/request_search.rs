@@ -6,6 +6,8 @@
 //! are older decided requests of 100,000 other users, written straight into the database, each with the approval
 //! record Sam's group decided, and counted as the store counts them.
 
+mod support;
+
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::review_flow::ReviewFlow;
@@ -13,36 +15,18 @@ use marketplace_server::app::{AppState, Application};
 use marketplace_store::{DatabaseUrl, ProductDraft};
 use serde_json::{Value, json};
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+use support::{Timing, measure, print_comparison};
 
 const SAMPLES: usize = 200;
 const SALES: &str = "4d004a3a-4568-4c1d-822e-30958ef898dc";
 const CASEY: &str = "4fc16ea8-7180-4d42-9e95-a06b1c2d3e45";
 const PRODUCTS: usize = 30;
 
-struct Timing {
-    median: Duration,
-    p95: Duration,
-}
-
-async fn measure(client: &reqwest::Client, url: &str, token: &str) -> Timing {
-    let mut times = Vec::with_capacity(SAMPLES);
-    for _ in 0..SAMPLES {
-        let started = Instant::now();
-        let response = client.get(url).bearer_auth(token).send().await.expect("request");
-        assert!(response.status().is_success(), "{url}: {}", response.status());
-        let page: Value = response.json().await.expect("body");
-        assert!(
-            !page["data"].as_array().expect("a page").is_empty(),
-            "{url} found nothing"
-        );
-        times.push(started.elapsed());
-    }
-    times.sort();
-    Timing {
-        median: times[SAMPLES / 2],
-        p95: times[SAMPLES * 95 / 100],
-    }
+async fn get_json(client: &reqwest::Client, url: &str, token: &str) -> Value {
+    let response = client.get(url).bearer_auth(token).send().await.expect("request");
+    assert!(response.status().is_success(), "{url}: {}", response.status());
+    response.json().await.expect("JSON")
 }
 
 /// Older, decided requests of other users, each with the record Sam's group decided, as the store writes them.
@@ -142,15 +126,8 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::new();
     for product in &products {
-        let forms: Value = client
-            .get(format!("{base}/data-product/{product}/request-forms"))
-            .bearer_auth(&casey_token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let forms = format!("{base}/data-product/{product}/request-forms");
+        let forms = get_json(&client, &forms, &casey_token).await;
         let question = forms[0]["fields"][0]["id"].clone();
         let answers = json!({"answers": [{"fieldId": question, "value": "Churn"}], "acceptedDataUseAgreementIds": []});
         let created = client
@@ -162,15 +139,7 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
             .unwrap();
         assert_eq!(created.status(), reqwest::StatusCode::CREATED);
     }
-    let all: Value = client
-        .get(format!("{base}/access-request?limit=1"))
-        .bearer_auth(&admin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let all = get_json(&client, &format!("{base}/access-request?limit=1"), &admin_token).await;
     assert_eq!(all["meta"]["totalCount"], size, "every request is counted");
     let middle = &products[PRODUCTS / 2];
     let searches = [
@@ -203,9 +172,14 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
     .map(|(name, token, path)| (name, token, path.to_owned()));
     let mut results = Vec::new();
     for (name, token, path) in searches {
+        let page = get_json(&client, &format!("{base}{path}"), &token).await;
+        assert!(
+            !page["data"].as_array().expect("a page").is_empty(),
+            "{path} finds nothing"
+        );
         results.push((
             name.to_owned(),
-            measure(&client, &format!("{base}{path}"), &token).await,
+            measure(&client, &format!("{base}{path}"), &token, SAMPLES).await,
         ));
     }
     results
@@ -219,18 +193,5 @@ async fn main() {
         .unwrap_or(1_000_000);
     let small = requests_of(1_000).await;
     let big = requests_of(large).await;
-    println!(
-        "\n{:<26} {:>14} {:>14} {:>16} {:>16}",
-        "search (median / p95)",
-        "1000 median",
-        "1000 p95",
-        format!("{large} median"),
-        format!("{large} p95")
-    );
-    for ((name, a), (_, b)) in small.iter().zip(&big) {
-        println!(
-            "{name:<26} {:>14.1?} {:>14.1?} {:>16.1?} {:>16.1?}",
-            a.median, a.p95, b.median, b.p95
-        );
-    }
+    print_comparison("search", [1_000, large], &small, &big);
 }
