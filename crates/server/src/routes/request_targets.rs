@@ -239,7 +239,8 @@ pub(super) async fn revoke(
         };
     if !(manages(&person, &request) || steward) {
         return Err(ApiError::Forbidden(
-            "Revoking access takes GOVERNANCE, Manage Data Products in the product's domain, or being its steward."
+            "Revoking access takes GOVERNANCE, Manage Data Products in the product's domains, or being a steward of \
+             what was requested."
                 .into(),
         ));
     }
