@@ -34,6 +34,7 @@ macro_rules! wire_enum {
         }
     };
 }
+pub(crate) use wire_enum;
 
 wire_enum!(
     /// What a request asks for: the product's data, or unmasked values of some masked columns.

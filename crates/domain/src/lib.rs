@@ -5,6 +5,7 @@ pub mod access_request;
 pub mod catalog;
 pub mod directory;
 pub mod ids;
+pub mod notifications;
 pub mod number;
 pub mod pagination;
 pub mod permissions;

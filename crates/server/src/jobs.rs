@@ -2,6 +2,7 @@
 //! instance holds), so running many instances changes nothing but speed.
 
 use crate::app::AppState;
+use marketplace_store::StoreError;
 use std::time::Duration;
 
 /// How often the expiry job looks for access that has run out; DESIGN §2 promises within a minute.
@@ -10,7 +11,7 @@ const EXPIRY_INTERVAL: Duration = Duration::from_secs(20);
 const EXPIRY_BATCH: u64 = 200;
 
 /// Expires every approved request whose end has passed on the state's clock; returns how many.
-pub async fn expire_due(state: &AppState) -> Result<usize, marketplace_store::StoreError> {
+pub async fn expire_due(state: &AppState) -> Result<usize, StoreError> {
     let mut total = 0;
     loop {
         let expired = state.store.expire_due(state.clock.now(), EXPIRY_BATCH).await?;
@@ -24,14 +25,51 @@ pub async fn expire_due(state: &AppState) -> Result<usize, marketplace_store::St
     }
 }
 
-/// Runs the expiry job for as long as the server runs.
+/// How often unsent notifications are looked for: messages should follow the change within seconds.
+const NOTIFICATION_INTERVAL: Duration = Duration::from_secs(2);
+/// Events sent per transaction.
+const NOTIFICATION_BATCH: u64 = 100;
+
+/// Sends every unsent notification event; returns how many.
+pub async fn send_notifications(state: &AppState) -> Result<usize, StoreError> {
+    let mut total = 0;
+    loop {
+        let sent = state
+            .store
+            .send_notifications(state.clock.now(), NOTIFICATION_BATCH)
+            .await?;
+        total += sent;
+        if (sent as u64) < NOTIFICATION_BATCH {
+            return Ok(total);
+        }
+    }
+}
+
+/// Runs the expiry and notification jobs for as long as the server runs.
 pub fn spawn(state: AppState) {
+    let expiry = state.clone();
+    repeat(EXPIRY_INTERVAL, "expiry", move || {
+        let state = expiry.clone();
+        async move { expire_due(&state).await }
+    });
+    repeat(NOTIFICATION_INTERVAL, "notification", move || {
+        let state = state.clone();
+        async move { send_notifications(&state).await }
+    });
+}
+
+/// Runs `job` every `interval`; a failure is logged and the job runs again at the next tick.
+fn repeat<F, Fut>(interval: Duration, name: &'static str, mut job: F)
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<usize, StoreError>> + Send,
+{
     tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(EXPIRY_INTERVAL);
+        let mut ticks = tokio::time::interval(interval);
         loop {
             ticks.tick().await;
-            if let Err(error) = expire_due(&state).await {
-                tracing::warn!(%error, "the expiry job failed; it runs again shortly");
+            if let Err(error) = job().await {
+                tracing::warn!(%error, job = name, "a background job failed; it runs again shortly");
             }
         }
     });

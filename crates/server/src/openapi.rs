@@ -96,6 +96,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::request_search::router())
         .merge(routes::risk::router())
         .merge(routes::masking_exceptions::router())
+        .merge(routes::inbox::router())
+        .merge(routes::notification_preferences::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

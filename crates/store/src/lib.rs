@@ -9,6 +9,7 @@ mod directory_search;
 mod error;
 mod keys;
 mod metadata;
+mod notifications;
 mod query;
 mod requests;
 // The schema lists every table and column, whether a query names it yet or not.
@@ -31,6 +32,7 @@ pub use metadata::{
     AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, TagRecord,
     UserAccess, UserRecord,
 };
+pub use notifications::{InboxFilter, InboxMessage, Preferences};
 pub use requests::{
     AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,
     RequestTarget, RequestedColumn, ReviewStatus, Searcher, Transition,

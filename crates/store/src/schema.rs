@@ -376,3 +376,50 @@ pub enum DataObjects {
     CreatedAt,
     UpdatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum NotificationEvents {
+    Table,
+    TenantId,
+    Id,
+    NotificationType,
+    RequestId,
+    Outcome,
+    ActorId,
+    CreatedAt,
+    SentAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum InboxMessages {
+    Table,
+    TenantId,
+    Id,
+    NotificationId,
+    UserId,
+    NotificationType,
+    Subject,
+    Message,
+    ActionLink,
+    CreatedAt,
+    ReadAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum NotificationProviderConfigs {
+    Table,
+    TenantId,
+    UserId,
+    Provider,
+    Enabled,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum NotificationTypePreferences {
+    Table,
+    TenantId,
+    UserId,
+    Provider,
+    NotificationType,
+    Enabled,
+}

@@ -13,6 +13,7 @@ mod health;
 mod helpers;
 mod masking;
 mod metadata;
+mod notifications;
 mod openapi;
 mod products;
 mod request_races;

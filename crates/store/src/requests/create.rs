@@ -10,6 +10,7 @@ use crate::schema::{
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{Decision, RequestStatus, RequestType, approver_keys};
+use marketplace_domain::notifications::NotificationType;
 use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
@@ -354,5 +355,9 @@ pub(super) async fn record_event(
         ])
         .to_owned();
     conn.execute(&insert).await?;
+    if let Some(kind) = NotificationType::for_request_event(event) {
+        let outcome = NotificationType::outcome_of(event);
+        crate::notifications::enqueue_request_event(conn, tenant_id, request_id, kind, outcome, actor_id, now).await?;
+    }
     Ok(())
 }

@@ -1,0 +1,188 @@
+//! The caller's inbox: messages notifications left them, read and unread.
+
+use crate::app::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any};
+use crate::pagination::PaginationMeta;
+use axum::extract::State;
+use marketplace_domain::Timestamp;
+use marketplace_domain::pagination::PageMeta;
+use marketplace_store::InboxFilter;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// The most messages one bulk update may change.
+const MAX_BULK: usize = 1000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(messages))
+        .routes(routes!(message, set_read))
+        .routes(routes!(set_read_in_bulk))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("Inbox message not found.".into())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageData {
+    /// Where in the app the message leads
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action_link: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxMessage {
+    id: String,
+    notification_id: String,
+    #[schema(example = "ACCESS_REQUESTED")]
+    notification_type: String,
+    message: String,
+    subject: String,
+    created_at: Timestamp,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    read_at: Option<Timestamp>,
+    data: MessageData,
+}
+
+impl From<marketplace_store::InboxMessage> for InboxMessage {
+    fn from(message: marketplace_store::InboxMessage) -> Self {
+        InboxMessage {
+            id: message.id,
+            notification_id: message.notification_id,
+            notification_type: message.notification_type,
+            message: message.message,
+            subject: message.subject,
+            created_at: message.created_at,
+            read_at: message.read_at,
+            data: MessageData {
+                action_link: message.action_link,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaginatedInboxMessages {
+    data: Vec<InboxMessage>,
+    meta: PaginationMeta,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    offset: Option<f64>,
+    #[serde(default, deserialize_with = "de::number")]
+    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    limit: Option<f64>,
+    /// Only read (`true`) or unread (`false`) messages
+    #[serde(default, deserialize_with = "de::boolean")]
+    #[param(value_type = Option<bool>)]
+    read: Option<bool>,
+}
+
+/// Get a list of inbox messages for the current user, with optional filters for read status.
+#[utoipa::path(get, path = "/api/notification/inbox/messages", operation_id = "getInboxMessages",
+    tag = "Notification", summary = "Get inbox messages", security(("bearer" = [])), params(InboxQuery),
+    responses((status = 200, body = PaginatedInboxMessages)))]
+async fn messages(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<InboxQuery>,
+) -> Result<ApiJson<PaginatedInboxMessages>, ApiError> {
+    let mut problems = Vec::new();
+    let page = offset_page(query.offset, query.limit, &mut problems);
+    reject_if_any(problems)?;
+    let filter = InboxFilter { read: query.read, page };
+    let (messages, total) = state.store.inbox(caller.tenant_id, caller.user.id, &filter).await?;
+    let meta = PageMeta::new(page, total, messages.len() as u64);
+    Ok(ApiJson(PaginatedInboxMessages {
+        data: messages.into_iter().map(InboxMessage::from).collect(),
+        meta: meta.into(),
+    }))
+}
+
+/// Get the details of a specific inbox message by ID.
+#[utoipa::path(get, path = "/api/notification/inbox/messages/{id}", operation_id = "getInboxMessage",
+    tag = "Notification", summary = "Get inbox message by ID", security(("bearer" = [])),
+    params(("id" = String, Path)), responses((status = 200, body = InboxMessage)))]
+async fn message(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<ApiJson<InboxMessage>, ApiError> {
+    let message = state.store.inbox_message(caller.tenant_id, caller.user.id, &id).await?;
+    Ok(ApiJson(message.ok_or_else(not_found)?.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateInboxMessage {
+    read: bool,
+}
+
+/// Update the read status of a specific inbox message by ID.
+#[utoipa::path(patch, path = "/api/notification/inbox/messages/{id}", operation_id = "setInboxMessageReadStatus",
+    tag = "Notification", summary = "Set inbox message read status", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = UpdateInboxMessage,
+    responses((status = 200, body = InboxMessage)))]
+async fn set_read(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<UpdateInboxMessage>,
+) -> Result<ApiJson<InboxMessage>, ApiError> {
+    let now = state.clock.now();
+    let changed = state
+        .store
+        .mark_inbox_messages(caller.tenant_id, caller.user.id, &[(id, body.read)], now)
+        .await?
+        .and_then(|mut changed| changed.pop())
+        .ok_or_else(not_found)?;
+    Ok(ApiJson(changed.into()))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InboxMessageReadStatus {
+    id: String,
+    read: bool,
+}
+
+/// Update the read status of multiple inbox messages by their IDs.
+#[utoipa::path(patch, path = "/api/notification/inbox/messages/update-bulk", operation_id = "batchUpdateInboxMessage",
+    tag = "Notification", summary = "Bulk update inbox message read status", security(("bearer" = [])),
+    request_body = Vec<InboxMessageReadStatus>, responses((status = 200, body = Vec<InboxMessage>)))]
+async fn set_read_in_bulk(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<Vec<InboxMessageReadStatus>>,
+) -> Result<ApiJson<Vec<InboxMessage>>, ApiError> {
+    if body.len() > MAX_BULK {
+        return Err(ApiError::invalid(format!(
+            "at most {MAX_BULK} messages may be updated at once"
+        )));
+    }
+    let mut changes: Vec<(String, bool)> = Vec::with_capacity(body.len());
+    for change in body {
+        match changes.iter_mut().find(|(id, _)| *id == change.id) {
+            // The last word on a message counts.
+            Some(existing) => existing.1 = change.read,
+            None => changes.push((change.id, change.read)),
+        }
+    }
+    let now = state.clock.now();
+    let changed = state
+        .store
+        .mark_inbox_messages(caller.tenant_id, caller.user.id, &changes, now)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("An inbox message named is not found; none was changed.".into()))?;
+    Ok(ApiJson(changed.into_iter().map(InboxMessage::from).collect()))
+}

@@ -1,0 +1,106 @@
+//! Who holds an approver key today: the inverse of `access_request::person_keys`, read from the directory.
+
+use crate::StoreError;
+use crate::db::Conn;
+use crate::query::tenant_is;
+use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions, Users};
+use sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// The ids of the users who hold one of `keys` (`user:`, `group:`, `group-name:`, `permission:`,
+/// `domain:<id>:<permission>`, `attribute:<key>=<value>`). A key of an unknown shape matches nobody.
+pub(crate) async fn holders(conn: &mut Conn, tenant_id: Uuid, keys: &[String]) -> Result<BTreeSet<i64>, StoreError> {
+    let mut users = BTreeSet::new();
+    for key in keys {
+        for query in queries(tenant_id, key) {
+            for row in conn.query(&query).await? {
+                users.insert(row.get::<i64>(0)?);
+            }
+        }
+    }
+    Ok(users)
+}
+
+/// The members of the groups `group` picks.
+fn members(tenant_id: Uuid, group: SimpleExpr) -> SelectStatement {
+    Query::select()
+        .column(GroupMembers::UserId)
+        .from(GroupMembers::Table)
+        .and_where(tenant_is(GroupMembers::TenantId, tenant_id))
+        .and_where(group)
+        .to_owned()
+}
+
+fn members_of_groups(tenant_id: Uuid, groups: SelectStatement) -> SelectStatement {
+    members(tenant_id, Expr::col(GroupMembers::GroupId).in_subquery(groups))
+}
+
+fn queries(tenant_id: Uuid, key: &str) -> Vec<SelectStatement> {
+    let Some((kind, value)) = key.split_once(':') else {
+        return Vec::new();
+    };
+    match kind {
+        "user" => vec![
+            Query::select()
+                .column(Users::Id)
+                .from(Users::Table)
+                .and_where(tenant_is(Users::TenantId, tenant_id))
+                .and_where(Expr::col(Users::GlobalUserId).eq(value.to_lowercase()))
+                .to_owned(),
+        ],
+        "group" => match value.parse::<i64>() {
+            Ok(group) => vec![members(tenant_id, Expr::col(GroupMembers::GroupId).eq(group))],
+            Err(_) => Vec::new(),
+        },
+        "group-name" => vec![members_of_groups(
+            tenant_id,
+            Query::select()
+                .column(UserGroups::Id)
+                .from(UserGroups::Table)
+                .and_where(tenant_is(UserGroups::TenantId, tenant_id))
+                .and_where(Expr::col(UserGroups::Name).eq(value))
+                .to_owned(),
+        )],
+        "permission" => vec![
+            Query::select()
+                .column(UserPermissions::UserId)
+                .from(UserPermissions::Table)
+                .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
+                .and_where(Expr::col(UserPermissions::Permission).eq(value))
+                .to_owned(),
+        ],
+        "domain" => {
+            let Some((domain, permission)) = value.rsplit_once(':') else {
+                return Vec::new();
+            };
+            let grants = |column: DomainPermissions| {
+                Query::select()
+                    .column(column)
+                    .from(DomainPermissions::Table)
+                    .and_where(tenant_is(DomainPermissions::TenantId, tenant_id))
+                    .and_where(Expr::col(DomainPermissions::DomainId).eq(domain))
+                    .and_where(Expr::col(DomainPermissions::Permission).eq(permission))
+                    .and_where(Expr::col(column).is_not_null())
+                    .to_owned()
+            };
+            vec![
+                grants(DomainPermissions::UserId),
+                members_of_groups(tenant_id, grants(DomainPermissions::GroupId)),
+            ]
+        }
+        "attribute" => match value.split_once('=') {
+            Some((name, held)) => vec![
+                Query::select()
+                    .column(UserAttributes::UserId)
+                    .from(UserAttributes::Table)
+                    .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
+                    .and_where(Expr::col(UserAttributes::Key).eq(name))
+                    .and_where(Expr::col(UserAttributes::Value).eq(held))
+                    .to_owned(),
+            ],
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
