@@ -1,6 +1,8 @@
 //! Notifications: which changes notify whom, and what the message says.
 
+use crate::Timestamp;
 use crate::access_request::wire_enum;
+use serde_json::{Value, json};
 
 wire_enum!(
     /// What a notification is about (`notificationType`).
@@ -126,6 +128,56 @@ pub fn request_message(kind: NotificationType, facts: &RequestFacts) -> (String,
     }
 }
 
+/// A request notification as a CloudEvents 1.0 JSON document, as webhooks receive it: `type` says what happened
+/// (`marketplace.access_request.submitted`, `.approved`, `.denied`, `.canceled`, `.revoked`, `.expired`).
+pub struct RequestEvent<'a> {
+    pub id: &'a str,
+    /// The tenant's short key.
+    pub tenant: &'a str,
+    pub kind: NotificationType,
+    /// What a determination decided.
+    pub outcome: Option<&'a str>,
+    pub request_id: &'a str,
+    pub time: Timestamp,
+    /// The request as the API shows it (without its users' details).
+    pub data: Value,
+}
+
+impl RequestEvent<'_> {
+    pub fn cloud_event(&self) -> Value {
+        let happened = match self.kind {
+            NotificationType::AccessRequested => "submitted".to_owned(),
+            NotificationType::RequestDetermined => self.outcome.unwrap_or("decided").to_lowercase(),
+            NotificationType::RequestCanceled => "canceled".to_owned(),
+            NotificationType::AccessRevoked => "revoked".to_owned(),
+            NotificationType::AccessExpired => "expired".to_owned(),
+        };
+        json!({
+            "specversion": "1.0",
+            "type": format!("marketplace.access_request.{happened}"),
+            "source": format!("/marketplace/{}", self.tenant),
+            "id": self.id,
+            "time": self.time,
+            "subject": format!("access-requests/{}", self.request_id),
+            "datacontenttype": "application/json",
+            "data": self.data,
+        })
+    }
+}
+
+/// How long failed deliveries are retried before they fail for good.
+pub const DELIVERY_RETRY_WINDOW_SECONDS: i64 = 24 * 3600;
+
+/// When to try a delivery again after `attempts` failed attempts, or `None` when it has been retried for the whole
+/// window since it was first due: 30 s, doubling, at most an hour apart.
+pub fn next_delivery_attempt(attempts: u32, first_due: Timestamp, now: Timestamp) -> Option<Timestamp> {
+    if now.millis() - first_due.millis() >= DELIVERY_RETRY_WINDOW_SECONDS * 1000 {
+        return None;
+    }
+    let delay = 30i64.saturating_mul(1 << attempts.saturating_sub(1).min(20)).min(3600);
+    Some(now.plus_seconds(delay))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +199,39 @@ mod tests {
             assert!(receivers.stewards || receivers.requester || receivers.user, "{event}");
         }
         assert_eq!(NotificationType::for_request_event("RECORD_APPROVED"), None);
+    }
+
+    #[test]
+    fn failed_deliveries_back_off_to_an_hour_and_stop_after_a_day() {
+        let start = Timestamp::from_millis(0);
+        let delays: Vec<i64> = (1..=9)
+            .map(|attempts| next_delivery_attempt(attempts, start, start).unwrap().millis() / 1000)
+            .collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        let almost = start.plus_seconds(DELIVERY_RETRY_WINDOW_SECONDS - 1);
+        assert!(next_delivery_attempt(40, start, almost).is_some());
+        assert_eq!(
+            next_delivery_attempt(41, start, start.plus_seconds(DELIVERY_RETRY_WINDOW_SECONDS)),
+            None
+        );
+    }
+
+    #[test]
+    fn a_determination_is_typed_by_its_outcome() {
+        let event = RequestEvent {
+            id: "e1",
+            tenant: "demo",
+            kind: NotificationType::RequestDetermined,
+            outcome: Some("APPROVED"),
+            request_id: "r1",
+            time: Timestamp::from_millis(0),
+            data: json!({"id": "r1"}),
+        };
+        let document = event.cloud_event();
+        assert_eq!(document["type"], "marketplace.access_request.approved");
+        assert_eq!(document["specversion"], "1.0");
+        assert_eq!(document["subject"], "access-requests/r1");
+        assert_eq!(document["time"], "1970-01-01T00:00:00.000Z");
     }
 
     #[test]

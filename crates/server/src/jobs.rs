@@ -45,9 +45,17 @@ pub async fn send_notifications(state: &AppState) -> Result<usize, StoreError> {
     }
 }
 
-/// Runs the expiry and notification jobs for as long as the server runs.
+/// How often due webhook deliveries are looked for.
+const DELIVERY_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Runs the expiry, notification and webhook delivery jobs for as long as the server runs.
 pub fn spawn(state: AppState) {
     let expiry = state.clone();
+    let delivery = state.clone();
+    repeat(DELIVERY_INTERVAL, "webhook delivery", move || {
+        let state = delivery.clone();
+        async move { crate::webhook_delivery::deliver_webhooks(&state).await }
+    });
     repeat(EXPIRY_INTERVAL, "expiry", move || {
         let state = expiry.clone();
         async move { expire_due(&state).await }

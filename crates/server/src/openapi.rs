@@ -98,6 +98,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::masking_exceptions::router())
         .merge(routes::inbox::router())
         .merge(routes::notification_preferences::router())
+        .merge(routes::webhooks::router())
+        .merge(routes::slack::router())
 }
 
 /// The document alone, for `marketplace openapi` and the tests.

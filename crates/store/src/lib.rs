@@ -32,7 +32,9 @@ pub use metadata::{
     AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, TagRecord,
     UserAccess, UserRecord,
 };
-pub use notifications::{InboxFilter, InboxMessage, Preferences};
+pub use notifications::{
+    AttemptOutcome, Delivery, InboxFilter, InboxMessage, Preferences, WebhookAttempt, WebhookChange, WebhookRecord,
+};
 pub use requests::{
     AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,
     RequestTarget, RequestedColumn, ReviewStatus, Searcher, Transition,

@@ -423,3 +423,44 @@ pub enum NotificationTypePreferences {
     NotificationType,
     Enabled,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum Webhooks {
+    Table,
+    TenantId,
+    Id,
+    Url,
+    VerifyTls,
+    SigningKey,
+    Suppressed,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum WebhookDeliveries {
+    Table,
+    TenantId,
+    Id,
+    WebhookId,
+    EventId,
+    Body,
+    Status,
+    Attempts,
+    NextAttemptAt,
+    LeaseUntil,
+    CreatedAt,
+}
+
+#[derive(Iden, Clone, Copy)]
+pub enum WebhookAttempts {
+    Table,
+    TenantId,
+    WebhookId,
+    DeliveryId,
+    Attempt,
+    Status,
+    HttpStatusCode,
+    Message,
+    CreatedAt,
+}

@@ -25,7 +25,9 @@ mod request_targets;
 pub mod request_views;
 pub mod risk;
 pub mod settings;
+pub mod slack;
 pub mod tags;
+pub mod webhooks;
 
 /// Every status an access request (or the caller's relation to a product) may have.
 pub const REQUEST_STATUSES: [&str; 8] = [

@@ -21,3 +21,4 @@ mod requests;
 mod risk;
 mod tenancy;
 mod tokens;
+mod webhooks;

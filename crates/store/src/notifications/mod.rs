@@ -1,20 +1,25 @@
 //! Notifications: events written with the change that causes them, and the job that turns each into messages
 //! for the people it concerns, once.
 
+mod deliveries;
 mod inbox;
 mod preferences;
 mod recipients;
+mod webhooks;
 
+pub use deliveries::{AttemptOutcome, Delivery, WebhookAttempt};
 pub use inbox::{InboxFilter, InboxMessage};
 pub use preferences::Preferences;
+pub use webhooks::{WebhookChange, WebhookRecord};
 
 use crate::db::Conn;
 use crate::requests::find_request;
-use crate::schema::{ApprovalRecordKeys, InboxMessages, NotificationEvents, Users};
+use crate::schema::{ApprovalRecordKeys, InboxMessages, NotificationEvents, Tenants, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::notifications::{NotificationType, RequestFacts, request_message};
+use marketplace_domain::notifications::{NotificationType, RequestEvent, RequestFacts, request_message};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use serde_json::json;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -158,8 +163,8 @@ async fn send_request_event(
     for declined in preferences::inbox_declined(conn, event.tenant_id, &recipients, kind).await? {
         recipients.remove(&declined);
     }
-    let names = names(conn, event.tenant_id, &[request.requesting_user_id, request.user_id]).await?;
-    let name = |id: i64| names.get(&id).map_or("A removed user", String::as_str);
+    let people = people(conn, event.tenant_id, &[request.requesting_user_id, request.user_id]).await?;
+    let name = |id: i64| people.get(&id).map_or("A removed user", |person| person.name.as_str());
     let facts = RequestFacts {
         requester: name(request.requesting_user_id),
         user: name(request.user_id),
@@ -205,12 +210,61 @@ async fn send_request_event(
             .to_owned();
         conn.execute(&insert).await?;
     }
-    Ok(())
+    let person = |id: i64| {
+        people
+            .get(&id)
+            .map(|someone| json!({"globalUserId": someone.global_user_id, "username": someone.username}))
+    };
+    let data = json!({
+        "id": request.id,
+        "type": request.request_type.as_str(),
+        "status": request.status.as_str(),
+        "dataProductId": request.data_product_id,
+        "assetId": request.asset_id,
+        "targetName": request.target_name,
+        "requestingUser": person(request.requesting_user_id),
+        "user": person(request.user_id),
+        "expiration": request.expiration,
+    });
+    let short_key = Query::select()
+        .column(Tenants::ShortKey)
+        .from(Tenants::Table)
+        .and_where(Expr::col(Tenants::Id).eq(event.tenant_id.to_string()))
+        .to_owned();
+    let tenant: String = match conn.query_opt(&short_key).await? {
+        Some(row) => row.get(0)?,
+        None => event.tenant_id.to_string(),
+    };
+    let document = RequestEvent {
+        id: &event.id,
+        tenant: &tenant,
+        kind,
+        outcome: event.outcome.as_deref(),
+        request_id,
+        time: event.created_at,
+        data,
+    }
+    .cloud_event();
+    webhooks::enqueue(
+        conn,
+        event.tenant_id,
+        &event.id,
+        &document.to_string(),
+        event.created_at,
+    )
+    .await
 }
 
-async fn names(conn: &mut Conn, tenant_id: Uuid, ids: &[i64]) -> Result<BTreeMap<i64, String>, StoreError> {
+/// Who a request is by and for, as events name them.
+struct Someone {
+    global_user_id: String,
+    username: String,
+    name: String,
+}
+
+async fn people(conn: &mut Conn, tenant_id: Uuid, ids: &[i64]) -> Result<BTreeMap<i64, Someone>, StoreError> {
     let query = Query::select()
-        .columns([Users::Id, Users::Name])
+        .columns([Users::Id, Users::GlobalUserId, Users::Username, Users::Name])
         .from(Users::Table)
         .and_where(Expr::col(Users::TenantId).eq(tenant_id.to_string()))
         .and_where(crate::query::one_of(Users::Id, ids.iter().copied()))
@@ -218,6 +272,13 @@ async fn names(conn: &mut Conn, tenant_id: Uuid, ids: &[i64]) -> Result<BTreeMap
     conn.query(&query)
         .await?
         .iter()
-        .map(|row| Ok((row.get(0)?, row.get(1)?)))
+        .map(|row| {
+            let someone = Someone {
+                global_user_id: row.get(1)?,
+                username: row.get(2)?,
+                name: row.get(3)?,
+            };
+            Ok((row.get(0)?, someone))
+        })
         .collect()
 }
