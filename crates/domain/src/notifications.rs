@@ -11,7 +11,13 @@ wire_enum!(
         RequestDetermined => "REQUEST_DETERMINED",
         RequestCanceled => "REQUEST_CANCELED",
         AccessRevoked => "ACCESS_REVOKED",
+        AccessExpiresWithinAWeek => "ACCESS_EXPIRES_IN_7_DAYS",
+        AccessExpiresWithinADay => "ACCESS_EXPIRES_IN_1_DAY",
         AccessExpired => "ACCESS_EXPIRED",
+        RequestedProductDeleted => "REQUESTED_DATA_PRODUCT_DELETED",
+        ProductPublished => "DATA_PRODUCT_PUBLISHED",
+        ProductDeleted => "DATA_PRODUCT_DELETED",
+        ProductSourcesUpdated => "DATA_PRODUCT_SOURCES_UPDATED",
     }
 );
 
@@ -26,8 +32,8 @@ wire_enum!(
     }
 );
 
-/// Who receives a notification about a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who receives a notification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Receivers {
     /// Those who meet an approver criterion of one of the request's records.
     pub stewards: bool,
@@ -35,6 +41,10 @@ pub struct Receivers {
     pub requester: bool,
     /// The user the request is for.
     pub user: bool,
+    /// Those with `Manage Data Products` in one of the product's domains.
+    pub domain_managers: bool,
+    /// The users whose requests the change ended.
+    pub impacted: bool,
 }
 
 impl NotificationType {
@@ -60,18 +70,72 @@ impl NotificationType {
     }
 
     /// Who is told (request-app notes §4.7): stewards of a new or canceled request; the requester and the
-    /// stewards of a determination; the impacted user of a revocation or an expiry.
+    /// stewards of a determination; the user of a revocation, an expiry or its warnings; the domain's product
+    /// managers of a product published, deleted or with new sources; the users whose requests a deletion ended.
     pub fn receivers(self) -> Receivers {
-        let (stewards, requester, user) = match self {
-            NotificationType::AccessRequested | NotificationType::RequestCanceled => (true, false, false),
-            NotificationType::RequestDetermined => (true, true, false),
-            NotificationType::AccessRevoked | NotificationType::AccessExpired => (false, false, true),
-        };
-        Receivers {
-            stewards,
-            requester,
-            user,
+        let none = Receivers::default();
+        match self {
+            NotificationType::AccessRequested | NotificationType::RequestCanceled => {
+                Receivers { stewards: true, ..none }
+            }
+            NotificationType::RequestDetermined => Receivers {
+                stewards: true,
+                requester: true,
+                ..none
+            },
+            NotificationType::AccessRevoked
+            | NotificationType::AccessExpiresWithinAWeek
+            | NotificationType::AccessExpiresWithinADay
+            | NotificationType::AccessExpired => Receivers { user: true, ..none },
+            NotificationType::RequestedProductDeleted => Receivers { impacted: true, ..none },
+            NotificationType::ProductPublished
+            | NotificationType::ProductDeleted
+            | NotificationType::ProductSourcesUpdated => Receivers {
+                domain_managers: true,
+                ..none
+            },
         }
+    }
+
+    /// Whether webhooks get this kind. A deletion tells requesters and managers apart in their inboxes, but it is
+    /// one event for other systems.
+    pub fn for_webhooks(self) -> bool {
+        self != NotificationType::RequestedProductDeleted
+    }
+
+    /// The warning due for access ending at `expiration`, seen at `now`: within a day, within a week, or none.
+    pub fn expiry_warning(expiration: Timestamp, now: Timestamp) -> Option<Self> {
+        let left = expiration.millis() - now.millis();
+        match left {
+            left if left <= 0 => None,
+            left if left <= DAY_MILLIS => Some(NotificationType::AccessExpiresWithinADay),
+            left if left <= 7 * DAY_MILLIS => Some(NotificationType::AccessExpiresWithinAWeek),
+            _ => None,
+        }
+    }
+}
+
+const DAY_MILLIS: i64 = 24 * 3600 * 1000;
+
+/// The subject and message of a notification about a product.
+pub fn product_message(kind: NotificationType, product: &str) -> (String, String) {
+    match kind {
+        NotificationType::ProductPublished => (
+            format!("Data product {product} published"),
+            format!("The data product {product} was published in a domain where you manage data products."),
+        ),
+        NotificationType::ProductSourcesUpdated => (
+            format!("Data sources of {product} updated"),
+            format!("The data sources of the data product {product} were changed."),
+        ),
+        NotificationType::RequestedProductDeleted => (
+            format!("Data product {product} deleted"),
+            format!("The data product {product} you requested was deleted; your request or access has ended."),
+        ),
+        _ => (
+            format!("Data product {product} deleted"),
+            format!("The data product {product} was deleted from a domain where you manage data products."),
+        ),
     }
 }
 
@@ -84,6 +148,7 @@ pub struct RequestFacts<'a> {
     pub target: &'a str,
     /// What the request came to (`APPROVED`, `DENIED`, …).
     pub status: &'a str,
+    pub expiration: Option<Timestamp>,
 }
 
 /// The subject and message of a request notification.
@@ -93,7 +158,9 @@ pub fn request_message(kind: NotificationType, facts: &RequestFacts) -> (String,
         user,
         target,
         status,
+        expiration,
     } = facts;
+    let ends = expiration.map_or_else(|| "soon".to_owned(), |at| format!("at {at}"));
     let for_whom = match requester == user {
         true => String::new(),
         false => format!(" for {user}"),
@@ -121,15 +188,25 @@ pub fn request_message(kind: NotificationType, facts: &RequestFacts) -> (String,
             format!("Your access to {target} is revoked"),
             format!("Your access to {target} has been revoked."),
         ),
+        NotificationType::AccessExpiresWithinAWeek => (
+            format!("Your access to {target} expires within 7 days"),
+            format!("Your access to {target} expires {ends}."),
+        ),
+        NotificationType::AccessExpiresWithinADay => (
+            format!("Your access to {target} expires within a day"),
+            format!("Your access to {target} expires {ends}."),
+        ),
         NotificationType::AccessExpired => (
             format!("Your access to {target} has expired"),
             format!("Your access to {target} has expired."),
         ),
+        product_kind => product_message(product_kind, target),
     }
 }
 
-/// A request notification as a CloudEvents 1.0 JSON document, as webhooks receive it: `type` says what happened
-/// (`marketplace.access_request.submitted`, `.approved`, `.denied`, `.canceled`, `.revoked`, `.expired`).
+/// A notification as a CloudEvents 1.0 JSON document, as webhooks receive it: `type` says what happened
+/// (`marketplace.access_request.submitted`, `.approved`, `.denied`, `.canceled`, `.revoked`, `.expired`, …;
+/// `marketplace.data_product.published`, `.deleted`, `.sources_updated`).
 pub struct RequestEvent<'a> {
     pub id: &'a str,
     /// The tenant's short key.
@@ -137,9 +214,9 @@ pub struct RequestEvent<'a> {
     pub kind: NotificationType,
     /// What a determination decided.
     pub outcome: Option<&'a str>,
-    pub request_id: &'a str,
+    /// What it is about: `access-requests/<id>` or `data-products/<id>`.
+    pub subject: &'a str,
     pub time: Timestamp,
-    /// The request as the API shows it (without its users' details).
     pub data: Value,
 }
 
@@ -150,15 +227,24 @@ impl RequestEvent<'_> {
             NotificationType::RequestDetermined => self.outcome.unwrap_or("decided").to_lowercase(),
             NotificationType::RequestCanceled => "canceled".to_owned(),
             NotificationType::AccessRevoked => "revoked".to_owned(),
+            NotificationType::AccessExpiresWithinAWeek => "expires_within_7_days".to_owned(),
+            NotificationType::AccessExpiresWithinADay => "expires_within_1_day".to_owned(),
             NotificationType::AccessExpired => "expired".to_owned(),
+            NotificationType::ProductPublished => "published".to_owned(),
+            NotificationType::ProductDeleted | NotificationType::RequestedProductDeleted => "deleted".to_owned(),
+            NotificationType::ProductSourcesUpdated => "sources_updated".to_owned(),
+        };
+        let family = match self.subject.starts_with("data-products/") {
+            true => "data_product",
+            false => "access_request",
         };
         json!({
             "specversion": "1.0",
-            "type": format!("marketplace.access_request.{happened}"),
+            "type": format!("marketplace.{family}.{happened}"),
             "source": format!("/marketplace/{}", self.tenant),
             "id": self.id,
             "time": self.time,
-            "subject": format!("access-requests/{}", self.request_id),
+            "subject": self.subject,
             "datacontenttype": "application/json",
             "data": self.data,
         })
@@ -223,7 +309,7 @@ mod tests {
             tenant: "demo",
             kind: NotificationType::RequestDetermined,
             outcome: Some("APPROVED"),
-            request_id: "r1",
+            subject: "access-requests/r1",
             time: Timestamp::from_millis(0),
             data: json!({"id": "r1"}),
         };
@@ -235,12 +321,24 @@ mod tests {
     }
 
     #[test]
+    fn access_is_warned_of_a_week_then_a_day_before_it_ends() {
+        let now = Timestamp::from_millis(0);
+        let warning = |days: f64| NotificationType::expiry_warning(now.plus_seconds((days * 86400.0) as i64), now);
+        assert_eq!(warning(8.0), None);
+        assert_eq!(warning(7.0), Some(NotificationType::AccessExpiresWithinAWeek));
+        assert_eq!(warning(1.5), Some(NotificationType::AccessExpiresWithinAWeek));
+        assert_eq!(warning(1.0), Some(NotificationType::AccessExpiresWithinADay));
+        assert_eq!(warning(0.0), None);
+    }
+
+    #[test]
     fn a_steward_is_asked_to_decide() {
         let facts = RequestFacts {
             requester: "John Doe",
             user: "John Doe",
             target: "Your Data Product",
             status: "PENDING",
+            expiration: None,
         };
         let (_, message) = request_message(NotificationType::AccessRequested, &facts);
         assert_eq!(

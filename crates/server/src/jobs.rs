@@ -58,7 +58,11 @@ pub fn spawn(state: AppState) {
     });
     repeat(EXPIRY_INTERVAL, "expiry", move || {
         let state = expiry.clone();
-        async move { expire_due(&state).await }
+        async move {
+            let expired = expire_due(&state).await?;
+            state.store.warn_of_expiry(state.clock.now()).await?;
+            Ok(expired)
+        }
     });
     repeat(NOTIFICATION_INTERVAL, "notification", move || {
         let state = state.clone();

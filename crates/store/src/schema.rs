@@ -384,6 +384,8 @@ pub enum NotificationEvents {
     Id,
     NotificationType,
     RequestId,
+    ProductId,
+    Detail,
     Outcome,
     ActorId,
     CreatedAt,

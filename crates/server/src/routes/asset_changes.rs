@@ -157,7 +157,7 @@ pub(super) async fn change_asset(
             super::products::check_expert(state, caller.tenant_id, draft.metadata.as_ref()).await?;
             let updated = state
                 .store
-                .update_product(caller.tenant_id, &product.id, draft, now)
+                .update_product(caller.tenant_id, &product.id, draft, caller.user.id, now)
                 .await
                 .map_err(|error| match error {
                     StoreError::Duplicate => ApiError::Conflict(products::NAME_TAKEN.into()),

@@ -54,7 +54,13 @@ async fn update_sources(
     require_manager(&person, &product.domains)?;
     let product = state
         .store
-        .replace_product_sources(caller.tenant_id, &product.id, &sources, Timestamp::now())
+        .replace_product_sources(
+            caller.tenant_id,
+            &product.id,
+            &sources,
+            caller.user.id,
+            Timestamp::now(),
+        )
         .await?
         .ok_or_else(super::products::not_found)?;
     Ok(ApiJson(render_one(&state, &caller, &person, product).await?))

@@ -341,7 +341,7 @@ async fn update_product(
     check_expert(&state, caller.tenant_id, draft.metadata.as_ref()).await?;
     let product = state
         .store
-        .update_product(caller.tenant_id, &current.id, draft, Timestamp::now())
+        .update_product(caller.tenant_id, &current.id, draft, caller.user.id, Timestamp::now())
         .await
         .map_err(name_taken)?
         .ok_or_else(not_found)?;
@@ -361,7 +361,7 @@ async fn delete_product(
     require_manager(&caller.person(&state).await?, &product.domains)?;
     match state
         .store
-        .delete_product(caller.tenant_id, &product.id, Timestamp::now())
+        .delete_product(caller.tenant_id, &product.id, caller.user.id, Timestamp::now())
         .await?
     {
         true => Ok(()),

@@ -85,14 +85,24 @@ async fn history(app: &TestApp, admin: &str, webhook: &Value) -> Vec<Value> {
     page["data"].as_array().unwrap().clone()
 }
 
-/// A product reviewed by the Sales Stewards, and Casey's request for it.
-async fn a_request(app: &TestApp, name: &str) -> (String, Value) {
-    let (dana, casey) = (app.token("dana").await, app.token("casey").await);
+/// A product reviewed by the Sales Stewards: its id and its agreement.
+async fn a_product(app: &TestApp, name: &str) -> (String, String) {
+    let dana = app.token("dana").await;
     let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    let (product, agreement) = product_with_policy(app, &dana, name, review(stages)).await;
-    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
-    let created = submit(app, &casey, &product, &body, StatusCode::CREATED).await;
-    (product, created)
+    product_with_policy(app, &dana, name, review(stages)).await
+}
+
+/// Casey's request for the product.
+async fn casey_requests(app: &TestApp, (product, agreement): &(String, String)) -> Value {
+    let casey = app.token("casey").await;
+    let body = json!({"user": CASEY, "form": answers("Marketing", agreement)});
+    submit(app, &casey, product, &body, StatusCode::CREATED).await
+}
+
+/// A product, and Casey's request for it.
+async fn a_request(app: &TestApp, name: &str) -> Value {
+    let product = a_product(app, name).await;
+    casey_requests(app, &product).await
 }
 
 #[tokio::test]
@@ -111,7 +121,7 @@ async fn each_event_reaches_the_receiver_once_signed_also_with_two_instances() {
         (json!(true), json!(true), json!(false))
     );
 
-    let (_, request) = a_request(&app, "Churn").await;
+    let request = a_request(&app, "Churn").await;
     let record = records(&app, &sam, request["id"].as_str().unwrap()).await.remove(0);
     decide(
         &app,
@@ -122,23 +132,30 @@ async fn each_event_reaches_the_receiver_once_signed_also_with_two_instances() {
     )
     .await;
     let (a, b) = tokio::join!(send_notifications(&app.state), send_notifications(&second.state));
-    assert_eq!(a.unwrap() + b.unwrap(), 2);
+    assert_eq!(a.unwrap() + b.unwrap(), 3);
     let (a, b) = tokio::join!(deliver_webhooks(&app.state), deliver_webhooks(&second.state));
-    assert_eq!(a.unwrap() + b.unwrap(), 2, "one attempt per event");
+    assert_eq!(a.unwrap() + b.unwrap(), 3, "one attempt per event");
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 0);
 
-    let documents = receiver.documents();
+    let mut documents = receiver.documents();
     let types: Vec<&str> = documents
         .iter()
         .map(|document| document["type"].as_str().unwrap())
         .collect();
+    let expected = ["published", "submitted", "approved"];
     assert_eq!(
         types,
-        [
-            "marketplace.access_request.submitted",
-            "marketplace.access_request.approved"
-        ]
+        expected.map(|happened| match happened {
+            "published" => "marketplace.data_product.published".to_owned(),
+            other => format!("marketplace.access_request.{other}"),
+        })
     );
+    assert_eq!(documents[0]["data"]["name"], "Churn");
+    assert_eq!(
+        documents[0]["subject"],
+        format!("data-products/{}", documents[0]["data"]["id"].as_str().unwrap())
+    );
+    documents.remove(0);
     let subject = format!("access-requests/{}", request["id"].as_str().unwrap());
     for document in &documents {
         assert_eq!(document["specversion"], "1.0");
@@ -164,7 +181,7 @@ async fn each_event_reaches_the_receiver_once_signed_also_with_two_instances() {
         assert_eq!(v1, expected);
     }
     let attempts = history(&app, &admin, &hook).await;
-    assert_eq!(attempts.len(), 2);
+    assert_eq!(attempts.len(), 3);
     assert!(
         attempts
             .iter()
@@ -176,9 +193,11 @@ async fn each_event_reaches_the_receiver_once_signed_also_with_two_instances() {
 async fn failures_are_retried_with_backoff_for_a_day_then_the_webhook_is_suppressed() {
     let app = spawn_app().await;
     let admin = app.token("admin").await;
+    let churn = a_product(&app, "Churn").await;
+    send_notifications(&app.state).await.unwrap();
     let flaky = Receiver::start(Behaviour::FailFirst(2)).await;
     let hook = create_webhook(&app, &admin, &json!({"url": flaky.url})).await;
-    a_request(&app, "Churn").await;
+    casey_requests(&app, &churn).await;
     send_notifications(&app.state).await.unwrap();
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 1);
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 0, "not due again yet");
@@ -253,9 +272,11 @@ async fn a_receiver_that_never_answers_holds_up_nobody() {
     let admin = app.token("admin").await;
     let silent = Receiver::start(Behaviour::Hang).await;
     let prompt = Receiver::start(Behaviour::FailFirst(0)).await;
+    let churn = a_product(&app, "Churn").await;
+    send_notifications(&app.state).await.unwrap();
     let silent_hook = create_webhook(&app, &admin, &json!({"url": silent.url})).await;
     create_webhook(&app, &admin, &json!({"url": prompt.url})).await;
-    a_request(&app, "Churn").await;
+    casey_requests(&app, &churn).await;
     send_notifications(&app.state).await.unwrap();
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 2);
     assert_eq!(prompt.documents().len(), 1);

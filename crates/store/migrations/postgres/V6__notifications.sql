@@ -5,7 +5,11 @@ CREATE TABLE notification_events (
     tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     id TEXT NOT NULL,
     notification_type TEXT NOT NULL,
+    -- What the event is about: a request, or a product (whose name, domains and, on deletion, the users whose
+    -- requests it ended are kept in `detail`, as the product may be gone when the event is sent).
     request_id TEXT,
+    product_id TEXT,
+    detail TEXT,
     -- What a determination decided, as the request may have moved on by the time the event is sent.
     outcome TEXT,
     actor_id BIGINT,

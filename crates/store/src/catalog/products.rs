@@ -9,6 +9,7 @@ use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
 use marketplace_domain::ids::new_cuid;
+use marketplace_domain::notifications::NotificationType;
 use marketplace_domain::review_flow::{References, ReviewFlow};
 use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use std::collections::BTreeMap;
@@ -402,6 +403,9 @@ impl Store {
         let product = find(&mut tx, tenant_id, &id)
             .await?
             .expect("the product was just written");
+        let actor = notices::user_id_of(&mut tx, tenant_id, created_by).await?;
+        let published = NotificationType::ProductPublished;
+        notices::notify(&mut tx, tenant_id, published, &product, &[], actor, now).await?;
         tx.commit().await?;
         Ok(product)
     }
@@ -421,12 +425,14 @@ impl Store {
         tenant_id: Uuid,
         id: &str,
         draft: ProductDraft,
+        actor_id: i64,
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
         if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(None);
         }
+        let sources_before = source_ids(&mut tx, tenant_id, id).await?;
         let mut draft = draft;
         if draft.data_sources.is_none() {
             // The sources stay, so they must still fit the (possibly new) domains.
@@ -445,27 +451,48 @@ impl Store {
             .to_owned();
         tx.execute(&update).await?;
         replace_domains(&mut tx, tenant_id, id, &draft.domains).await?;
-        replace_sources(
-            &mut tx,
-            tenant_id,
-            id,
-            draft.data_sources.as_deref().unwrap_or_default(),
-            now,
-        )
-        .await?;
+        let sources = draft.data_sources.as_deref().unwrap_or_default();
+        replace_sources(&mut tx, tenant_id, id, sources, now).await?;
         let product = find(&mut tx, tenant_id, id).await?;
+        if let Some(product) = &product
+            && notices::sources_differ(&sources_before, sources)
+        {
+            let updated = NotificationType::ProductSourcesUpdated;
+            notices::notify(&mut tx, tenant_id, updated, product, &[], Some(actor_id), now).await?;
+        }
         tx.commit().await?;
         Ok(product)
     }
 
     /// Deletes a product, and in the same transaction cancels its pending requests and revokes the access it
     /// granted. Requests keep their history. `Ok(false)` if there is none.
-    pub async fn delete_product(&self, tenant_id: Uuid, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+    pub async fn delete_product(
+        &self,
+        tenant_id: Uuid,
+        id: &str,
+        actor_id: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
-        if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
+        let Some(product) = find_for_update(&mut tx, tenant_id, id).await? else {
             return Ok(false);
+        };
+        let impacted = crate::requests::end_product_requests(&mut tx, tenant_id, id, now).await?;
+        let actor = Some(actor_id);
+        notices::notify(
+            &mut tx,
+            tenant_id,
+            NotificationType::ProductDeleted,
+            &product,
+            &[],
+            actor,
+            now,
+        )
+        .await?;
+        if !impacted.is_empty() {
+            let ended = NotificationType::RequestedProductDeleted;
+            notices::notify(&mut tx, tenant_id, ended, &product, &impacted, actor, now).await?;
         }
-        crate::requests::end_product_requests(&mut tx, tenant_id, id, now).await?;
         let delete = Query::delete()
             .from_table(DataProducts::Table)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
@@ -536,6 +563,7 @@ impl Store {
         tenant_id: Uuid,
         id: &str,
         sources: &[i64],
+        actor_id: i64,
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -543,7 +571,12 @@ impl Store {
             return Ok(None);
         };
         check_sources(&mut tx, tenant_id, &product.domains, sources).await?;
+        let sources_before = source_ids(&mut tx, tenant_id, id).await?;
         replace_sources(&mut tx, tenant_id, id, sources, now).await?;
+        if notices::sources_differ(&sources_before, sources) {
+            let updated = NotificationType::ProductSourcesUpdated;
+            notices::notify(&mut tx, tenant_id, updated, &product, &[], Some(actor_id), now).await?;
+        }
         let touch = Query::update()
             .table(DataProducts::Table)
             .value(DataProducts::UpdatedAt, now.millis())
@@ -557,5 +590,6 @@ impl Store {
     }
 }
 
+mod notices;
 #[cfg(test)]
 mod tests;

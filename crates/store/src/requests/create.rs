@@ -3,6 +3,7 @@
 
 use super::{AccessRequestRecord, find_request};
 use crate::db::Conn;
+use crate::notifications::About;
 use crate::schema::{
     AccessRequestColumns, AccessRequestDomains, AccessRequestEvents, AccessRequests, ApprovalRecordKeys,
     ApprovalRecords,
@@ -311,9 +312,33 @@ async fn insert_columns(conn: &mut Conn, tenant_id: Uuid, new: &NewAccessRequest
     Ok(())
 }
 
-/// Appends to a request's history; the request row is locked (or being written), so positions never clash.
+/// Appends to a request's history and records the notification the transition causes. The request row is locked
+/// (or being written), so positions never clash.
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_event(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    request_id: &str,
+    event: &str,
+    actor_id: Option<i64>,
+    record_id: Option<&str>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    record_history(conn, tenant_id, request_id, event, actor_id, record_id, reason, now).await?;
+    if let Some(kind) = NotificationType::for_request_event(event) {
+        let about = About::Request {
+            id: request_id,
+            outcome: NotificationType::outcome_of(event),
+        };
+        crate::notifications::enqueue(conn, tenant_id, None, kind, about, actor_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Keeps a transition in the request's history, notifying nobody (the caller notifies as it sees fit).
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record_history(
     conn: &mut Conn,
     tenant_id: Uuid,
     request_id: &str,
@@ -355,9 +380,5 @@ pub(super) async fn record_event(
         ])
         .to_owned();
     conn.execute(&insert).await?;
-    if let Some(kind) = NotificationType::for_request_event(event) {
-        let outcome = NotificationType::outcome_of(event);
-        crate::notifications::enqueue_request_event(conn, tenant_id, request_id, kind, outcome, actor_id, now).await?;
-    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! concurrent changes exactly one applies and the other sees the state it left.
 
 use super::counts::CountChanges;
-use super::create::record_event;
+use super::create::{record_event, record_history};
 use super::{AccessRequestRecord, ApprovalRecordRow, find_record, find_request, records_of};
 use crate::db::Conn;
 use crate::schema::{AccessRequests, ApprovalRecords};
@@ -275,15 +275,16 @@ impl Store {
 }
 
 /// Ends every open request for a product that is being deleted: pending ones are canceled, approved access
-/// is revoked, each with its history event.
+/// is revoked, each with its history event. Returns the users whose requests it ended, whom the deletion's own
+/// notification tells.
 pub(crate) async fn end_product_requests(
     conn: &mut Conn,
     tenant_id: Uuid,
     product_id: &str,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     let open = Query::select()
-        .columns([AccessRequests::Id, AccessRequests::Status])
+        .columns([AccessRequests::Id, AccessRequests::Status, AccessRequests::UserId])
         .from(AccessRequests::Table)
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequests::DataProductId).eq(product_id))
@@ -294,15 +295,17 @@ pub(crate) async fn end_product_requests(
         .lock(LockType::Update)
         .to_owned();
     let mut counts = CountChanges::default();
+    let mut impacted = Vec::new();
     for row in conn.query(&open).await? {
         let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
+        impacted.push(row.get::<i64>(2)?);
         let (to, event) = match status == RequestStatus::Pending.as_str() {
             true => (RequestStatus::Canceled, "CANCELED"),
             false => (RequestStatus::Revoked, "REVOKED"),
         };
         close_open_records(conn, tenant_id, &id, now).await?;
         set_status(conn, &mut counts, tenant_id, &id, to, None, now).await?;
-        record_event(
+        record_history(
             conn,
             tenant_id,
             &id,
@@ -314,7 +317,10 @@ pub(crate) async fn end_product_requests(
         )
         .await?;
     }
-    counts.apply(conn).await
+    counts.apply(conn).await?;
+    impacted.sort_unstable();
+    impacted.dedup();
+    Ok(impacted)
 }
 
 /// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what

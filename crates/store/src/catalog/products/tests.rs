@@ -113,7 +113,7 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
 
     assert!(
         store
-            .delete_product(tenant_id, &product.id, Timestamp::now())
+            .delete_product(tenant_id, &product.id, 1, Timestamp::now())
             .await
             .unwrap()
     );
@@ -129,7 +129,7 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
     assert!(store.product(tenant_id, &product.id).await.unwrap().is_none());
     assert!(
         !store
-            .delete_product(tenant_id, &product.id, Timestamp::now())
+            .delete_product(tenant_id, &product.id, 1, Timestamp::now())
             .await
             .unwrap()
     );

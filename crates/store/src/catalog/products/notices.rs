@@ -1,0 +1,56 @@
+//! The notifications a product's changes cause: published, data sources changed, deleted.
+
+use super::Product;
+use crate::StoreError;
+use crate::db::Conn;
+use crate::notifications::{About, enqueue};
+use crate::schema::Users;
+use marketplace_domain::Timestamp;
+use marketplace_domain::notifications::NotificationType;
+use sea_query::{Expr, ExprTrait, Query};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Records that `product` changed as `kind` says; `impacted` are the users whose requests the change ended.
+pub(super) async fn notify(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    kind: NotificationType,
+    product: &Product,
+    impacted: &[i64],
+    actor_id: Option<i64>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let detail = json!({"name": product.name, "domains": product.domains, "impacted": impacted});
+    let about = About::Product {
+        id: &product.id,
+        detail,
+    };
+    enqueue(conn, tenant_id, None, kind, about, actor_id, now).await
+}
+
+/// The directory id of the user with this global id, if they are still there.
+pub(super) async fn user_id_of(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    global_user_id: Uuid,
+) -> Result<Option<i64>, StoreError> {
+    let query = Query::select()
+        .column(Users::Id)
+        .from(Users::Table)
+        .and_where(Expr::col(Users::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(Users::GlobalUserId).eq(global_user_id.to_string()))
+        .to_owned();
+    conn.query_opt(&query).await?.map(|row| row.get(0)).transpose()
+}
+
+/// Whether two lists of data source ids name different sources.
+pub(super) fn sources_differ(before: &[i64], after: &[i64]) -> bool {
+    let mut before = before.to_vec();
+    let mut after = after.to_vec();
+    before.sort_unstable();
+    before.dedup();
+    after.sort_unstable();
+    after.dedup();
+    before != after
+}
