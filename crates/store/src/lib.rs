@@ -33,7 +33,8 @@ pub use metadata::{
     UserAccess, UserRecord,
 };
 pub use notifications::{
-    AttemptOutcome, Delivery, InboxFilter, InboxMessage, Preferences, WebhookAttempt, WebhookChange, WebhookRecord,
+    AttemptOutcome, Delivery, InboxFilter, InboxMessage, Preferences, SlackConfiguration, WebhookAttempt,
+    WebhookChange, WebhookRecord,
 };
 pub use requests::{
     AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,

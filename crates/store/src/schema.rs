@@ -466,3 +466,15 @@ pub enum WebhookAttempts {
     Message,
     CreatedAt,
 }
+
+#[derive(Iden, Clone, Copy)]
+pub enum SlackConfigurations {
+    Table,
+    TenantId,
+    TeamId,
+    TeamName,
+    BotUserId,
+    EnterpriseId,
+    EnterpriseName,
+    UpdatedAt,
+}

@@ -6,9 +6,9 @@ mod token;
 use crate::app::{AppState, Application};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use marketplace_domain::Segment;
 use marketplace_domain::directory::parse_directory;
-use marketplace_store::DatabaseUrl;
+use marketplace_domain::{Segment, Timestamp};
+use marketplace_store::{DatabaseUrl, SlackConfiguration};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,6 +53,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage a tenant's Slack notifications configuration
+    Slack {
+        #[command(subcommand)]
+        command: SlackCommand,
+    },
     /// Print the OpenAPI document
     Openapi {
         /// Output format
@@ -96,6 +101,33 @@ enum TokenCommand {
         /// Lifetime such as 90m, 12h, 30d or 2w; without it the token never expires
         #[arg(long, value_name = "DURATION", value_parser = token::parse_lifetime)]
         expires_in: Option<i64>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SlackCommand {
+    /// Connect a tenant to a Slack workspace, replacing any earlier one
+    Configure {
+        /// The tenant's short key
+        #[arg(long, value_name = "SHORTKEY")]
+        tenant: String,
+        /// The workspace's id (T…)
+        #[arg(long)]
+        team_id: String,
+        /// The workspace's name
+        #[arg(long)]
+        team_name: String,
+        /// The bot user's id (U…)
+        #[arg(long)]
+        bot_user_id: String,
+        /// The Enterprise Grid organisation's id, if any
+        #[arg(long)]
+        enterprise_id: Option<String>,
+        /// The Enterprise Grid organisation's name, if any
+        #[arg(long)]
+        enterprise_name: Option<String>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -252,6 +284,41 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let state = database.state().await?;
             let token = token::create(&state, &tenant, &user, &description, expires_in).await?;
             println!("{token}");
+            Ok(())
+        }
+        Command::Slack {
+            command:
+                SlackCommand::Configure {
+                    tenant,
+                    team_id,
+                    team_name,
+                    bot_user_id,
+                    enterprise_id,
+                    enterprise_name,
+                    database,
+                },
+        } => {
+            let state = database.state().await?;
+            let tenant = state
+                .store
+                .tenant_by_short_key(&tenant)
+                .await?
+                .with_context(|| format!("no tenant has the short key `{tenant}` (import its directory first)"))?;
+            let configuration = SlackConfiguration {
+                team_id,
+                team_name,
+                bot_user_id,
+                enterprise_id,
+                enterprise_name,
+            };
+            state
+                .store
+                .set_slack_configuration(tenant.id, &configuration, Timestamp::now())
+                .await?;
+            eprintln!(
+                "tenant {}: Slack workspace {} configured",
+                tenant.short_key, configuration.team_name
+            );
             Ok(())
         }
         Command::Openapi { format } => {

@@ -1,5 +1,6 @@
-//! Slack notifications configuration. Connecting a workspace (Slack's OAuth flow) is not offered yet, so no tenant
-//! has one: the configuration reads as not configured and the test says why.
+//! Slack notifications configuration: the workspace a tenant is connected to, which an operator sets with
+//! `marketplace slack configure` (Slack's OAuth flow is not offered). Posting to Slack is not done yet, so the
+//! test reports what is configured and why the connection cannot be checked.
 
 use super::webhooks::require_admin;
 use crate::app::AppState;
@@ -12,7 +13,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 const NOT_CONFIGURED: &str =
-    "Slack is not configured for this tenant: connecting a Slack workspace is not available in this deployment.";
+    "Slack is not configured for this tenant: an operator connects a workspace with `marketplace slack configure`.";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,18 +52,27 @@ async fn configuration(
     caller: Caller,
 ) -> Result<ApiJson<GetSlackConfigurationResponse>, ApiError> {
     require_admin(&state, &caller).await?;
+    let stored = state.store.slack_configuration(caller.tenant_id).await?;
     Ok(ApiJson(GetSlackConfigurationResponse {
-        is_configured: false,
-        configuration: SlackConfiguration::default(),
+        is_configured: stored.is_some(),
+        configuration: stored.map_or_else(SlackConfiguration::default, |stored| SlackConfiguration {
+            team_name: Some(stored.team_name),
+            team_id: Some(stored.team_id),
+            bot_user_id: Some(stored.bot_user_id),
+            enterprise_name: stored.enterprise_name,
+            enterprise_id: stored.enterprise_id,
+        }),
     }))
 }
 
-/// Delete Slack notifications configuration (there is none to delete: it succeeds)
+/// Delete Slack notifications configuration (also when there is none)
 #[utoipa::path(delete, path = "/api/notification/slack/configuration", operation_id = "deleteSlackConfiguration",
     tag = "Notification", summary = "Delete Slack notifications configuration", security(("bearer" = [])),
     responses((status = 200, description = "Deleted")))]
 async fn delete_configuration(State(state): State<AppState>, caller: Caller) -> Result<(), ApiError> {
-    require_admin(&state, &caller).await
+    require_admin(&state, &caller).await?;
+    state.store.delete_slack_configuration(caller.tenant_id).await?;
+    Ok(())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,8 +92,16 @@ async fn test_connection(
     caller: Caller,
 ) -> Result<ApiJson<TestSlackConnectionResponse>, ApiError> {
     require_admin(&state, &caller).await?;
+    let why = match state.store.slack_configuration(caller.tenant_id).await? {
+        None => NOT_CONFIGURED.to_owned(),
+        Some(stored) => format!(
+            "Slack workspace {} ({}) is configured, but this deployment does not connect to Slack yet, so the \
+             connection cannot be checked.",
+            stored.team_name, stored.team_id
+        ),
+    };
     Ok(ApiJson(TestSlackConnectionResponse {
         is_valid: false,
-        error_message: Some(NOT_CONFIGURED.into()),
+        error_message: Some(why),
     }))
 }

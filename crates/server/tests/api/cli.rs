@@ -190,3 +190,55 @@ async fn a_bad_directory_file_is_refused_with_its_line_and_changes_nothing() {
     assert!(!bad_url.status.success());
     assert!(text(&bad_url.stderr).contains("unsupported database URL"));
 }
+
+#[tokio::test]
+async fn slack_configure_connects_a_tenant_that_the_api_then_reports_and_disconnects() {
+    let app = spawn_app().await;
+    let db = app.db.clone();
+    let admin = app.token("admin").await;
+    let configure = |tenant: &str| {
+        marketplace(
+            &[
+                "slack",
+                "configure",
+                "--tenant",
+                tenant,
+                "--team-id",
+                "T024BE7LD",
+                "--team-name",
+                "Demo Retail",
+                "--bot-user-id",
+                "U0BOT",
+            ],
+            &db.url,
+        )
+    };
+    let unknown = configure("nowhere");
+    assert!(!unknown.status.success());
+    assert!(text(&unknown.stderr).contains("no tenant has the short key `nowhere`"));
+    let configured = configure("demo");
+    assert!(configured.status.success(), "{}", text(&configured.stderr));
+
+    let path = "/api/notification/slack/configuration";
+    let read = expect(app.get(path).bearer_auth(&admin), StatusCode::OK).await;
+    assert_eq!(
+        read,
+        serde_json::json!({"isConfigured": true, "configuration": {"teamName": "Demo Retail", "teamId": "T024BE7LD", "botUserId": "U0BOT"}})
+    );
+    let tested = expect(
+        app.get("/api/notification/slack/test").bearer_auth(&admin),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(tested["isValid"], false);
+    assert!(
+        tested["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("Slack workspace Demo Retail (T024BE7LD) is configured")
+    );
+    expect(app.delete(path).bearer_auth(&admin), StatusCode::OK).await;
+    let read = expect(app.get(path).bearer_auth(&admin), StatusCode::OK).await;
+    assert_eq!(read["isConfigured"], false);
+    expect(app.delete(path).bearer_auth(&admin), StatusCode::OK).await;
+}

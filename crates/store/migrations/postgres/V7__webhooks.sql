@@ -45,3 +45,14 @@ CREATE TABLE webhook_attempts (
     FOREIGN KEY (tenant_id, webhook_id) REFERENCES webhooks (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX webhook_attempts_by_time ON webhook_attempts (tenant_id, webhook_id, created_at);
+
+-- The Slack workspace a tenant is connected to (set with `marketplace slack configure`); at most one.
+CREATE TABLE slack_configurations (
+    tenant_id TEXT PRIMARY KEY REFERENCES tenants (id) ON DELETE CASCADE,
+    team_id TEXT NOT NULL,
+    team_name TEXT NOT NULL,
+    bot_user_id TEXT NOT NULL,
+    enterprise_id TEXT,
+    enterprise_name TEXT,
+    updated_at BIGINT NOT NULL
+);

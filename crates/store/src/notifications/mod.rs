@@ -6,11 +6,13 @@ mod inbox;
 mod preferences;
 mod recipients;
 mod send;
+mod slack;
 mod webhooks;
 
 pub use deliveries::{AttemptOutcome, Delivery, WebhookAttempt};
 pub use inbox::{InboxFilter, InboxMessage};
 pub use preferences::Preferences;
+pub use slack::SlackConfiguration;
 pub use webhooks::{WebhookChange, WebhookRecord};
 
 use crate::db::Conn;
