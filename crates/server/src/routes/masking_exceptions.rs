@@ -193,10 +193,10 @@ pub struct PaginatedMaskingExceptionColumns {
 pub struct PageQuery {
     #[serde(default, deserialize_with = "de::number")]
     #[param(value_type = Option<f64>, minimum = 0, default = 0)]
-    offset: Option<f64>,
+    pub offset: Option<f64>,
     #[serde(default, deserialize_with = "de::number")]
     #[param(value_type = Option<f64>, minimum = 1, default = 10)]
-    limit: Option<f64>,
+    pub limit: Option<f64>,
 }
 
 /// Search masking exception columns associated with a specific masking exception request

@@ -1,10 +1,11 @@
 //! Webhooks (`APPLICATION_ADMIN` only): where notification events are posted as CloudEvents, their delivery
 //! history, and test posts.
 
+use super::masking_exceptions::PageQuery;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, offset_page, reject_if_any};
 use crate::pagination::PaginationMeta;
 use crate::webhook_delivery::post;
 use axum::extract::State;
@@ -15,7 +16,7 @@ use marketplace_domain::permissions::GlobalPermission;
 use marketplace_store::{AttemptOutcome, WebhookChange, WebhookRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -108,6 +109,27 @@ fn check_key(key: Option<&str>, problems: &mut Vec<String>) {
     }
 }
 
+/// A webhook's settings, checked: URL, signing key (an empty one is none) and whether TLS is verified.
+struct Settings {
+    url: String,
+    signing_key: Option<String>,
+    verify_tls: bool,
+}
+
+impl CreateWebhook {
+    fn checked(self) -> Result<Settings, ApiError> {
+        let mut problems = Vec::new();
+        check_url(&self.url, &mut problems);
+        check_key(self.signing_key.as_deref(), &mut problems);
+        reject_if_any(problems)?;
+        Ok(Settings {
+            url: self.url,
+            signing_key: self.signing_key.filter(|key| !key.is_empty()),
+            verify_tls: self.verify_tls.unwrap_or(true),
+        })
+    }
+}
+
 /// Get webhooks
 #[utoipa::path(get, path = "/api/notification/webhook", operation_id = "getWebhooks", tag = "Notification",
     summary = "Get webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<Webhook>)))]
@@ -126,16 +148,12 @@ async fn create_webhook(
     caller: Caller,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<Webhook>, ApiError> {
-    let mut problems = Vec::new();
-    check_url(&body.url, &mut problems);
-    check_key(body.signing_key.as_deref(), &mut problems);
-    reject_if_any(problems)?;
+    let settings = body.checked()?;
     require_admin(&state, &caller).await?;
-    let key = body.signing_key.as_deref().filter(|key| !key.is_empty());
-    let verify = body.verify_tls.unwrap_or(true);
+    let (key, verify) = (settings.signing_key.as_deref(), settings.verify_tls);
     let created = state
         .store
-        .create_webhook(caller.tenant_id, &body.url, verify, key, state.clock.now())
+        .create_webhook(caller.tenant_id, &settings.url, verify, key, state.clock.now())
         .await?;
     Ok(ApiJson(created.into()))
 }
@@ -218,26 +236,15 @@ pub struct PaginatedWebhookHistory {
     meta: PaginationMeta,
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct HistoryQuery {
-    #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
-    offset: Option<f64>,
-    #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
-    limit: Option<f64>,
-}
-
 /// Get webhook history: every delivery attempt, newest first
 #[utoipa::path(get, path = "/api/notification/webhook/{id}/history", operation_id = "getWebhookHistory",
     tag = "Notification", summary = "Get webhook history", security(("bearer" = [])),
-    params(("id" = String, Path), HistoryQuery), responses((status = 200, body = PaginatedWebhookHistory)))]
+    params(("id" = String, Path), PageQuery), responses((status = 200, body = PaginatedWebhookHistory)))]
 async fn webhook_history(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(query): ApiQuery<HistoryQuery>,
+    ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<ApiJson<PaginatedWebhookHistory>, ApiError> {
     let mut problems = Vec::new();
     let page = offset_page(query.offset, query.limit, &mut problems);
@@ -338,12 +345,9 @@ async fn test_webhook_config(
     caller: Caller,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<WebhookTestResult>, ApiError> {
-    let mut problems = Vec::new();
-    check_url(&body.url, &mut problems);
-    check_key(body.signing_key.as_deref(), &mut problems);
-    reject_if_any(problems)?;
+    let settings = body.checked()?;
     require_admin(&state, &caller).await?;
-    let key = body.signing_key.as_deref().filter(|key| !key.is_empty());
-    let outcome = post_test(&state, &caller, &body.url, key, body.verify_tls.unwrap_or(true)).await?;
+    let key = settings.signing_key.as_deref();
+    let outcome = post_test(&state, &caller, &settings.url, key, settings.verify_tls).await?;
     Ok(ApiJson((&outcome).into()))
 }
