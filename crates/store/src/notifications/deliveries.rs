@@ -121,16 +121,6 @@ impl Store {
         };
         let mut tx = self.backend.begin().await?;
         let webhook_id = delivery.webhook.id.to_string();
-        insert_attempt(
-            &mut tx,
-            delivery.tenant_id,
-            &webhook_id,
-            &delivery.id,
-            attempt,
-            outcome,
-            now,
-        )
-        .await?;
         let update = Query::update()
             .table(WebhookDeliveries::Table)
             .values([
@@ -142,7 +132,11 @@ impl Store {
             .and_where(tenant_is(WebhookDeliveries::TenantId, delivery.tenant_id))
             .and_where(Expr::col(WebhookDeliveries::Id).eq(delivery.id.as_str()))
             .to_owned();
-        tx.execute(&update).await?;
+        if tx.execute(&update).await? == 0 {
+            // The webhook was deleted while the post was under way, and its deliveries with it.
+            return Ok(());
+        }
+        insert_attempt(&mut tx, delivery.tenant_id, &webhook_id, &delivery.id, attempt, outcome, now).await?;
         if status == "FAILED" {
             let suppress = Query::update()
                 .table(Webhooks::Table)
