@@ -136,7 +136,16 @@ impl Store {
             // The webhook was deleted while the post was under way, and its deliveries with it.
             return Ok(());
         }
-        insert_attempt(&mut tx, delivery.tenant_id, &webhook_id, &delivery.id, attempt, outcome, now).await?;
+        insert_attempt(
+            &mut tx,
+            delivery.tenant_id,
+            &webhook_id,
+            &delivery.id,
+            attempt,
+            outcome,
+            now,
+        )
+        .await?;
         if status == "FAILED" {
             let suppress = Query::update()
                 .table(Webhooks::Table)
