@@ -12,14 +12,27 @@ const EXPIRY_BATCH: u64 = 200;
 
 /// Expires every approved request whose end has passed on the state's clock; returns how many.
 pub async fn expire_due(state: &AppState) -> Result<usize, StoreError> {
-    let mut total = 0;
-    loop {
+    drain(EXPIRY_BATCH, || async {
         let expired = state.store.expire_due(state.clock.now(), EXPIRY_BATCH).await?;
         for (tenant_id, id) in &expired {
             tracing::info!(tenant.id = %tenant_id, request.id = %id, "access expired");
         }
-        total += expired.len();
-        if (expired.len() as u64) < EXPIRY_BATCH {
+        Ok(expired.len())
+    })
+    .await
+}
+
+/// Runs `step` (which handles at most `batch` items) until a step handles fewer; returns how many in all.
+async fn drain<F, Fut>(batch: u64, mut step: F) -> Result<usize, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, StoreError>>,
+{
+    let mut total = 0;
+    loop {
+        let done = step().await?;
+        total += done;
+        if (done as u64) < batch {
             return Ok(total);
         }
     }
@@ -32,17 +45,10 @@ const NOTIFICATION_BATCH: u64 = 100;
 
 /// Sends every unsent notification event; returns how many.
 pub async fn send_notifications(state: &AppState) -> Result<usize, StoreError> {
-    let mut total = 0;
-    loop {
-        let sent = state
-            .store
-            .send_notifications(state.clock.now(), NOTIFICATION_BATCH)
-            .await?;
-        total += sent;
-        if (sent as u64) < NOTIFICATION_BATCH {
-            return Ok(total);
-        }
-    }
+    drain(NOTIFICATION_BATCH, || {
+        state.store.send_notifications(state.clock.now(), NOTIFICATION_BATCH)
+    })
+    .await
 }
 
 /// How often due webhook deliveries are looked for.
