@@ -15,6 +15,7 @@ mod masking;
 mod metadata;
 mod notifications;
 mod openapi;
+mod product_notifications;
 mod products;
 mod request_races;
 mod requests;

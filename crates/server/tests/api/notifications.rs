@@ -7,10 +7,10 @@ use marketplace_server::jobs::send_notifications;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-const INBOX: &str = "/api/notification/inbox/messages";
+pub const INBOX: &str = "/api/notification/inbox/messages";
 
 /// The caller's inbox, oldest first, as (type, subject).
-async fn inbox(app: &TestApp, token: &str) -> Vec<(String, String)> {
+pub async fn inbox(app: &TestApp, token: &str) -> Vec<(String, String)> {
     let page = expect(
         app.get(&format!("{INBOX}?limit=100")).bearer_auth(token),
         StatusCode::OK,
@@ -31,7 +31,7 @@ async fn inbox(app: &TestApp, token: &str) -> Vec<(String, String)> {
     messages
 }
 
-fn message(kind: &str, subject: &str) -> (String, String) {
+pub fn message(kind: &str, subject: &str) -> (String, String) {
     (kind.to_owned(), subject.to_owned())
 }
 
@@ -388,135 +388,4 @@ async fn preferences_switch_off_a_kind_of_message_or_the_whole_inbox() {
         StatusCode::BAD_REQUEST,
     )
     .await;
-}
-
-#[tokio::test]
-async fn product_changes_tell_the_domains_product_managers_and_a_deletion_tells_its_requesters() {
-    let app = spawn_app().await;
-    let (admin, dana, casey, sam) = (
-        app.token("admin").await,
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
-    let mut body = crate::products::product("Pipeline", SALES, &["1"]);
-    body["dataAccessReviewFlow"] = review(json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]));
-    let product = crate::products::publish(&app, &admin, &body).await;
-    let id = product["id"].as_str().unwrap();
-    let sources = format!("/api/data-product/{id}/datasources");
-    let same = json!({"dataSources": [{"sourceId": "1"}]});
-    expect(
-        app.request(Method::PUT, &sources).bearer_auth(&admin).json(&same),
-        StatusCode::OK,
-    )
-    .await;
-    let more = json!({"dataSources": [{"sourceId": "1"}, {"sourceId": "2"}]});
-    expect(
-        app.request(Method::PUT, &sources).bearer_auth(&admin).json(&more),
-        StatusCode::OK,
-    )
-    .await;
-    let forms = expect(
-        app.get(&format!("/api/data-product/{id}/request-forms"))
-            .bearer_auth(&casey),
-        StatusCode::OK,
-    )
-    .await;
-    let answer = json!({"answers": [{"fieldId": forms[0]["fields"][0]["id"], "value": "Pipeline review"}],
-                        "acceptedDataUseAgreementIds": []});
-    submit(
-        &app,
-        &casey,
-        id,
-        &json!({"user": CASEY, "form": answer}),
-        StatusCode::CREATED,
-    )
-    .await;
-    expect(
-        app.delete(&format!("/api/data-product/{id}")).bearer_auth(&admin),
-        StatusCode::OK,
-    )
-    .await;
-    send_notifications(&app.state).await.unwrap();
-
-    assert_eq!(
-        inbox(&app, &dana).await,
-        [
-            message("DATA_PRODUCT_PUBLISHED", "Data product Pipeline published"),
-            message("DATA_PRODUCT_SOURCES_UPDATED", "Data sources of Pipeline updated"),
-            message("DATA_PRODUCT_DELETED", "Data product Pipeline deleted")
-        ],
-        "publishing, a real change of sources and the deletion; not saving the same sources"
-    );
-    assert_eq!(
-        inbox(&app, &casey).await,
-        [message(
-            "REQUESTED_DATA_PRODUCT_DELETED",
-            "Data product Pipeline deleted"
-        )]
-    );
-    assert_eq!(
-        inbox(&app, &sam).await,
-        [message("ACCESS_REQUESTED", "Access requested to Pipeline")]
-    );
-    assert_eq!(inbox(&app, &admin).await, [], "the admin made every change");
-}
-
-#[tokio::test]
-async fn the_user_is_warned_a_week_and_a_day_before_access_ends_and_told_when_it_has() {
-    let app = spawn_app().await;
-    let (dana, casey, sam) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    let (product, agreement) = product_with_policy(&app, &dana, "Churn", review(stages)).await;
-    let created = submit(
-        &app,
-        &casey,
-        &product,
-        &json!({"user": CASEY, "form": answers("Marketing", &agreement)}),
-        StatusCode::CREATED,
-    )
-    .await;
-    let record = records(&app, &sam, created["id"].as_str().unwrap()).await.remove(0);
-    let approve = json!({"status": "APPROVED", "reason": "ok", "duration": 10, "durationUnit": "DAYS"});
-    decide(&app, &sam, &record, approve, StatusCode::OK).await;
-    let warn = || async { app.state.store.warn_of_expiry(app.state.clock.now()).await.unwrap() };
-    for days in [0, 4, 0, 5, 0] {
-        app.state.clock.advance(days * 24 * 3600);
-        warn().await;
-    }
-    app.state.clock.advance(2 * 24 * 3600);
-    marketplace_server::jobs::expire_due(&app.state).await.unwrap();
-    warn().await;
-    send_notifications(&app.state).await.unwrap();
-    let told: Vec<String> = inbox(&app, &casey).await.into_iter().map(|(kind, _)| kind).collect();
-    assert_eq!(
-        told,
-        [
-            "REQUEST_DETERMINED",
-            "ACCESS_EXPIRES_IN_7_DAYS",
-            "ACCESS_EXPIRES_IN_1_DAY",
-            "ACCESS_EXPIRED"
-        ]
-    );
-    let page = expect(
-        app.get(&format!("{INBOX}?limit=100")).bearer_auth(&casey),
-        StatusCode::OK,
-    )
-    .await;
-    let warning = page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|message| message["notificationType"] == "ACCESS_EXPIRES_IN_1_DAY")
-        .unwrap();
-    assert!(
-        warning["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("Your access to Churn expires at 20")
-    );
 }

@@ -5,12 +5,14 @@
 mod columns;
 pub(crate) mod counts;
 mod create;
+mod per_target;
+mod product_deletion;
 mod search;
 mod transitions;
 
 pub use create::{NewAccessRequest, RequestTarget, RequestedColumn};
+pub(crate) use product_deletion::end_product_requests;
 pub use search::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
-pub(crate) use transitions::end_product_requests;
 pub use transitions::{Determination, Transition};
 
 use crate::db::{Conn, Row};

@@ -3,7 +3,7 @@
 //! concurrent changes exactly one applies and the other sees the state it left.
 
 use super::counts::CountChanges;
-use super::create::{record_event, record_history};
+use super::create::record_event;
 use super::{AccessRequestRecord, ApprovalRecordRow, find_record, find_request, records_of};
 use crate::db::Conn;
 use crate::schema::{AccessRequests, ApprovalRecords};
@@ -274,58 +274,9 @@ impl Store {
     }
 }
 
-/// Ends every open request for a product that is being deleted: pending ones are canceled, approved access
-/// is revoked, each with its history event. Returns the users whose requests it ended, whom the deletion's own
-/// notification tells.
-pub(crate) async fn end_product_requests(
-    conn: &mut Conn,
-    tenant_id: Uuid,
-    product_id: &str,
-    now: Timestamp,
-) -> Result<Vec<i64>, StoreError> {
-    let open = Query::select()
-        .columns([AccessRequests::Id, AccessRequests::Status, AccessRequests::UserId])
-        .from(AccessRequests::Table)
-        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::DataProductId).eq(product_id))
-        .and_where(
-            Expr::col(AccessRequests::Status)
-                .is_in([RequestStatus::Pending.as_str(), RequestStatus::Approved.as_str()]),
-        )
-        .lock(LockType::Update)
-        .to_owned();
-    let mut counts = CountChanges::default();
-    let mut impacted = Vec::new();
-    for row in conn.query(&open).await? {
-        let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
-        impacted.push(row.get::<i64>(2)?);
-        let (to, event) = match status == RequestStatus::Pending.as_str() {
-            true => (RequestStatus::Canceled, "CANCELED"),
-            false => (RequestStatus::Revoked, "REVOKED"),
-        };
-        close_open_records(conn, tenant_id, &id, now).await?;
-        set_status(conn, &mut counts, tenant_id, &id, to, None, now).await?;
-        record_history(
-            conn,
-            tenant_id,
-            &id,
-            event,
-            None,
-            None,
-            Some("The data product was deleted."),
-            now,
-        )
-        .await?;
-    }
-    counts.apply(conn).await?;
-    impacted.sort_unstable();
-    impacted.dedup();
-    Ok(impacted)
-}
-
 /// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what
 /// the access would have been.
-async fn set_status(
+pub(super) async fn set_status(
     conn: &mut Conn,
     counts: &mut CountChanges,
     tenant_id: Uuid,
@@ -403,7 +354,7 @@ async fn set_record_status(
 }
 
 /// Pending and blocked records of a request that ends undecided are canceled.
-async fn close_open_records(
+pub(super) async fn close_open_records(
     conn: &mut Conn,
     tenant_id: Uuid,
     request_id: &str,

@@ -1,0 +1,61 @@
+//! Deleting a product ends its open requests, in the deletion's transaction.
+
+use super::counts::CountChanges;
+use super::create::record_history;
+use super::transitions::{close_open_records, set_status};
+use crate::StoreError;
+use crate::db::Conn;
+use crate::schema::AccessRequests;
+use marketplace_domain::Timestamp;
+use marketplace_domain::access_request::RequestStatus;
+use sea_query::{Expr, ExprTrait, LockType, Query};
+use uuid::Uuid;
+
+/// Ends every open request for a product that is being deleted: pending ones are canceled, approved access
+/// is revoked, each with its history event. Returns the users whose requests it ended, whom the deletion's own
+/// notification tells.
+pub(crate) async fn end_product_requests(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    product_id: &str,
+    now: Timestamp,
+) -> Result<Vec<i64>, StoreError> {
+    let open = Query::select()
+        .columns([AccessRequests::Id, AccessRequests::Status, AccessRequests::UserId])
+        .from(AccessRequests::Table)
+        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(AccessRequests::DataProductId).eq(product_id))
+        .and_where(
+            Expr::col(AccessRequests::Status)
+                .is_in([RequestStatus::Pending.as_str(), RequestStatus::Approved.as_str()]),
+        )
+        .lock(LockType::Update)
+        .to_owned();
+    let mut counts = CountChanges::default();
+    let mut impacted = Vec::new();
+    for row in conn.query(&open).await? {
+        let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
+        impacted.push(row.get::<i64>(2)?);
+        let (to, event) = match status == RequestStatus::Pending.as_str() {
+            true => (RequestStatus::Canceled, "CANCELED"),
+            false => (RequestStatus::Revoked, "REVOKED"),
+        };
+        close_open_records(conn, tenant_id, &id, now).await?;
+        set_status(conn, &mut counts, tenant_id, &id, to, None, now).await?;
+        record_history(
+            conn,
+            tenant_id,
+            &id,
+            event,
+            None,
+            None,
+            Some("The data product was deleted."),
+            now,
+        )
+        .await?;
+    }
+    counts.apply(conn).await?;
+    impacted.sort_unstable();
+    impacted.dedup();
+    Ok(impacted)
+}
