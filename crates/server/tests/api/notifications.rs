@@ -2,7 +2,7 @@
 //! with two instances sending; and the inbox reads and marks them.
 
 use crate::helpers::*;
-use crate::requests::{CASEY, answers, decide, product_with_policy, records, review, submit};
+use crate::requests::{CASEY, answers, decide, records, stewarded_product, submit};
 use marketplace_server::jobs::send_notifications;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -44,8 +44,7 @@ async fn stewards_requesters_and_impacted_users_are_told_what_concerns_them_and_
         app.token("sam").await,
         app.token("admin").await,
     );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    let (product, agreement) = product_with_policy(&app, &dana, "Churn", review(stages)).await;
+    let (product, agreement) = stewarded_product(&app, "Churn").await;
     let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
 
     let first = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
@@ -142,14 +141,9 @@ async fn stewards_requesters_and_impacted_users_are_told_what_concerns_them_and_
 async fn two_instances_send_each_event_once() {
     let app = spawn_app().await;
     let second = app.another_instance().await;
-    let (dana, casey, sam) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
+    let (casey, sam) = (app.token("casey").await, app.token("sam").await);
     for name in ["Orders", "Returns", "Stores", "Ledger", "Leads"] {
-        let (product, agreement) = product_with_policy(&app, &dana, name, review(stages.clone())).await;
+        let (product, agreement) = stewarded_product(&app, name).await;
         let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
         submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
     }
@@ -161,14 +155,9 @@ async fn two_instances_send_each_event_once() {
 #[tokio::test]
 async fn the_inbox_is_read_and_marked_by_its_owner_only() {
     let app = spawn_app().await;
-    let (dana, casey, sam) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
+    let (casey, sam) = (app.token("casey").await, app.token("sam").await);
     for name in ["Orders", "Returns", "Stores"] {
-        let (product, agreement) = product_with_policy(&app, &dana, name, review(stages.clone())).await;
+        let (product, agreement) = stewarded_product(&app, name).await;
         let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
         submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
     }
@@ -281,11 +270,7 @@ async fn the_inbox_is_read_and_marked_by_its_owner_only() {
 #[tokio::test]
 async fn preferences_switch_off_a_kind_of_message_or_the_whole_inbox() {
     let app = spawn_app().await;
-    let (dana, casey, sam) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
+    let (casey, sam) = (app.token("casey").await, app.token("sam").await);
     let defaults = expect(
         app.get("/api/notification/user-preferences").bearer_auth(&sam),
         StatusCode::OK,
@@ -335,8 +320,7 @@ async fn preferences_switch_off_a_kind_of_message_or_the_whole_inbox() {
     assert_eq!(read_back[0]["enabled"], false);
 
     // Sam is not asked to review, Casey is not told of the determination; the canceled request still reaches Sam.
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    let (product, agreement) = product_with_policy(&app, &dana, "Churn", review(stages)).await;
+    let (product, agreement) = stewarded_product(&app, "Churn").await;
     let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
     let created = submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
     let record = records(&app, &sam, created["id"].as_str().unwrap()).await.remove(0);

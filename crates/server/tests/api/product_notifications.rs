@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use crate::notifications::{INBOX, inbox, message};
-use crate::requests::{CASEY, answers, decide, product_with_policy, records, review, submit};
+use crate::requests::{CASEY, answers, decide, records, review, stewarded_product, submit};
 use marketplace_server::jobs::send_notifications;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -82,13 +82,8 @@ async fn product_changes_tell_the_domains_product_managers_and_a_deletion_tells_
 #[tokio::test]
 async fn the_user_is_warned_a_week_and_a_day_before_access_ends_and_told_when_it_has() {
     let app = spawn_app().await;
-    let (dana, casey, sam) = (
-        app.token("dana").await,
-        app.token("casey").await,
-        app.token("sam").await,
-    );
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    let (product, agreement) = product_with_policy(&app, &dana, "Churn", review(stages)).await;
+    let (casey, sam) = (app.token("casey").await, app.token("sam").await);
+    let (product, agreement) = stewarded_product(&app, "Churn").await;
     let created = submit(
         &app,
         &casey,

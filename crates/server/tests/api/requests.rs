@@ -25,6 +25,13 @@ pub async fn product_with_policy(app: &TestApp, dana: &str, name: &str, policy: 
     (published["id"].as_str().unwrap().to_owned(), agreement)
 }
 
+/// Publishes a Sales product that the Sales Stewards review, as Dana; returns (product id, agreement id).
+pub async fn stewarded_product(app: &TestApp, name: &str) -> (String, String) {
+    let dana = app.token("dana").await;
+    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
+    product_with_policy(app, &dana, name, review(stages)).await
+}
+
 pub fn answers(team: &str, agreement: &str) -> Value {
     json!({"answers": [
         {"fieldId": PURPOSE, "value": "Quarterly churn report"},

@@ -2,7 +2,7 @@
 //! retried with backoff for a day, then the webhook is suppressed; a receiver that never answers holds up nobody.
 
 use crate::helpers::*;
-use crate::requests::{CASEY, answers, decide, product_with_policy, records, review, submit};
+use crate::requests::{CASEY, answers, decide, records, stewarded_product, submit};
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use hmac::{Hmac, Mac};
 use marketplace_server::jobs::send_notifications;
@@ -87,9 +87,7 @@ async fn history(app: &TestApp, admin: &str, webhook: &Value) -> Vec<Value> {
 
 /// A product reviewed by the Sales Stewards: its id and its agreement.
 async fn a_product(app: &TestApp, name: &str) -> (String, String) {
-    let dana = app.token("dana").await;
-    let stages = json!([{"any": [{"type": "GROUP", "id": 1, "name": "Sales Stewards"}]}]);
-    product_with_policy(app, &dana, name, review(stages)).await
+    stewarded_product(app, name).await
 }
 
 /// Casey's request for the product.
