@@ -11,7 +11,7 @@ use marketplace_server::app::{AppState, Application};
 use marketplace_server::routes::products::encode_token;
 use marketplace_store::{DatabaseUrl, ProductDraft};
 use std::time::Instant;
-use support::{Timing, measure, print_comparison};
+use support::{Timing, measure, print_comparison, size_from_env};
 use uuid::Uuid;
 
 const SAMPLES: usize = 300;
@@ -88,10 +88,7 @@ async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
 
 #[tokio::main]
 async fn main() {
-    let large: usize = std::env::var("MARKETPLACE_BENCH_PRODUCTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(100_000);
+    let large = size_from_env("MARKETPLACE_BENCH_PRODUCTS", 100_000);
     let small = catalog_of(10).await;
     let big = catalog_of(large).await;
     print_comparison("request", [10, large], &small, &big);

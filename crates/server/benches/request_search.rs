@@ -16,7 +16,7 @@ use marketplace_store::{DatabaseUrl, ProductDraft};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Instant;
-use support::{Timing, measure, print_comparison};
+use support::{Timing, measure, print_comparison, size_from_env};
 
 const SAMPLES: usize = 200;
 const SALES: &str = "4d004a3a-4568-4c1d-822e-30958ef898dc";
@@ -187,10 +187,7 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
 
 #[tokio::main]
 async fn main() {
-    let large: usize = std::env::var("MARKETPLACE_BENCH_REQUESTS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1_000_000);
+    let large = size_from_env("MARKETPLACE_BENCH_REQUESTS", 1_000_000);
     let small = requests_of(1_000).await;
     let big = requests_of(large).await;
     print_comparison("search", [1_000, large], &small, &big);

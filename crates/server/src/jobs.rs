@@ -23,7 +23,7 @@ pub async fn expire_due(state: &AppState) -> Result<usize, StoreError> {
 }
 
 /// Runs `step` (which handles at most `batch` items) until a step handles fewer; returns how many in all.
-async fn drain<F, Fut>(batch: u64, mut step: F) -> Result<usize, StoreError>
+pub(crate) async fn drain<F, Fut>(batch: u64, mut step: F) -> Result<usize, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<usize, StoreError>>,

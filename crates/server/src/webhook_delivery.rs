@@ -83,36 +83,36 @@ pub async fn post(
 
 /// Posts every due delivery, a batch at a time; returns how many attempts were made.
 pub async fn deliver_webhooks(state: &AppState) -> Result<usize, StoreError> {
-    let mut total = 0;
-    loop {
-        let claimed = state
-            .store
-            .claim_deliveries(state.clock.now(), LEASE_SECONDS, BATCH)
-            .await?;
-        let mut posts = tokio::task::JoinSet::new();
-        for delivery in claimed.iter().cloned() {
-            let now = state.clock.now();
-            posts.spawn(async move {
-                let webhook = &delivery.webhook;
-                let key = webhook.signing_key.as_deref();
-                let outcome = post(&webhook.url, &delivery.body, key, webhook.verify_tls, now).await;
-                (delivery, outcome)
-            });
-        }
-        while let Some(done) = posts.join_next().await {
-            let (delivery, outcome) = done.map_err(|error| StoreError::Invalid(format!("a post panicked: {error}")))?;
-            if !outcome.success {
-                tracing::info!(webhook.id = %delivery.webhook.id, delivery.id = %delivery.id, message = %outcome.message,
-                    "webhook delivery failed");
-            }
-            state
-                .store
-                .record_attempt(&delivery, &outcome, state.clock.now())
-                .await?;
-            total += 1;
-        }
-        if (claimed.len() as u64) < BATCH {
-            return Ok(total);
-        }
+    crate::jobs::drain(BATCH, || deliver_batch(state)).await
+}
+
+/// Claims up to a batch of due deliveries and posts them at once, recording each as it ends.
+async fn deliver_batch(state: &AppState) -> Result<usize, StoreError> {
+    let claimed = state
+        .store
+        .claim_deliveries(state.clock.now(), LEASE_SECONDS, BATCH)
+        .await?;
+    let count = claimed.len();
+    let mut posts = tokio::task::JoinSet::new();
+    for delivery in claimed {
+        let now = state.clock.now();
+        posts.spawn(async move {
+            let webhook = &delivery.webhook;
+            let key = webhook.signing_key.as_deref();
+            let outcome = post(&webhook.url, &delivery.body, key, webhook.verify_tls, now).await;
+            (delivery, outcome)
+        });
     }
+    while let Some(done) = posts.join_next().await {
+        let (delivery, outcome) = done.map_err(|error| StoreError::Invalid(format!("a post panicked: {error}")))?;
+        if !outcome.success {
+            tracing::info!(webhook.id = %delivery.webhook.id, delivery.id = %delivery.id, message = %outcome.message,
+                "webhook delivery failed");
+        }
+        state
+            .store
+            .record_attempt(&delivery, &outcome, state.clock.now())
+            .await?;
+    }
+    Ok(count)
 }

@@ -57,11 +57,14 @@ pub(crate) async fn by_short_key(conn: &mut Conn, short_key: &str) -> Result<Opt
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
+pub(crate) async fn by_id(conn: &mut Conn, id: Uuid) -> Result<Option<Tenant>, StoreError> {
+    let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).to_owned();
+    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+}
+
 impl Store {
     pub async fn tenant(&self, id: Uuid) -> Result<Option<Tenant>, StoreError> {
-        let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).to_owned();
-        let mut conn = self.backend.read().await?;
-        conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+        by_id(&mut self.backend.read().await?, id).await
     }
 
     pub async fn tenant_by_short_key(&self, short_key: &str) -> Result<Option<Tenant>, StoreError> {

@@ -24,6 +24,14 @@ pub async fn measure(client: &reqwest::Client, url: &str, token: &str, samples: 
     }
 }
 
+/// The larger size to measure: `variable` if set to a number, else `default`.
+pub fn size_from_env(variable: &str, default: usize) -> usize {
+    std::env::var(variable)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Prints the medians and 95th percentiles of the same requests at two sizes.
 pub fn print_comparison(what: &str, sizes: [usize; 2], small: &[(String, Timing)], large: &[(String, Timing)]) {
     let [a, b] = sizes;

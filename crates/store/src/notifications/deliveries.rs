@@ -51,8 +51,7 @@ impl Store {
         lease_seconds: i64,
         limit: u64,
     ) -> Result<Vec<Delivery>, StoreError> {
-        let mut tx = self.backend.begin().await?;
-        let due = Query::select()
+        let mut due = Query::select()
             .columns([
                 WebhookDeliveries::TenantId,
                 WebhookDeliveries::Id,
@@ -71,8 +70,13 @@ impl Store {
             )
             .order_by(WebhookDeliveries::NextAttemptAt, Order::Asc)
             .limit(limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .to_owned();
+        // Most runs find nothing: look first with a reader, so an idle job never takes SQLite's single writer.
+        if self.backend.read().await?.query_opt(&due).await?.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut tx = self.backend.begin().await?;
+        due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         let mut claimed = Vec::new();
         for row in tx.query(&due).await? {
             let tenant_id: Uuid = row.get(0)?;

@@ -1,5 +1,6 @@
 //! A user's inbox: the messages notifications left them, newest first, read or not.
 
+use crate::db::Conn;
 use crate::query::{count, limit_of, one_of, tenant_is};
 use crate::schema::InboxMessages;
 use crate::{Row, Store, StoreError};
@@ -108,11 +109,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<Vec<InboxMessage>>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        let ids = changes.iter().map(|(id, _)| id.clone());
-        let found = select(tenant_id, user_id)
-            .and_where(one_of(InboxMessages::Id, ids))
-            .to_owned();
-        let found: Vec<InboxMessage> = tx.query(&found).await?.iter().map(decode).collect::<Result<_, _>>()?;
+        let found = named(&mut tx, tenant_id, user_id, changes).await?;
         if changes
             .iter()
             .any(|(id, _)| !found.iter().any(|message| &message.id == id))
@@ -135,16 +132,27 @@ impl Store {
             };
             tx.execute(&update).await?;
         }
-        let mut changed = Vec::with_capacity(changes.len());
-        for (id, _) in changes {
-            let query = select(tenant_id, user_id)
-                .and_where(Expr::col(InboxMessages::Id).eq(id.as_str()))
-                .to_owned();
-            if let Some(row) = tx.query_opt(&query).await? {
-                changed.push(decode(&row)?);
-            }
-        }
+        let read_back = named(&mut tx, tenant_id, user_id, changes).await?;
+        // In the order asked.
+        let changed = changes
+            .iter()
+            .filter_map(|(id, _)| read_back.iter().find(|message| &message.id == id).cloned())
+            .collect();
         tx.commit().await?;
         Ok(Some(changed))
     }
+}
+
+/// The user's messages among those `changes` name.
+async fn named(
+    conn: &mut Conn,
+    tenant_id: Uuid,
+    user_id: i64,
+    changes: &[(String, bool)],
+) -> Result<Vec<InboxMessage>, StoreError> {
+    let ids = changes.iter().map(|(id, _)| id.clone());
+    let query = select(tenant_id, user_id)
+        .and_where(one_of(InboxMessages::Id, ids))
+        .to_owned();
+    conn.query(&query).await?.iter().map(decode).collect()
 }

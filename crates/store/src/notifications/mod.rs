@@ -16,6 +16,7 @@ pub use slack::SlackConfiguration;
 pub use webhooks::{WebhookChange, WebhookRecord};
 
 use crate::db::Conn;
+use crate::query::one_of;
 use crate::schema::{AccessRequests, NotificationEvents};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
@@ -99,8 +100,7 @@ impl Store {
     /// under a row lock that other instances skip, and its messages and deliveries are written in the transaction
     /// that marks it sent: every event is sent once, and a crash sends it again whole.
     pub async fn send_notifications(&self, now: Timestamp, limit: u64) -> Result<usize, StoreError> {
-        let mut tx = self.backend.begin().await?;
-        let unsent = Query::select()
+        let mut unsent = Query::select()
             .columns([
                 NotificationEvents::TenantId,
                 NotificationEvents::Id,
@@ -116,8 +116,13 @@ impl Store {
             .and_where(Expr::col(NotificationEvents::SentAt).is_null())
             .order_by(NotificationEvents::CreatedAt, Order::Asc)
             .limit(limit)
-            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .to_owned();
+        // Most runs find nothing: look first with a reader, so an idle job never takes SQLite's single writer.
+        if self.backend.read().await?.query_opt(&unsent).await?.is_none() {
+            return Ok(0);
+        }
+        let mut tx = self.backend.begin().await?;
+        unsent.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         let mut claimed = Vec::new();
         for row in tx.query(&unsent).await? {
             claimed.push(Claimed {
@@ -148,9 +153,8 @@ impl Store {
 
     /// Records the warnings due for approved access ending within a week: one a week before, one a day before.
     /// Each warning's id names the request, the kind and the end, so it is recorded once however often (and in
-    /// however many instances) this runs. Returns how many requests were looked at.
+    /// however many instances) this runs; only warnings not yet recorded are written. Returns how many.
     pub async fn warn_of_expiry(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let mut tx = self.backend.begin().await?;
         let ending = Query::select()
             .columns([AccessRequests::TenantId, AccessRequests::Id, AccessRequests::Expiration])
             .from(AccessRequests::Table)
@@ -159,17 +163,40 @@ impl Store {
             .and_where(Expr::col(AccessRequests::Expiration).gt(now.millis()))
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.plus_seconds(7 * 24 * 3600).millis()))
             .to_owned();
-        let rows = tx.query(&ending).await?;
-        for row in &rows {
+        let mut conn = self.backend.read().await?;
+        let mut due = Vec::new();
+        for row in conn.query(&ending).await? {
             let (tenant_id, id, expiration): (Uuid, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
-            let Some(kind) = NotificationType::expiry_warning(Timestamp::from_millis(expiration), now) else {
-                continue;
-            };
-            let key = format!("{}:{id}:{expiration}", kind.as_str());
-            let about = About::Request { id: &id, outcome: None };
-            enqueue(&mut tx, tenant_id, Some(key), kind, about, None, now).await?;
+            if let Some(kind) = NotificationType::expiry_warning(Timestamp::from_millis(expiration), now) {
+                due.push((tenant_id, format!("{}:{id}:{expiration}", kind.as_str()), kind, id));
+            }
+        }
+        let mut recorded: Vec<(Uuid, String)> = Vec::new();
+        // In chunks, so a busy week stays under the databases' limits on bound parameters.
+        for chunk in due.chunks(500) {
+            let query = Query::select()
+                .columns([NotificationEvents::TenantId, NotificationEvents::Id])
+                .from(NotificationEvents::Table)
+                .and_where(one_of(
+                    NotificationEvents::Id,
+                    chunk.iter().map(|(_, key, ..)| key.clone()),
+                ))
+                .to_owned();
+            for row in conn.query(&query).await? {
+                recorded.push((row.get(0)?, row.get(1)?));
+            }
+        }
+        drop(conn);
+        due.retain(|(tenant_id, key, ..)| !recorded.iter().any(|(t, k)| t == tenant_id && k == key));
+        if due.is_empty() {
+            return Ok(0);
+        }
+        let mut tx = self.backend.begin().await?;
+        for (tenant_id, key, kind, id) in &due {
+            let about = About::Request { id, outcome: None };
+            enqueue(&mut tx, *tenant_id, Some(key.clone()), *kind, about, None, now).await?;
         }
         tx.commit().await?;
-        Ok(rows.len())
+        Ok(due.len())
     }
 }

@@ -5,7 +5,7 @@ use super::{Claimed, preferences, recipients, webhooks};
 use crate::StoreError;
 use crate::db::Conn;
 use crate::requests::find_request;
-use crate::schema::{ApprovalRecordKeys, InboxMessages, Tenants, Users};
+use crate::schema::{ApprovalRecordKeys, InboxMessages, Users};
 use marketplace_domain::DomainPermission;
 use marketplace_domain::notifications::{
     NotificationType, RequestEvent, RequestFacts, product_message, request_message,
@@ -85,18 +85,15 @@ pub(super) async fn send(conn: &mut Conn, event: &Claimed) -> Result<(), StoreEr
     if !kind.for_webhooks() {
         return Ok(());
     }
-    let short_key = Query::select()
-        .column(Tenants::ShortKey)
-        .from(Tenants::Table)
-        .and_where(Expr::col(Tenants::Id).eq(event.tenant_id.to_string()))
-        .to_owned();
-    let tenant: String = match conn.query_opt(&short_key).await? {
-        Some(row) => row.get(0)?,
-        None => event.tenant_id.to_string(),
-    };
+    let hooks = webhooks::active(conn, event.tenant_id).await?;
+    if hooks.is_empty() {
+        return Ok(());
+    }
+    let tenant = crate::tenants::by_id(conn, event.tenant_id).await?;
+    let source = tenant.map_or_else(|| event.tenant_id.to_string(), |tenant| tenant.short_key);
     let document = RequestEvent {
         id: &event.id,
-        tenant: &tenant,
+        tenant: &source,
         kind,
         outcome: event.outcome.as_deref(),
         subject: &message.about,
@@ -104,14 +101,8 @@ pub(super) async fn send(conn: &mut Conn, event: &Claimed) -> Result<(), StoreEr
         data: message.data,
     }
     .cloud_event();
-    webhooks::enqueue(
-        conn,
-        event.tenant_id,
-        &event.id,
-        &document.to_string(),
-        event.created_at,
-    )
-    .await
+    let body = document.to_string();
+    webhooks::enqueue(conn, event.tenant_id, &hooks, &event.id, &body, event.created_at).await
 }
 
 async fn request_event(

@@ -161,23 +161,23 @@ impl Store {
     }
 }
 
-/// Queues `body` for every webhook of the tenant that is not suppressed, once per event.
+/// The tenant's webhooks that are not suppressed: those new events are delivered to.
+pub(crate) async fn active(conn: &mut Conn, tenant_id: Uuid) -> Result<Vec<WebhookRecord>, StoreError> {
+    let active = select(tenant_id)
+        .and_where(Expr::col(Webhooks::Suppressed).eq(false))
+        .to_owned();
+    conn.query(&active).await?.iter().map(decode).collect()
+}
+
+/// Queues `body` for each of `hooks`, once per event.
 pub(crate) async fn enqueue(
     conn: &mut Conn,
     tenant_id: Uuid,
+    hooks: &[WebhookRecord],
     event_id: &str,
     body: &str,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let active = select(tenant_id)
-        .and_where(Expr::col(Webhooks::Suppressed).eq(false))
-        .to_owned();
-    let hooks: Vec<WebhookRecord> = conn
-        .query(&active)
-        .await?
-        .iter()
-        .map(decode)
-        .collect::<Result<_, _>>()?;
     for hook in hooks {
         let insert = Query::insert()
             .into_table(WebhookDeliveries::Table)
