@@ -102,12 +102,23 @@ const REQUEST_COLUMNS: [AccessRequests; 17] = [
 ];
 
 pub(crate) fn select_requests(tenant_id: Uuid) -> SelectStatement {
-    Query::select()
-        .columns(REQUEST_COLUMNS.map(|column| (AccessRequests::Table, column)))
-        .from(AccessRequests::Table)
+    select_requests_of_every_tenant()
         .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant_id.to_string()))
         .to_owned()
 }
+
+/// Requests across tenants, for background jobs: [`decode_request`] reads the row, and the tenant id follows
+/// the request's columns.
+pub(crate) fn select_requests_of_every_tenant() -> SelectStatement {
+    Query::select()
+        .columns(REQUEST_COLUMNS.map(|column| (AccessRequests::Table, column)))
+        .column((AccessRequests::Table, AccessRequests::TenantId))
+        .from(AccessRequests::Table)
+        .to_owned()
+}
+
+/// Where the tenant id stands in a row of [`select_requests_of_every_tenant`].
+pub(crate) const TENANT_COLUMN: usize = REQUEST_COLUMNS.len();
 
 fn decode_error(index: usize, detail: impl ToString) -> StoreError {
     StoreError::Decode {

@@ -3,12 +3,13 @@
 use super::counts::CountChanges;
 use super::create::record_history;
 use super::transitions::{close_open_records, set_status};
+use super::{AccessRequestRecord, decode_request, select_requests};
 use crate::StoreError;
 use crate::db::Conn;
 use crate::schema::AccessRequests;
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::RequestStatus;
-use sea_query::{Expr, ExprTrait, LockType, Query};
+use sea_query::{Expr, ExprTrait, LockType};
 use uuid::Uuid;
 
 /// Ends every open request for a product that is being deleted: pending ones are canceled, approved access
@@ -20,10 +21,7 @@ pub(crate) async fn end_product_requests(
     product_id: &str,
     now: Timestamp,
 ) -> Result<Vec<i64>, StoreError> {
-    let open = Query::select()
-        .columns([AccessRequests::Id, AccessRequests::Status, AccessRequests::UserId])
-        .from(AccessRequests::Table)
-        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
+    let open = select_requests(tenant_id)
         .and_where(Expr::col(AccessRequests::DataProductId).eq(product_id))
         .and_where(
             Expr::col(AccessRequests::Status)
@@ -33,15 +31,21 @@ pub(crate) async fn end_product_requests(
         .to_owned();
     let mut counts = CountChanges::default();
     let mut impacted = Vec::new();
-    for row in conn.query(&open).await? {
-        let (id, status): (String, String) = (row.get(0)?, row.get(1)?);
-        impacted.push(row.get::<i64>(2)?);
-        let (to, event) = match status == RequestStatus::Pending.as_str() {
-            true => (RequestStatus::Canceled, "CANCELED"),
-            false => (RequestStatus::Revoked, "REVOKED"),
+    let requests: Vec<AccessRequestRecord> = conn
+        .query(&open)
+        .await?
+        .iter()
+        .map(decode_request)
+        .collect::<Result<_, _>>()?;
+    for request in requests {
+        let id = request.id.clone();
+        impacted.push(request.user_id);
+        let (to, event) = match request.status {
+            RequestStatus::Pending => (RequestStatus::Canceled, "CANCELED"),
+            _ => (RequestStatus::Revoked, "REVOKED"),
         };
         close_open_records(conn, tenant_id, &id, now).await?;
-        set_status(conn, &mut counts, tenant_id, &id, to, None, now).await?;
+        set_status(conn, &mut counts, tenant_id, &request, to, None, now).await?;
         record_history(
             conn,
             tenant_id,

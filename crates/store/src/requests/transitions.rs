@@ -4,12 +4,12 @@
 
 use super::counts::CountChanges;
 use super::create::record_event;
-use super::{AccessRequestRecord, ApprovalRecordRow, find_record, find_request, records_of};
+use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
 use crate::db::Conn;
 use crate::schema::{AccessRequests, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, RequestType, progress};
+use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, progress};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use uuid::Uuid;
@@ -144,7 +144,7 @@ impl Store {
                     &mut tx,
                     &mut counts,
                     tenant_id,
-                    &request.id,
+                    &request,
                     RequestStatus::Denied,
                     None,
                     now,
@@ -167,7 +167,7 @@ impl Store {
                     &mut tx,
                     &mut counts,
                     tenant_id,
-                    &request.id,
+                    &request,
                     RequestStatus::Approved,
                     expiration,
                     now,
@@ -237,7 +237,7 @@ impl Store {
         }
         close_open_records(&mut tx, tenant_id, id, now).await?;
         let mut counts = CountChanges::default();
-        set_status(&mut tx, &mut counts, tenant_id, id, to, request.expiration, now).await?;
+        set_status(&mut tx, &mut counts, tenant_id, &request, to, request.expiration, now).await?;
         record_event(&mut tx, tenant_id, id, event, Some(actor_id), None, reason, now).await?;
         let changed = find_request(&mut tx, tenant_id, id, false).await?;
         counts.apply(&mut tx).await?;
@@ -250,9 +250,7 @@ impl Store {
     /// expires once however many instances run this.
     pub async fn expire_due(&self, now: Timestamp, limit: u64) -> Result<Vec<(Uuid, String)>, StoreError> {
         let mut tx = self.backend.begin().await?;
-        let due = Query::select()
-            .columns([AccessRequests::TenantId, AccessRequests::Id])
-            .from(AccessRequests::Table)
+        let due = super::select_requests_of_every_tenant()
             .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
             .and_where(Expr::col(AccessRequests::Expiration).is_not_null())
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.millis()))
@@ -263,10 +261,20 @@ impl Store {
         let mut expired = Vec::new();
         let mut counts = CountChanges::default();
         for row in tx.query(&due).await? {
-            let (tenant_id, id): (Uuid, String) = (row.get(0)?, row.get(1)?);
-            set_status(&mut tx, &mut counts, tenant_id, &id, RequestStatus::Expired, None, now).await?;
-            record_event(&mut tx, tenant_id, &id, "EXPIRED", None, None, None, now).await?;
-            expired.push((tenant_id, id));
+            let (request, tenant_id): (AccessRequestRecord, Uuid) =
+                (decode_request(&row)?, row.get(super::TENANT_COLUMN)?);
+            set_status(
+                &mut tx,
+                &mut counts,
+                tenant_id,
+                &request,
+                RequestStatus::Expired,
+                None,
+                now,
+            )
+            .await?;
+            record_event(&mut tx, tenant_id, &request.id, "EXPIRED", None, None, None, now).await?;
+            expired.push((tenant_id, request.id));
         }
         counts.apply(&mut tx).await?;
         tx.commit().await?;
@@ -275,39 +283,18 @@ impl Store {
 }
 
 /// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what
-/// the access would have been.
+/// the access would have been. `request` is the request as read under its row lock.
 pub(super) async fn set_status(
     conn: &mut Conn,
     counts: &mut CountChanges,
     tenant_id: Uuid,
-    id: &str,
+    request: &AccessRequestRecord,
     status: RequestStatus,
     expiration: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let current = Query::select()
-        .columns([
-            AccessRequests::Status,
-            AccessRequests::RequestType,
-            AccessRequests::DataProductId,
-            AccessRequests::AssetId,
-        ])
-        .from(AccessRequests::Table)
-        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::Id).eq(id))
-        .to_owned();
-    let row = conn
-        .query_opt(&current)
-        .await?
-        .ok_or_else(|| StoreError::Conflict(format!("The access request {id} is gone.")))?;
-    let (from, request_type): (String, String) = (row.get(0)?, row.get(1)?);
-    let parsed = RequestStatus::parse(&from).zip(RequestType::parse(&request_type));
-    let (from, request_type) = parsed.ok_or_else(|| StoreError::Decode {
-        index: 0,
-        detail: format!("unknown request status {from} or type {request_type}"),
-    })?;
-    let target = super::target_of(row.get(2)?, row.get(3)?);
-    counts.moved(tenant_id, target.as_ref(), request_type, from, status);
+    let target = request.target();
+    counts.moved(tenant_id, target.as_ref(), request.request_type, request.status, status);
     let mut values = vec![
         (AccessRequests::Status, status.as_str().into()),
         (AccessRequests::UpdatedAt, now.millis().into()),
@@ -319,7 +306,7 @@ pub(super) async fn set_status(
         .table(AccessRequests::Table)
         .values(values)
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::Id).eq(id))
+        .and_where(Expr::col(AccessRequests::Id).eq(request.id.as_str()))
         .to_owned();
     conn.execute(&update).await.map(drop)
 }
