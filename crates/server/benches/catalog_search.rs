@@ -58,7 +58,9 @@ async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
     }
     eprintln!("seeded {size} products in {:.1?}", seeding.elapsed());
     let (_, token) = state.tokens.issue(&tenant, &admin, "bench", None).await.unwrap();
-    let app = Application::bind("127.0.0.1:0".parse().unwrap(), state).await.unwrap();
+    let app = Application::bind("127.0.0.1:0".parse().unwrap(), state, Default::default())
+        .await
+        .unwrap();
     let base = format!("http://{}/marketplace/api", app.local_addr().unwrap());
     tokio::spawn(app.run_until(std::future::pending()));
     let client = reqwest::Client::new();

@@ -119,7 +119,7 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
         tokens.push(state.tokens.issue(&tenant, person, "bench", None).await.unwrap().1);
     }
     let [admin_token, casey_token, sam_token] = <[String; 3]>::try_from(tokens).unwrap();
-    let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone())
+    let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone(), Default::default())
         .await
         .unwrap();
     let base = format!("http://{}/marketplace/api", app.local_addr().unwrap());

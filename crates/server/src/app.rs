@@ -2,17 +2,19 @@
 
 use crate::auth::tokens::TokenService;
 use crate::clock::Clock;
-use crate::error::{method_not_allowed, panic_response, route_not_found};
+use crate::connections::{self, ConnectionLimits};
+use crate::error::{ensure_error_body, method_not_allowed, panic_response, route_not_found, time_limit};
 use crate::openapi;
 use anyhow::Context;
-use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
+use axum::{Router, middleware};
 use marketplace_domain::Segment;
 use marketplace_store::{DatabaseUrl, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tokio::net::TcpListener;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpSocket};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
@@ -54,8 +56,30 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    let (api, document) = openapi::api_router().split_for_parts();
+/// Connections the kernel queues for us before we accept them (it caps this at `net.core.somaxconn`).
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// How long a request may take from its head to its answer before the server gives up with 503.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// What the server allows its clients: per connection ([`ConnectionLimits`]) and per request.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpLimits {
+    pub connections: ConnectionLimits,
+    pub request_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            connections: ConnectionLimits::default(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let (api, document) = openapi::split();
     let request_id = HeaderName::from_static("x-request-id");
     let marketplace = api
         .merge(openapi::document_routes(document))
@@ -66,6 +90,8 @@ pub fn router(state: AppState) -> Router {
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(request_timeout, time_limit))
+        .layer(middleware::map_response(ensure_error_body))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -91,14 +117,23 @@ pub fn router(state: AppState) -> Router {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    limits: ConnectionLimits,
 }
 
 impl Application {
-    pub async fn bind(listen: SocketAddr, state: AppState) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(listen).await?;
+    pub async fn bind(listen: SocketAddr, state: AppState, limits: HttpLimits) -> std::io::Result<Self> {
+        let socket = match listen {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(listen)?;
+        // A long queue of connections not yet accepted, so that a burst of them does not drop new ones.
+        let listener = socket.listen(LISTEN_BACKLOG)?;
         Ok(Self {
             listener,
-            router: router(state),
+            router: router(state, limits.request_timeout),
+            limits: limits.connections,
         })
     }
 
@@ -109,8 +144,6 @@ impl Application {
     /// Serves until `shutdown` completes, then finishes the requests in flight. (Background jobs are started by
     /// the commands that serve, so tests can run them by hand on a clock they move.)
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        connections::serve(self.listener, self.router, self.limits, shutdown).await
     }
 }

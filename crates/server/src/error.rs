@@ -2,9 +2,10 @@
 //! with `message` an array of strings for validation failures. Every failure — ours or the framework's —
 //! leaves the server in this shape.
 
+use crate::connections::BodyTimeout;
 use axum::Json;
 use axum::extract::OriginalUri;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, RawPathParamsRejection};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -36,20 +37,40 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(untagged)]
 enum Message {
     One(String),
     Many(Vec<String>),
 }
 
-/// The body every error response carries.
-#[derive(Serialize)]
+/// The body every error response carries: the HTTP status, what went wrong (one message, or one per problem for
+/// a validation failure), and the status's name.
+#[derive(Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
+    #[schema(example = 404)]
     status_code: u16,
+    #[schema(inline)]
     message: Message,
+    #[schema(value_type = String, example = "Not Found")]
     error: &'static str,
+}
+
+impl ErrorBody {
+    fn new(status: StatusCode, message: Message) -> Self {
+        ErrorBody {
+            status_code: status.as_u16(),
+            message,
+            error: status.canonical_reason().unwrap_or("Error"),
+        }
+    }
+
+    /// The serialised body of an error with one message.
+    pub fn json(status: StatusCode, message: &str) -> Vec<u8> {
+        serde_json::to_vec(&ErrorBody::new(status, Message::One(message.to_owned())))
+            .expect("an error body always serialises")
+    }
 }
 
 impl ApiError {
@@ -94,12 +115,7 @@ impl IntoResponse for ApiError {
             | ApiError::Status(_, message) => Message::One(message),
             ApiError::Unauthenticated => unreachable!("answered above"),
         };
-        let body = ErrorBody {
-            status_code: status.as_u16(),
-            message,
-            error: status.canonical_reason().unwrap_or("Error"),
-        };
-        (status, Json(body)).into_response()
+        (status, Json(ErrorBody::new(status, message))).into_response()
     }
 }
 
@@ -123,6 +139,10 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonDataError(error) => ApiError::invalid(error.body_text()),
             JsonRejection::JsonSyntaxError(error) => ApiError::BadRequest(error.body_text()),
+            other if caused_by::<BodyTimeout>(&other) => ApiError::Status(
+                StatusCode::REQUEST_TIMEOUT,
+                "The request body did not arrive in time.".into(),
+            ),
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large".into())
             }
@@ -137,10 +157,28 @@ impl From<PathRejection> for ApiError {
     }
 }
 
+impl From<RawPathParamsRejection> for ApiError {
+    fn from(rejection: RawPathParamsRejection) -> Self {
+        ApiError::invalid(rejection.body_text())
+    }
+}
+
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         ApiError::invalid(rejection.body_text())
     }
+}
+
+/// Whether `error` or one of its causes is an `E`.
+fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(error) = cause {
+        if error.is::<E>() {
+            return true;
+        }
+        cause = error.source();
+    }
+    false
 }
 
 /// Answers a request no route matches, the way NestJS does.
@@ -158,4 +196,32 @@ pub async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -
 /// What a panic in a handler turns into: the same shape, nothing more revealed.
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+/// Gives every error answer without a body of its own (from the HTTP stack rather than a handler) the error shape.
+pub async fn ensure_error_body(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 || response.headers().contains_key(CONTENT_TYPE) {
+        return response;
+    }
+    ApiError::Status(status, status.canonical_reason().unwrap_or("Error").to_owned()).into_response()
+}
+
+/// Answers 503 for a request that takes longer than `limit`; dropping the handler rolls back its transaction.
+pub async fn time_limit(
+    axum::extract::State(limit): axum::extract::State<std::time::Duration>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Status(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "The server did not answer within {} s; try again later.",
+                limit.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }

@@ -4,6 +4,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod jobs;

@@ -1,13 +1,12 @@
 //! `marketplace quickstart`: from nothing to a running marketplace with a demo tenant in one command.
 
-use super::DatabaseArgs;
+use super::{DatabaseArgs, ListenArgs};
 use crate::app::Application;
 use anyhow::Context;
 use marketplace_domain::directory::parse_directory;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 
-pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Option<PathBuf>) -> anyhow::Result<()> {
     let (source, text) = match &directory_file {
         Some(path) => (
             path.display().to_string(),
@@ -24,9 +23,14 @@ pub async fn run(database: DatabaseArgs, listen: SocketAddr, directory_file: Opt
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
     crate::jobs::spawn(state.clone());
-    let app = Application::bind(listen, state.clone())
+    let app = Application::bind(listen.listen, state.clone(), listen.limits())
         .await
-        .with_context(|| format!("cannot listen on {listen} (choose another address with --listen)"))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {} (choose another address with --listen)",
+                listen.listen
+            )
+        })?;
     let address = app.local_addr()?;
     let base = format!("http://{address}/marketplace");
     let tenant = state

@@ -25,6 +25,11 @@ pub fn parse_lifetime(text: &str) -> Result<i64, String> {
         .ok_or_else(|| format!("`{text}` is too long"))
 }
 
+/// Parses a time limit such as `10s` or `2m`.
+pub fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    parse_lifetime(text).map(|seconds| std::time::Duration::from_secs(seconds.unsigned_abs()))
+}
+
 /// Creates a token for a user of a tenant, as `POST /api/auth/tokens` would for that user.
 pub async fn create(
     state: &AppState,

@@ -90,7 +90,7 @@ impl TestApp {
         let state = AppState::open(&url, segment, signing_key)
             .await
             .expect("open the app state");
-        let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone())
+        let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone(), Default::default())
             .await
             .expect("bind a free port");
         let address = app.local_addr().unwrap();
