@@ -12,6 +12,7 @@ pub mod permissions;
 pub mod request_form;
 pub mod review_flow;
 pub mod segment;
+pub mod text;
 pub mod timestamp;
 
 pub use permissions::{DomainPermission, GlobalPermission};

@@ -4,17 +4,37 @@
 //! comma-separated values, and numbers possibly written as `10.0`.
 
 use crate::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::body::Bytes;
+use axum::extract::rejection::{JsonRejection, MissingJsonContentType};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use marketplace_domain::pagination::{DEFAULT_LIMIT, OffsetPage};
+use marketplace_domain::text;
 use serde::Deserialize;
 use serde::de::{DeserializeOwned, Deserializer};
 
-/// A JSON body; malformed JSON, a wrong content type, a body over the limit or a body of the wrong shape all
-/// answer in the error shape.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON body; malformed JSON, a wrong content type, a body over the limit or of the wrong shape, and text that
+/// cannot be stored all answer in the error shape, naming the field where there is one.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !json_content_type(request.headers()) {
+            return Err(JsonRejection::from(MissingJsonContentType::default()).into());
+        }
+        let bytes = Bytes::from_request(request, state).await.map_err(JsonRejection::from)?;
+        if let Some(field) = unstorable_field(&bytes) {
+            return Err(ApiError::invalid(text::unstorable_message(&field)));
+        }
+        let axum::Json(value) = axum::Json::from_bytes(&bytes)?;
+        Ok(ApiJson(value))
+    }
+}
 
 impl<T: serde::Serialize> axum::response::IntoResponse for ApiJson<T> {
     fn into_response(self) -> axum::response::Response {
@@ -22,10 +42,64 @@ impl<T: serde::Serialize> axum::response::IntoResponse for ApiJson<T> {
     }
 }
 
-/// Path parameters; a segment that cannot be decoded (`%FF`) answers in the error shape.
-#[derive(Debug, Clone, FromRequestParts)]
-#[from_request(via(axum::extract::Path), rejection(ApiError))]
+/// `application/json`, or any `application/…+json`.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<mime::Mime>().ok())
+        .is_some_and(|mime| {
+            mime.type_() == "application" && (mime.subtype() == "json" || mime.suffix().is_some_and(|s| s == "json"))
+        })
+}
+
+/// The path of the first field (or key) of a JSON body whose text holds a NUL character, which JSON can only
+/// carry escaped.
+fn unstorable_field(body: &[u8]) -> Option<String> {
+    if !body.windows(6).any(|window| window == b"\\u0000") {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    unstorable_in(&value, "body")
+}
+
+fn unstorable_in(value: &serde_json::Value, path: &str) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => (!text::is_storable(text)).then(|| path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| unstorable_in(item, &format!("{path}[{index}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let field = match path {
+                "body" => key.clone(),
+                _ => format!("{path}.{key}"),
+            };
+            match text::is_storable(key) {
+                true => unstorable_in(item, &field),
+                false => Some(field.replace(text::UNSTORABLE, "\\u0000")),
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// Path parameters; a segment that cannot be decoded (`%FF`) or holds a NUL answers in the error shape.
+#[derive(Debug, Clone)]
 pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let raw = RawPathParams::from_request_parts(parts, state).await?;
+        if let Some((name, _)) = raw.iter().find(|(_, value)| !text::is_storable(value)) {
+            return Err(ApiError::invalid(text::unstorable_message(name)));
+        }
+        let axum::extract::Path(value) = axum::extract::Path::from_request_parts(parts, state).await?;
+        Ok(ApiPath(value))
+    }
+}
 
 /// Query parameters, deserialised into `T`; an unusable value answers 400 naming the parameter.
 #[derive(Debug, Clone, Default)]
@@ -36,6 +110,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
+        // A NUL can only arrive percent-encoded.
+        if query.contains("%00")
+            && let Some((name, _)) = form_urlencoded::parse(query.as_bytes())
+                .find(|(name, value)| !text::is_storable(name) || !text::is_storable(value))
+        {
+            return Err(ApiError::invalid(text::unstorable_message(
+                &name.replace(text::UNSTORABLE, "\\u0000"),
+            )));
+        }
         let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
         serde_path_to_error::deserialize(deserializer)
             .map(ApiQuery)
