@@ -23,7 +23,7 @@ pub fn product_name_problems(name: &str) -> Vec<String> {
 /// A data product's `metadata`: its optional subject matter expert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductMetadata {
     pub subject_matter_expert: SubjectMatterExpert,
 }
@@ -31,6 +31,7 @@ pub struct ProductMetadata {
 /// Someone consumers and stewards can ask about a product or asset.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SubjectMatterExpert {
     /// Global user id
     pub id: Uuid,

@@ -60,7 +60,7 @@ impl AuditUser {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "type")]
+#[serde(tag = "type", deny_unknown_fields)]
 pub enum FormField {
     #[serde(rename = "SHORT_ANSWER")]
     ShortAnswer {

@@ -57,6 +57,7 @@ impl From<Agreement> for DataUseAgreement {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CreateDataUseAgreement {
     /// A client-chosen id
     id: Option<Uuid>,
@@ -69,6 +70,7 @@ pub struct CreateDataUseAgreement {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateDataUseAgreement {
     name: Option<String>,
     body: Option<String>,

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 /// The metadata of a data object that a client may set.
 #[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectMetadataInput {
     #[serde(default)]
     subject_matter_experts: Option<Vec<SubjectMatterExpert>>,
@@ -37,7 +37,7 @@ pub struct ObjectMetadataInput {
 /// A change to an asset: `PUT` replaces what is set, `PATCH` changes only what is sent (`null` clears, so the
 /// asset inherits again).
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "type")]
+#[serde(tag = "type", deny_unknown_fields)]
 pub enum AssetChange {
     #[serde(rename = "DATA_PRODUCT")]
     Product(ProductAssetChange),
@@ -46,7 +46,7 @@ pub enum AssetChange {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductAssetChange {
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
@@ -62,7 +62,7 @@ pub struct ProductAssetChange {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectAssetChange {
     metadata: Option<ObjectMetadataInput>,
     #[serde(default, deserialize_with = "present")]

@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// An asset a catalog has not registered yet, as a request may describe it.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(tag = "type")]
+#[serde(tag = "type", deny_unknown_fields)]
 pub enum UnregisteredAsset {
     #[serde(rename = "DATA_OBJECT")]
     Object(ObjectAssetChange),

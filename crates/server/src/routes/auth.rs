@@ -102,7 +102,7 @@ impl From<TokenRecord> for PersonalAccessToken {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreatePersonalAccessToken {
     #[serde(default)]
     #[schema(required = true)]

@@ -56,6 +56,7 @@ fn name_taken(error: StoreError) -> ApiError {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SourceRef {
     /// The data source's id
     #[serde(rename = "sourceId")]
@@ -93,7 +94,7 @@ pub fn source_ids(sources: &[SourceRef], problems: &mut Vec<String>) -> Vec<i64>
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateDataProduct {
     #[serde(default)]
     #[schema(required = true)]
@@ -122,7 +123,7 @@ pub struct CreateDataProduct {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateDataProduct {
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]

@@ -115,7 +115,7 @@ pub enum ModelTypes {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AppliedTagSearchRequest {
     /// Data product ID to search for applied tags across all its data sources
     data_product_id: Option<String>,
