@@ -2,14 +2,17 @@
 //! drift), served as YAML and JSON, with an offline "Test it" page.
 
 use crate::app::{AppState, BASE_PATH};
+use crate::error::ErrorBody;
 use crate::routes;
 use axum::Router;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::PartialSchema;
 use utoipa::openapi::OpenApi as Document;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::server::{ServerBuilder, ServerVariableBuilder};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -102,9 +105,69 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::slack::router())
 }
 
+/// The routes and the finished document they are described by.
+pub fn split() -> (Router<AppState>, Document) {
+    let (router, mut document) = api_router().split_for_parts();
+    document_errors(&mut document);
+    open_union_members(&mut document);
+    (router, document)
+}
+
 /// The document alone, for `marketplace openapi` and the tests.
 pub fn document() -> Document {
-    api_router().split_for_parts().1
+    split().1
+}
+
+/// Every operation may answer in the one error shape: `4XX` for what the client sent, `5XX` for our failures.
+fn document_errors(document: &mut Document) {
+    let components = document.components.get_or_insert_with(Default::default);
+    components.schemas.insert("Error".into(), ErrorBody::schema());
+    components.responses.insert(
+        "Error".into(),
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("An error, in the API's one error shape")
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Error")))
+                        .build(),
+                )
+                .build(),
+        ),
+    );
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for range in ["4XX", "5XX"] {
+                operation
+                    .responses
+                    .responses
+                    .entry(range.into())
+                    .or_insert_with(|| RefOr::Ref(Ref::from_response_name("Error")));
+            }
+        }
+    }
+}
+
+/// A change to an asset is a union tagged by `type`, whose members are structs that refuse unknown fields. Each
+/// member's schema leaves `additionalProperties` open, since `type` is declared beside it (in the union's
+/// `allOf`) and a closed member would make every body invalid.
+fn open_union_members(document: &mut Document) {
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    for name in ["ProductAssetChange", "ObjectAssetChange"] {
+        if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(name) {
+            object.additional_properties = None;
+        }
+    }
 }
 
 /// `GET /api/openapi.yaml` and `/api/openapi.json`, relative to the base path.
