@@ -273,6 +273,24 @@ async fn forms_are_validated_with_every_problem_named() {
             .unwrap()
             .contains("no data use agreement has the id")
     );
+    let form = create_form(&app, &admin, &sales_form("Has no agreement", &[])).await;
+    let answer = expect(
+        app.request(
+            reqwest::Method::PUT,
+            &format!("/api/request-form/{}", form["id"].as_str().unwrap()),
+        )
+        .bearer_auth(&admin)
+        .json(&json!({"dataUseAgreementIds": ["7d3e8f9a-0b12-4e5d-8b62-1c9e3b754a1f"]})),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(
+        error_message(&answer, 400)[0]
+            .as_str()
+            .unwrap()
+            .contains("no data use agreement has the id"),
+        "an edit naming a missing agreement is refused like a creation: {answer}"
+    );
     let answer = expect(
         app.post("/api/request-form")
             .bearer_auth(&admin)
@@ -284,9 +302,9 @@ async fn forms_are_validated_with_every_problem_named() {
         error_message(&answer, 400)[0].as_str().unwrap().contains("fields"),
         "{answer}"
     );
-    // Nothing was created by the refused requests.
+    // Nothing was created by the refused requests: the standard form and the one made to be edited.
     let forms = expect(app.get("/api/request-form").bearer_auth(&admin), StatusCode::OK).await;
-    assert_eq!(forms["meta"]["totalCount"], 1);
+    assert_eq!(forms["meta"]["totalCount"], 2);
 }
 
 #[tokio::test]

@@ -421,15 +421,15 @@ impl Store {
         }
         snapshot.name = changes.name.unwrap_or(snapshot.name);
         snapshot.fields = changes.fields.unwrap_or(snapshot.fields);
-        let agreement_ids = match changes.agreement_ids {
-            Some(ids) => {
-                let ids = distinct(ids);
-                link_agreements(&mut tx, tenant_id, id, &ids).await?;
-                ids
-            }
+        let agreement_ids = match &changes.agreement_ids {
+            Some(ids) => distinct(ids.clone()),
             None => linked_agreement_ids(&mut tx, tenant_id, id).await?,
         };
+        // Reading the texts checks that every agreement exists, before any link names it.
         snapshot.data_use_agreements = agreement_texts(&mut tx, tenant_id, &agreement_ids).await?;
+        if changes.agreement_ids.is_some() {
+            link_agreements(&mut tx, tenant_id, id, &agreement_ids).await?;
+        }
         snapshot.updated_by = actor.clone();
         snapshot.updated_at = now;
         save_version(&mut tx, tenant_id, &mut snapshot).await?;
