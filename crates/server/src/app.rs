@@ -29,6 +29,9 @@ pub struct AppState {
     pub store: Store,
     pub tokens: Arc<TokenService>,
     pub clock: Clock,
+    /// Where people reach this deployment (`https://data.example.com`), for links it hands out; without it, links
+    /// are paths on this server.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -48,7 +51,16 @@ impl AppState {
             store,
             tokens: Arc::new(tokens),
             clock: Clock::default(),
+            public_url: None,
         })
+    }
+
+    /// A path on this server (`/marketplace/…`) as a link to hand out: absolute under the public URL, if known.
+    pub fn link(&self, path: &str) -> String {
+        match &self.public_url {
+            Some(base) => format!("{}{path}", base.trim_end_matches('/')),
+            None => path.to_owned(),
+        }
     }
 
     pub fn segment(&self) -> Segment {

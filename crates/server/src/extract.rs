@@ -187,13 +187,17 @@ pub fn whole_number(
         problems.push(format!("{name} must not be greater than {max}"));
         return default;
     }
-    // Within u64 range once above `min`; absurdly large limits are capped by the page type.
-    value.min(u64::MAX as f64) as u64
+    // Within u64 range once above `min` (absurdly large limits are capped by the page type); `max` as a float
+    // may round up, so it bounds the whole number again.
+    (value.min(u64::MAX as f64) as u64).min(max.unwrap_or(u64::MAX))
 }
+
+/// The largest offset: SQL counts rows with signed 64-bit numbers.
+pub const MAX_OFFSET: u64 = i64::MAX as u64;
 
 /// `offset` and `limit` as the reference declares them (offset ≥ 0, limit ≥ 1, default 10).
 pub fn offset_page(offset: Option<f64>, limit: Option<f64>, problems: &mut Vec<String>) -> OffsetPage {
-    let offset = whole_number("offset", offset, 0, 0, None, problems);
+    let offset = whole_number("offset", offset, 0, 0, Some(MAX_OFFSET), problems);
     let limit = whole_number("limit", limit, DEFAULT_LIMIT, 1, None, problems);
     OffsetPage::new(offset, limit)
 }

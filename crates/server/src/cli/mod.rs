@@ -1,19 +1,18 @@
 //! The `marketplace` command line: the contract scripts, docs and tests rely on (DESIGN §4).
 
+mod listen;
 mod quickstart;
 mod token;
 
-use crate::app::{AppState, Application, HttpLimits};
-use crate::connections::{ConnectionLimits, default_max_connections};
+use crate::app::{AppState, Application};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use listen::ListenArgs;
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::{Segment, Timestamp};
 use marketplace_store::{DatabaseUrl, SlackConfiguration};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -168,55 +167,6 @@ pub struct DatabaseArgs {
     signing_key: Option<String>,
 }
 
-#[derive(Debug, Clone, Args)]
-struct ListenArgs {
-    /// Address and port to listen on
-    #[arg(
-        long,
-        env = "MARKETPLACE_LISTEN",
-        value_name = "ADDR",
-        default_value = "127.0.0.1:8080"
-    )]
-    listen: SocketAddr,
-    /// Time a client has from a request's first byte to the end of its headers
-    #[arg(long, env = "MARKETPLACE_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s",
-        value_parser = token::parse_timeout)]
-    header_timeout: Duration,
-    /// Time a client has to send a request body (then 408)
-    #[arg(long, env = "MARKETPLACE_BODY_TIMEOUT", value_name = "DURATION", default_value = "30s",
-        value_parser = token::parse_timeout)]
-    body_timeout: Duration,
-    /// Time a connection may wait for its next request
-    #[arg(long, env = "MARKETPLACE_KEEP_ALIVE_TIMEOUT", value_name = "DURATION", default_value = "75s",
-        value_parser = token::parse_timeout)]
-    keep_alive_timeout: Duration,
-    /// Time a request may take from its headers to its answer (then 503)
-    #[arg(long, env = "MARKETPLACE_REQUEST_TIMEOUT", value_name = "DURATION", default_value = "60s",
-        value_parser = token::parse_timeout)]
-    request_timeout: Duration,
-    /// Open connections at most; when full, the one waiting longest on its client is closed for a new one
-    /// [default: 10000, or fewer if the open-file limit is lower]
-    #[arg(long, env = "MARKETPLACE_MAX_CONNECTIONS", value_name = "COUNT",
-        value_parser = clap::value_parser!(u32).range(1..))]
-    max_connections: Option<u32>,
-}
-
-impl ListenArgs {
-    fn limits(&self) -> HttpLimits {
-        HttpLimits {
-            connections: ConnectionLimits {
-                header_timeout: self.header_timeout,
-                body_timeout: self.body_timeout,
-                keep_alive_timeout: self.keep_alive_timeout,
-                max_connections: self
-                    .max_connections
-                    .map_or_else(default_max_connections, |count| count as usize),
-            },
-            request_timeout: self.request_timeout,
-        }
-    }
-}
-
 impl DatabaseArgs {
     fn url(&self) -> anyhow::Result<DatabaseUrl> {
         match &self.database_url {
@@ -264,7 +214,8 @@ async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { database, listen } => {
             init_logging();
-            let state = database.state().await?;
+            let mut state = database.state().await?;
+            state.public_url = listen.public_url.as_deref().map(Into::into);
             crate::jobs::spawn(state.clone());
             let app = Application::bind(listen.listen, state, listen.limits())
                 .await

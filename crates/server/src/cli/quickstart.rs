@@ -18,7 +18,8 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
         ),
     };
     let directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
-    let state = database.state().await?;
+    let mut state = database.state().await?;
+    state.public_url = listen.public_url.as_deref().map(Into::into);
     let report = state.store.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 

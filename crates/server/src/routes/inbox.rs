@@ -30,7 +30,8 @@ fn not_found() -> ApiError {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageData {
-    /// Where in the app the message leads
+    /// Where in the app the message leads: an absolute URL when the deployment's public URL is configured
+    /// (`--public-url`), else a path on this server
     #[serde(skip_serializing_if = "Option::is_none")]
     action_link: Option<String>,
 }
@@ -50,8 +51,9 @@ pub struct InboxMessage {
     data: MessageData,
 }
 
-impl From<marketplace_store::InboxMessage> for InboxMessage {
-    fn from(message: marketplace_store::InboxMessage) -> Self {
+impl InboxMessage {
+    /// The message as its reader sees it, with its action link absolute when the deployment's public URL is known.
+    fn render(message: marketplace_store::InboxMessage, state: &AppState) -> Self {
         InboxMessage {
             id: message.id,
             notification_id: message.notification_id,
@@ -61,7 +63,7 @@ impl From<marketplace_store::InboxMessage> for InboxMessage {
             created_at: message.created_at,
             read_at: message.read_at,
             data: MessageData {
-                action_link: message.action_link,
+                action_link: message.action_link.map(|link| state.link(&link)),
             },
         }
     }
@@ -104,7 +106,10 @@ async fn messages(
     let (messages, total) = state.store.inbox(caller.tenant_id, caller.user.id, &filter).await?;
     let meta = PageMeta::new(page, total, messages.len() as u64);
     Ok(ApiJson(PaginatedInboxMessages {
-        data: messages.into_iter().map(InboxMessage::from).collect(),
+        data: messages
+            .into_iter()
+            .map(|message| InboxMessage::render(message, &state))
+            .collect(),
         meta: meta.into(),
     }))
 }
@@ -119,7 +124,7 @@ async fn message(
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<InboxMessage>, ApiError> {
     let message = state.store.inbox_message(caller.tenant_id, caller.user.id, &id).await?;
-    Ok(ApiJson(message.ok_or_else(not_found)?.into()))
+    Ok(ApiJson(InboxMessage::render(message.ok_or_else(not_found)?, &state)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -146,7 +151,7 @@ async fn set_read(
         .await?
         .and_then(|mut changed| changed.pop())
         .ok_or_else(not_found)?;
-    Ok(ApiJson(changed.into()))
+    Ok(ApiJson(InboxMessage::render(changed, &state)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -184,5 +189,10 @@ async fn set_read_in_bulk(
         .mark_inbox_messages(caller.tenant_id, caller.user.id, &changes, now)
         .await?
         .ok_or_else(|| ApiError::NotFound("An inbox message named is not found; none was changed.".into()))?;
-    Ok(ApiJson(changed.into_iter().map(InboxMessage::from).collect()))
+    Ok(ApiJson(
+        changed
+            .into_iter()
+            .map(|message| InboxMessage::render(message, &state))
+            .collect(),
+    ))
 }

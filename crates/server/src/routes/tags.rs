@@ -1,5 +1,6 @@
 //! Tags of the governance directory, and where they are applied.
 
+use super::allowed;
 use super::metadata::numeric_ids;
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -9,6 +10,8 @@ use axum::extract::State;
 use marketplace_domain::Timestamp;
 use marketplace_store::{AppliedTagFilter, TagRecord};
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -29,9 +32,10 @@ pub struct TagsQuery {
     #[serde(default, deserialize_with = "de::boolean")]
     #[param(value_type = Option<bool>)]
     fuzzy_search: Option<bool>,
-    /// The maximum number of search results that will be returned.
+    /// The maximum number of search results that will be returned. Stricter than Immuta's document: a whole
+    /// number of at least 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, maximum = 200)]
+    #[param(value_type = Option<f64>, minimum = 1, maximum = 200, multiple_of = 1.0)]
     limit: Option<f64>,
 }
 
@@ -41,7 +45,10 @@ pub struct ImmutaTag {
     id: i64,
     name: String,
     display_name: String,
+    /// Absent when the tag has none (the reference allows no `null` here).
+    #[serde(skip_serializing_if = "Option::is_none")]
     description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     color: Option<String>,
     source: String,
     context: String,
@@ -107,12 +114,25 @@ async fn tags(
 }
 
 /// A single model type or a list of them.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum ModelTypes {
     One(String),
     Many(Vec<String>),
 }
+
+impl utoipa::PartialSchema for ModelTypes {
+    fn schema() -> RefOr<Schema> {
+        let one = allowed::ModelType::schema;
+        OneOfBuilder::new()
+            .item(one())
+            .item(ArrayBuilder::new().items(one()).min_items(Some(1)))
+            .description(Some("A single model type or a list of them."))
+            .into()
+    }
+}
+
+impl ToSchema for ModelTypes {}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -121,15 +141,19 @@ pub struct AppliedTagSearchRequest {
     data_product_id: Option<String>,
     /// Data object ID to search for applied tags across all its child data sources
     data_object_id: Option<String>,
-    /// Array of data source IDs to search for applied tags
-    #[schema(value_type = Option<Vec<i64>>)]
+    /// Array of data source IDs to search for applied tags. Stricter than Immuta's document: at most 16 digits.
+    #[schema(value_type = Option<Vec<allowed::DataSourceId>>, inline)]
     data_source_ids: Option<Vec<f64>>,
     search_text: Option<String>,
     fuzzy_search: Option<bool>,
     /// `datasource`, `column` or both (the default).
     model_type: Option<ModelTypes>,
     excluded_hierarchies: Option<Vec<String>>,
+    /// Stricter than Immuta's document: at most 2⁶³ − 1.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0)]
     offset: Option<f64>,
+    /// Above 1000 it is served as 1000.
+    #[schema(minimum = 1, multiple_of = 1.0)]
     limit: Option<f64>,
 }
 
