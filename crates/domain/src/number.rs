@@ -27,7 +27,12 @@ impl utoipa::PartialSchema for Whole {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         utoipa::openapi::ObjectBuilder::new()
             .schema_type(utoipa::openapi::schema::Type::Number)
+            .description(Some(
+                "Stricter than Immuta's document: a whole number (`30` or `30.0`).",
+            ))
             .minimum(Some(0))
+            .maximum(Some(u32::MAX))
+            .multiple_of(Some(1))
             .into()
     }
 }

@@ -65,6 +65,8 @@ pub enum FormField {
     #[serde(rename = "SHORT_ANSWER")]
     ShortAnswer {
         id: Uuid,
+        /// Stricter than Immuta's document: must not be blank.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
         label: String,
         #[serde(default = "required_by_default")]
         required: bool,
@@ -73,24 +75,72 @@ pub enum FormField {
     #[serde(rename = "DROPDOWN")]
     Dropdown {
         id: Uuid,
+        /// Stricter than Immuta's document: must not be blank.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
         label: String,
         #[serde(default = "required_by_default")]
         required: bool,
+        /// Stricter than Immuta's document: at least one, no value twice.
+        #[cfg_attr(feature = "openapi", schema(min_items = 1))]
         options: Vec<FieldOption>,
     },
     /// Any number of the options.
     #[serde(rename = "CHECKBOXES")]
     Checkboxes {
         id: Uuid,
+        /// Stricter than Immuta's document: must not be blank.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
         label: String,
         #[serde(default = "required_by_default")]
         required: bool,
+        /// Stricter than Immuta's document: at least one, no value twice.
+        #[cfg_attr(feature = "openapi", schema(min_items = 1))]
         options: Vec<FieldOption>,
     },
     /// How long the requester needs access; always required.
     #[serde(rename = "ACCESS_DURATION")]
-    AccessDuration { id: Uuid, label: String, required: bool },
+    AccessDuration {
+        id: Uuid,
+        #[cfg_attr(feature = "openapi", schema(value_type = AccessDurationLabel, inline))]
+        label: String,
+        #[cfg_attr(feature = "openapi", schema(value_type = AlwaysTrue, inline))]
+        required: bool,
+    },
 }
+
+/// The one label of an access-duration question (for the OpenAPI document).
+#[cfg(feature = "openapi")]
+pub struct AccessDurationLabel;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AccessDurationLabel {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some([ACCESS_DURATION_LABEL]))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AccessDurationLabel {}
+
+/// `true`, the only value an access-duration question's `required` may have (for the OpenAPI document).
+#[cfg(feature = "openapi")]
+pub struct AlwaysTrue;
+
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for AlwaysTrue {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::Boolean)
+            .enum_values(Some([true]))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for AlwaysTrue {}
 
 fn required_by_default() -> bool {
     true
@@ -100,6 +150,8 @@ fn required_by_default() -> bool {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FieldOption {
+    /// Stricter than Immuta's document: must not be blank.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
     pub value: String,
 }
 

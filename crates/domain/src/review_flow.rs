@@ -4,6 +4,10 @@
 
 mod duration;
 mod evaluate;
+#[cfg(feature = "openapi")]
+mod schema;
+#[cfg(feature = "openapi")]
+pub use schema::ApproverPermission;
 
 pub use evaluate::holds;
 
@@ -75,7 +79,12 @@ pub enum Event {
 pub struct ApproveParams {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
+    /// With `durationUnit`. Stricter than Immuta's document: a whole number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<f64>, minimum = 1, maximum = 4_294_967_295_u32, multiple_of = 1.0)
+    )]
     pub duration: Option<Whole>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_unit: Option<DurationUnit>,
@@ -93,13 +102,14 @@ pub struct DenyParams {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ReviewParams {
+    /// Stricter than Immuta's document: at least one stage.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub stages: Vec<Stage>,
 }
 
 /// One stage of a manual review: `any` — one approval from any listed approver suffices; `all` — every listed
 /// approver must approve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Stage {
     #[serde(rename = "all")]
     All(Vec<Approver>),
@@ -134,6 +144,8 @@ pub enum Approver {
     /// A user, by global user id.
     #[serde(rename = "USER")]
     User {
+        /// Stricter than Immuta's document: must not be blank.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
         id: String,
         #[serde(rename = "displayName", default, skip_serializing_if = "Option::is_none")]
         display_name: Option<String>,
@@ -147,7 +159,10 @@ pub enum Approver {
         name: String,
     },
     #[serde(rename = "PERMISSION")]
-    Permission { permission: GlobalPermission },
+    Permission {
+        #[cfg_attr(feature = "openapi", schema(value_type = ApproverPermission, inline))]
+        permission: GlobalPermission,
+    },
     /// A domain permission; without `domainId`, in the domain of the product being requested.
     #[serde(rename = "DOMAIN PERMISSION")]
     DomainPermission {
@@ -156,7 +171,12 @@ pub enum Approver {
         domain_id: Option<String>,
     },
     #[serde(rename = "ATTRIBUTE")]
-    Attribute { key: String, value: String },
+    Attribute {
+        /// Stricter than Immuta's document: must not be blank.
+        #[cfg_attr(feature = "openapi", schema(min_length = 1, pattern = r"[^\s\u0085]"))]
+        key: String,
+        value: String,
+    },
     #[serde(rename = "CATALOG PERMISSION")]
     CatalogPermission {},
 }

@@ -1,5 +1,6 @@
 //! Access requests: read one, cancel it, read its approval records, and decide a record.
 
+use super::allowed;
 use super::metadata::ImmutaUser;
 use super::request_views::{HydratedAccessRequest, Users, render};
 use crate::app::AppState;
@@ -179,12 +180,16 @@ fn record_dto(users: &Users, record: ApprovalRecordRow) -> ApprovalRecord {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateApprovalRecordRequest {
-    #[schema(example = "PENDING", value_type = String)]
+    #[schema(example = "APPROVED", value_type = allowed::Decision, inline)]
     status: String,
+    /// Why. Stricter than Immuta's document: required, and not blank.
     #[serde(default)]
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"[^\s\u0085]")]
     reason: Option<String>,
+    /// For a temporary approval: with `durationUnit`, when approving. Stricter than Immuta's document: a whole
+    /// number.
     #[serde(default)]
-    #[schema(value_type = Option<f64>, minimum = 1)]
+    #[schema(value_type = Option<f64>, minimum = 1, maximum = 4_294_967_295_u32, multiple_of = 1.0)]
     duration: Option<Whole>,
     #[serde(default)]
     duration_unit: Option<DurationUnit>,

@@ -61,18 +61,30 @@ impl From<Agreement> for DataUseAgreement {
 pub struct CreateDataUseAgreement {
     /// A client-chosen id
     id: Option<Uuid>,
+    /// The name of data use agreement. Stricter than Immuta's document: must not be blank.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\s\u0085]"
+    )]
     name: Option<String>,
+    /// The contents of data use agreement. Stricter than Immuta's document: must not be blank.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false, min_length = 1, pattern = r"[^\s\u0085]")]
     body: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDataUseAgreement {
+    /// The name of data use agreement. Stricter than Immuta's document: must not be blank.
+    #[schema(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
     name: Option<String>,
+    /// The contents of data use agreement. Stricter than Immuta's document: must not be blank.
+    #[schema(min_length = 1, pattern = r"[^\s\u0085]")]
     body: Option<String>,
 }
 

@@ -48,12 +48,22 @@ pub enum AssetChange {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProductAssetChange {
+    /// Stricter than Immuta's document: a data product's name, which holds more than white space.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[\p{L}\p{M}\p{N})(\-_/\\][\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     description: Option<Option<String>>,
     subject_matter_experts: Option<Vec<SubjectMatterExpert>>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     data_access_request_form_id: Option<String>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     masking_exception_request_form_id: Option<String>,
     data_access_review_flow: Option<ReviewFlow>,
     masking_exception_review_flow: Option<ReviewFlow>,
@@ -65,11 +75,13 @@ pub struct ProductAssetChange {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ObjectAssetChange {
     metadata: Option<ObjectMetadataInput>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     data_access_request_form_id: Option<Option<String>>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, format = Uuid)]
     masking_exception_request_form_id: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<ReviewFlow>)]

@@ -105,8 +105,8 @@ pub(super) async fn render(state: &AppState, caller: &Caller, asset: Asset) -> R
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct MetadataQuery {
-    /// Dot-delimited fully qualified name of the asset.
-    #[param(required = true)]
+    /// Dot-delimited fully qualified name of the asset. Stricter than Immuta's document: must not be blank.
+    #[param(required = true, min_length = 1, pattern = r"[^\s\u0085]")]
     fully_qualified_name: Option<String>,
     /// Asset type (`database`, `schema`, `table`) to narrow down the search.
     asset_type: Option<String>,

@@ -104,10 +104,17 @@ impl From<TokenRecord> for PersonalAccessToken {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreatePersonalAccessToken {
+    /// Stricter than Immuta's document: must not be blank, and at most 1000 characters once trimmed.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"[^\s\u0085]"
+    )]
     description: Option<String>,
-    /// When the token stops working; absent means never.
+    /// When the token stops working, in the future; absent means never.
     #[schema(value_type = Option<String>, format = DateTime)]
     expiration_date: Option<String>,
 }

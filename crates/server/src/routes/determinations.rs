@@ -1,5 +1,6 @@
 //! The most recent manual determinations on a product or data object: what its reviewers decided lately.
 
+use super::allowed;
 use super::metadata::ImmutaUser;
 use super::request_targets::Subject;
 use super::request_views::Users;
@@ -18,7 +19,7 @@ const RECENT_DETERMINATIONS: u64 = 5;
 #[into_params(parameter_in = Query)]
 pub struct DeterminationsQuery {
     #[serde(rename = "type")]
-    #[param(rename = "type", value_type = Option<String>, default = "DATA_ACCESS")]
+    #[param(rename = "type", value_type = Option<allowed::RequestTypeOrDataAccess>, inline)]
     request_type: Option<String>,
 }
 

@@ -33,14 +33,21 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateRequestForm {
+    /// Stricter than Immuta's document: must not be blank.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"[^\s\u0085]"
+    )]
     name: Option<String>,
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     fields: Option<Vec<FormField>>,
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     policy: Option<ReviewFlow>,
     id: Option<Uuid>,
     #[serde(default)]
@@ -50,6 +57,8 @@ pub struct CreateRequestForm {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateRequestForm {
+    /// Stricter than Immuta's document: must not be blank.
+    #[schema(min_length = 1, max_length = 255, pattern = r"[^\s\u0085]")]
     name: Option<String>,
     fields: Option<Vec<FormField>>,
     policy: Option<ReviewFlow>,

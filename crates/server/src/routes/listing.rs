@@ -1,5 +1,6 @@
 //! The query parameters of offset-paginated catalog lists (`searchRequestForms`, `searchDataUseAgreements`).
 
+use super::allowed;
 use crate::extract::{de, offset_page};
 use marketplace_store::{Listing, SortKey};
 use serde::Deserialize;
@@ -9,15 +10,19 @@ use utoipa::IntoParams;
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ListingQuery {
+    /// Stricter than Immuta's document: a whole number, at most 2⁶³ − 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    #[param(
+        value_type = Option<f64>, minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0, default = 0
+    )]
     offset: Option<f64>,
+    /// Stricter than Immuta's document: a whole number (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
-    #[param(value_type = Option<String>, inline, default = "asc")]
+    #[param(value_type = Option<allowed::SortOrder>, inline)]
     sort_order: Option<SortOrder>,
-    #[param(value_type = Option<String>, inline, default = "name")]
+    #[param(value_type = Option<allowed::ListingSortBy>, inline)]
     sort_by: Option<SortBy>,
     /// Filter results by name
     #[param(default = "")]

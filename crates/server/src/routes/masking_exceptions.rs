@@ -36,7 +36,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct MaskedColumnRef {
     /// The name of the column to request masking exception for
     column_name: String,
-    /// The ID of the data source this column belongs to
+    /// The ID of the data source this column belongs to. Stricter than Immuta's document: digits.
+    #[schema(pattern = r"^-?[0-9]{1,18}$")]
     source_id: String,
 }
 
@@ -48,7 +49,8 @@ pub struct CreateMaskingExceptionRequest {
     /// The request form submission
     #[serde(default)]
     form: Option<Value>,
-    /// List of columns to request masking exception for
+    /// List of columns to request masking exception for. Stricter than Immuta's document: 1 to 500 of them.
+    #[schema(min_items = 1, max_items = 500)]
     columns: Vec<MaskedColumnRef>,
 }
 
@@ -191,11 +193,15 @@ pub struct PaginatedMaskingExceptionColumns {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// Stricter than Immuta's document: a whole number, at most 2⁶³ − 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    #[param(
+        value_type = Option<f64>, minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0, default = 0
+    )]
     pub offset: Option<f64>,
+    /// Stricter than Immuta's document: a whole number (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 10)]
     pub limit: Option<f64>,
 }
 
@@ -247,8 +253,8 @@ async fn request_columns(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ApprovedColumnsQuery {
-    /// The user's global user id
-    #[param(required = true)]
+    /// The user's global user id. Stricter than Immuta's document: a UUID.
+    #[param(required = true, format = Uuid)]
     user_id: Option<String>,
 }
 

@@ -1,6 +1,7 @@
 //! The governance directory as the Request app reads it: domains and their data sources, users, groups and
 //! attributes.
 
+use super::allowed;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -105,17 +106,21 @@ async fn domain(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct DomainDataSourcesQuery {
+    /// Stricter than Immuta's document: a whole number, at most 2⁶³ − 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    #[param(
+        value_type = Option<f64>, minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0, default = 0
+    )]
     offset: Option<f64>,
+    /// Stricter than Immuta's document: a whole number (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
     /// Search text to filter data sources
     search_text: Option<String>,
-    /// Array of ids to filter data sources
+    /// Array of ids to filter data sources. Stricter than Immuta's document: whole numbers.
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<f64>>)]
+    #[param(value_type = Option<Vec<allowed::DataSourceId>>, inline)]
     data_source_ids: Vec<String>,
 }
 
@@ -210,12 +215,14 @@ async fn domain_data_sources(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct UsersQuery {
+    /// Stricter than Immuta's document: a whole number of at least 1 (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, default = 100)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 100)]
     limit: Option<f64>,
     filter: Option<String>,
+    /// Stricter than Immuta's document: each is a global user id (a UUID).
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<Uuid>>)]
     global_user_id: Vec<String>,
 }
 
@@ -287,8 +294,9 @@ async fn users(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct GroupsQuery {
+    /// Stricter than Immuta's document: a whole number of at least 1 (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, default = 100)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 100)]
     limit: Option<f64>,
     filter: Option<String>,
 }

@@ -2,6 +2,7 @@
 
 pub mod access_requests;
 pub mod agreements;
+pub mod allowed;
 pub mod asset_changes;
 pub mod asset_requests;
 pub mod asset_types;

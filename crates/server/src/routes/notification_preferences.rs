@@ -1,5 +1,6 @@
 //! What the caller chooses to be told, and by which channel (`provider`). Anything not chosen is on.
 
+use super::allowed;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -21,7 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TypePreference {
-    #[schema(example = "ACCESS_REQUESTED")]
+    #[schema(example = "ACCESS_REQUESTED", value_type = allowed::NotificationType, inline)]
     notification_type: String,
     enabled: bool,
 }
@@ -93,6 +94,7 @@ async fn preferences(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ProviderTypePreferences {
+    #[schema(value_type = allowed::Provider, inline)]
     provider: String,
     type_preferences: Vec<TypePreference>,
 }
@@ -172,6 +174,7 @@ async fn update_preferences(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
+    #[schema(value_type = allowed::Provider, inline)]
     provider: String,
     enabled: bool,
 }

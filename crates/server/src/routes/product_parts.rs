@@ -1,5 +1,6 @@
 //! What a data product is made of: its data sources, columns and request forms.
 
+use super::allowed;
 use super::products::{
     CursorMeta, DataProduct, MAX_CURSOR_LIMIT, SourceRef, decode_token, encode_token, find, render_one,
     require_manager, source_ids,
@@ -30,8 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateDataSources {
+    /// Stricter than Immuta's document: at most 1000.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, max_items = 1000)]
     data_sources: Vec<SourceRef>,
 }
 
@@ -72,9 +74,9 @@ async fn update_sources(
 pub struct SourcesQuery {
     /// Pagination token to fetch the next page of results
     next_token: Option<String>,
-    /// The number of items to return per page
+    /// The number of items to return per page. Stricter than Immuta's document: a whole number.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, maximum = 100, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, maximum = 100, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
     /// The global user ID to search data source access status for (default: the caller)
     #[param(value_type = Option<String>, format = Uuid)]
@@ -267,13 +269,17 @@ async fn product_forms(
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ColumnsQuery {
+    /// Stricter than Immuta's document: a whole number, at most 2⁶³ − 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    #[param(
+        value_type = Option<f64>, minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0, default = 0
+    )]
     offset: Option<f64>,
+    /// Stricter than Immuta's document: a whole number (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
-    #[param(value_type = Option<String>, default = "asc")]
+    #[param(value_type = Option<allowed::SortOrder>, inline)]
     sort_order: Option<String>,
     /// Search text to filter data source columns
     search_text: Option<String>,
@@ -281,14 +287,16 @@ pub struct ColumnsQuery {
     #[serde(default, deserialize_with = "de::boolean")]
     #[param(value_type = Option<bool>, default = false)]
     masked_only: Option<bool>,
+    /// Stricter than Immuta's document: whole numbers.
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<i64>>)]
     tag_ids: Vec<String>,
     /// Same as sortOrder, in capitals
-    #[param(value_type = Option<String>, default = "ASC")]
+    #[param(value_type = Option<allowed::SortDirection>, inline)]
     dir: Option<String>,
+    /// Stricter than Immuta's document: whole numbers.
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<i64>>)]
     data_source_ids: Vec<String>,
 }
 

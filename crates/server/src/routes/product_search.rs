@@ -1,5 +1,6 @@
 //! `GET /api/data-product`: products page by page, as the caller sees them.
 
+use super::allowed;
 use super::product_view::{DataProduct, render};
 use super::products::MAX_CURSOR_LIMIT;
 use crate::app::AppState;
@@ -99,20 +100,20 @@ pub(super) async fn search_products(
 pub struct SearchQuery {
     /// Pagination token to fetch the next page of results
     next_token: Option<String>,
-    /// The number of items to return per page
+    /// The number of items to return per page. Stricter than Immuta's document: a whole number.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, maximum = 100, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, maximum = 100, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
-    #[param(value_type = Option<String>, default = "asc")]
+    #[param(value_type = Option<allowed::SortOrder>, inline)]
     sort_order: Option<String>,
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<allowed::ProductSortBy>, inline)]
     sort_by: Option<String>,
     name_filter: Option<String>,
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::RequestStatus>>, inline)]
     status_filter: Vec<String>,
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::ProductRole>>, inline)]
     role_filter: Vec<String>,
     /// Filter data products by whether data access has an expiration.
     #[serde(default, deserialize_with = "de::boolean")]

@@ -58,9 +58,9 @@ fn name_taken(error: StoreError) -> ApiError {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRef {
-    /// The data source's id
+    /// The data source's id (a whole JSON number is accepted too). Stricter than Immuta's document: digits.
     #[serde(rename = "sourceId")]
-    #[schema(rename = "sourceId", value_type = String)]
+    #[schema(rename = "sourceId", value_type = String, pattern = r"^-?[0-9]{1,18}$")]
     source_id: Value,
 }
 
@@ -96,27 +96,40 @@ pub fn source_ids(sources: &[SourceRef], problems: &mut Vec<String>) -> Vec<i64>
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateDataProduct {
+    /// Stricter than Immuta's document: must hold more than white space.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(
+        required = true,
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[\p{L}\p{M}\p{N})(\-_/\\][\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     name: Option<String>,
     description: Option<String>,
     #[schema(required = true)]
     metadata: Option<ProductMetadata>,
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, min_items = 1)]
     domains: Vec<String>,
     /// A client-chosen id (a UUID)
     id: Option<Uuid>,
+    /// Stricter than Immuta's document: at most 1000.
     #[serde(default)]
-    #[schema(required = true)]
+    #[schema(required = true, max_items = 1000)]
     data_sources: Vec<SourceRef>,
     /// Deprecated: use dataAccessReviewFlow
     data_access_policy: Option<ReviewFlow>,
     /// Deprecated: use maskingExceptionReviewFlow
     masking_exception_policy: Option<ReviewFlow>,
-    /// Deprecated: sets both request forms
+    /// Deprecated: sets both request forms. Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     request_form_id: Option<String>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     data_access_request_form_id: Option<String>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     masking_exception_request_form_id: Option<String>,
     data_access_review_flow: Option<ReviewFlow>,
     masking_exception_review_flow: Option<ReviewFlow>,
@@ -125,6 +138,12 @@ pub struct CreateDataProduct {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateDataProduct {
+    /// Stricter than Immuta's document: must hold more than white space.
+    #[schema(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[\p{L}\p{M}\p{N})(\-_/\\][\p{L}\p{M}\p{N})(\-_/\\\u0009-\u000d\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
@@ -132,13 +151,20 @@ pub struct UpdateDataProduct {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<ProductMetadata>)]
     metadata: Option<Option<ProductMetadata>>,
+    #[schema(min_items = 1)]
     domains: Option<Vec<String>>,
     /// Ignored: a product keeps its id
     id: Option<Uuid>,
     data_access_policy: Option<ReviewFlow>,
     masking_exception_policy: Option<ReviewFlow>,
+    /// Deprecated: sets both request forms. Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     request_form_id: Option<String>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     data_access_request_form_id: Option<String>,
+    /// Stricter than Immuta's document: a request form's id (a UUID).
+    #[schema(format = Uuid)]
     masking_exception_request_form_id: Option<String>,
     data_access_review_flow: Option<ReviewFlow>,
     masking_exception_review_flow: Option<ReviewFlow>,

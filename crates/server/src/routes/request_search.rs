@@ -1,6 +1,7 @@
 //! Searching access requests: across everything the caller may see, for one data product, and a product's
 //! members (its approved data access requests).
 
+use super::allowed;
 use super::products;
 use super::request_views::{HydratedAccessRequest, render_all};
 use crate::app::AppState;
@@ -38,13 +39,14 @@ pub struct PaginatedAccessRequest {
 pub struct RequestFilters {
     search_text: Option<String>,
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::RequestStatus>>, inline)]
     status: Vec<String>,
     #[serde(default, rename = "type", deserialize_with = "de::list")]
-    #[param(rename = "type", value_type = Option<Vec<String>>)]
+    #[param(rename = "type", value_type = Option<Vec<allowed::RequestType>>, inline)]
     request_type: Vec<String>,
+    /// Stricter than Immuta's document: each is a global user id (a UUID).
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<Uuid>>)]
     user_ids: Vec<String>,
     /// Whether to include temporary access requests (deprecated: temporary requests are always included; use
     /// `expiration`)
@@ -61,7 +63,7 @@ pub struct RequestFilters {
     asset_id: Option<String>,
     /// Filter access requests by asset type (DATA_OBJECT or DATA_PRODUCT)
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::AssetType>>, inline)]
     asset_type: Vec<String>,
     /// Target type filter selections (DATA_PRODUCT, COLUMNS, or legacy type strings like table/view/schema)
     #[serde(default, deserialize_with = "de::list")]
@@ -69,17 +71,21 @@ pub struct RequestFilters {
     target_type: Vec<String>,
     /// Filter access requests by review status
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::ReviewStatus>>, inline)]
     review_status: Vec<String>,
+    /// Stricter than Immuta's document: a whole number, at most 2⁶³ − 1.
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 0, default = 0)]
+    #[param(
+        value_type = Option<f64>, minimum = 0, maximum = 9_223_372_036_854_775_807_i64, multiple_of = 1.0, default = 0
+    )]
     offset: Option<f64>,
+    /// Stricter than Immuta's document: a whole number (above 1000 it is served as 1000).
     #[serde(default, deserialize_with = "de::number")]
-    #[param(value_type = Option<f64>, minimum = 1, default = 10)]
+    #[param(value_type = Option<f64>, minimum = 1, multiple_of = 1.0, default = 10)]
     limit: Option<f64>,
-    #[param(value_type = Option<String>, default = "desc")]
+    #[param(value_type = Option<allowed::SortOrderDescending>, inline)]
     sort_order: Option<String>,
-    #[param(value_type = Option<String>, default = "createdAt")]
+    #[param(value_type = Option<allowed::RequestSortBy>, inline)]
     sort_by: Option<String>,
 }
 
@@ -88,7 +94,7 @@ pub struct RequestFilters {
 #[into_params(parameter_in = Query)]
 pub struct RoleFilter {
     #[serde(default, deserialize_with = "de::list")]
-    #[param(value_type = Option<Vec<String>>)]
+    #[param(value_type = Option<Vec<allowed::RequestRole>>, inline)]
     role: Vec<String>,
 }
 

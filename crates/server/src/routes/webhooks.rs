@@ -75,22 +75,29 @@ impl From<WebhookRecord> for Webhook {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateWebhook {
+    /// Stricter than Immuta's document: an http or https URL of at most 2048 characters.
+    #[schema(format = "uri", max_length = 2048)]
     url: String,
     #[serde(default)]
     verify_tls: Option<bool>,
+    /// Stricter than Immuta's document: at most 1024 bytes (UTF-8).
     #[serde(default)]
+    #[schema(max_length = 1024)]
     signing_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateWebhook {
+    /// Stricter than Immuta's document: an http or https URL of at most 2048 characters.
     #[serde(default)]
+    #[schema(format = "uri", max_length = 2048)]
     url: Option<String>,
     #[serde(default)]
     verify_tls: Option<bool>,
-    /// A new key; an empty string removes the key
+    /// A new key; an empty string removes the key. Stricter than Immuta's document: at most 1024 bytes (UTF-8).
     #[serde(default)]
+    #[schema(max_length = 1024)]
     signing_key: Option<String>,
 }
 
