@@ -4,7 +4,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-reference="$root/../shared/reference/immuta-request-app-openapi.yml"
+reference="$root/tests/reference/immuta-request-app-openapi.yml"
 work="$root/target/reference-client"
 mkdir -p "$work"
 

@@ -1,6 +1,6 @@
 """A client generated from Immuta's own OpenAPI document talks to a running Marketplace.
 
-`run.sh` generates the client from ../shared/reference/immuta-request-app-openapi.yml and runs these tests
+`run.sh` generates the client from tests/reference/immuta-request-app-openapi.yml and runs these tests
 against the `marketplace` binary, on SQLite or (with MARKETPLACE_TEST_DATABASE_URL) on PostgreSQL. Every answer
 must parse into the reference's own models; that is what "every call answered the same way" means for a client.
 """

@@ -3,7 +3,7 @@
 
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::{Segment, Timestamp};
-use marketplace_server::app::{AppState, Application};
+use marketplace_server::app::{AppState, Application, HttpLimits};
 use marketplace_store::{DatabaseUrl, ImportReport};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
@@ -59,6 +59,7 @@ impl TestDb {
 pub struct TestApp {
     /// `http://127.0.0.1:PORT/marketplace`
     pub base: String,
+    pub address: std::net::SocketAddr,
     pub client: Client,
     pub state: AppState,
     pub db: Arc<TestDb>,
@@ -73,7 +74,12 @@ impl Drop for TestApp {
 
 /// A server in segment `na` over a new database holding the demo tenant.
 pub async fn spawn_app() -> TestApp {
-    let app = TestApp::start(TestDb::new().await, Segment::Na, None).await;
+    spawn_app_with(|_, _| {}).await
+}
+
+/// The same, after `configure` has set up the server's state and limits.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut AppState, &mut HttpLimits)) -> TestApp {
+    let app = TestApp::start_with(TestDb::new().await, Segment::Na, None, configure).await;
     app.import(DEMO).await;
     app
 }
@@ -81,16 +87,28 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// Starts a server over `db` (migrating it if needed).
     pub async fn start(db: Arc<TestDb>, segment: Segment, signing_key: Option<&str>) -> TestApp {
+        TestApp::start_with(db, segment, signing_key, |_, _| {}).await
+    }
+
+    /// Starts a server over `db` after `configure` has set up its state and limits.
+    pub async fn start_with(
+        db: Arc<TestDb>,
+        segment: Segment,
+        signing_key: Option<&str>,
+        configure: impl FnOnce(&mut AppState, &mut HttpLimits),
+    ) -> TestApp {
         // Server logs go to the test's output, shown when it fails.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("warn")
             .try_init();
         let url = DatabaseUrl::parse(&db.url).expect("test database URL");
-        let state = AppState::open(&url, segment, signing_key)
+        let mut state = AppState::open(&url, segment, signing_key)
             .await
             .expect("open the app state");
-        let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone(), Default::default())
+        let mut limits = HttpLimits::default();
+        configure(&mut state, &mut limits);
+        let app = Application::bind("127.0.0.1:0".parse().unwrap(), state.clone(), limits)
             .await
             .expect("bind a free port");
         let address = app.local_addr().unwrap();
@@ -99,6 +117,7 @@ impl TestApp {
         });
         TestApp {
             base: format!("http://{address}/marketplace"),
+            address,
             client: Client::new(),
             state,
             db,

@@ -11,6 +11,7 @@ mod errors;
 mod forms;
 mod health;
 mod helpers;
+mod hostile_clients;
 mod masking;
 mod metadata;
 mod notifications;

@@ -11,7 +11,7 @@ const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 fn reference() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/immuta-request-app-openapi.yml"
+        "/../../tests/reference/immuta-request-app-openapi.yml"
     );
     let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("cannot read {path}: {error}"));
     serde_saphyr::from_str(&text).expect("the reference document parses")
