@@ -44,9 +44,13 @@ echo "== tests on SQLite"
 cargo test --workspace --locked
 echo "== a client generated from the reference OpenAPI document, on SQLite"
 tests/generated_client/run.sh
+echo "== fuzzing the API, on SQLite"
+tests/fuzz/run.sh
 
 echo "== tests on PostgreSQL (port $port)"
 export MARKETPLACE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 cargo test --workspace --locked
 echo "== a client generated from the reference OpenAPI document, on PostgreSQL"
 tests/generated_client/run.sh
+echo "== fuzzing the API, on PostgreSQL"
+tests/fuzz/run.sh
