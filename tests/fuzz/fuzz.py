@@ -150,6 +150,7 @@ def config(ids, path):
 
 
 def fuzz(label, schema, server, user, config_file, extra=()):
+    """One schemathesis run, in the scratch directory (it keeps a cache where it runs)."""
     examples = os.environ.get("MARKETPLACE_FUZZ_EXAMPLES", "10")
     seed_value = os.environ.get("MARKETPLACE_FUZZ_SEED", "1")
     command = [os.path.join(os.path.dirname(sys.executable), "schemathesis"), "--no-color",
@@ -158,7 +159,7 @@ def fuzz(label, schema, server, user, config_file, extra=()):
                "--phases", "examples,fuzzing,stateful", "--max-examples", examples, "--seed", seed_value,
                "--workers", "2", "--warnings", "off", *extra]
     started = time.monotonic()
-    result = subprocess.run(command, capture_output=True, text=True)
+    result = subprocess.run(command, capture_output=True, text=True, cwd=server.scratch)
     summary = [line for line in result.stdout.splitlines() if "generated" in line or "passed" in line][-1:]
     verdict = "passed" if result.returncode == 0 else "FAILED"
     print(f"== fuzz {label} as {user}: {verdict} in {time.monotonic() - started:.0f} s; "

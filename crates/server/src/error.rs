@@ -225,3 +225,48 @@ pub async fn time_limit(
         .into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::{Body, to_bytes};
+    use axum::routing::get;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    async fn answer(router: Router, path: &str) -> (StatusCode, serde_json::Value) {
+        let request = axum::http::Request::get(path).body(Body::empty()).unwrap();
+        let response = router.oneshot(request).await.unwrap();
+        let status = response.status();
+        let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_request_over_its_time_answers_503_in_the_error_shape() {
+        let router = Router::new()
+            .route("/slow", get(|| tokio::time::sleep(Duration::from_secs(5))))
+            .layer(axum::middleware::from_fn_with_state(
+                Duration::from_millis(10),
+                time_limit,
+            ));
+        let (status, body) = answer(router, "/slow").await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(body["statusCode"], 503);
+        assert_eq!(body["error"], "Service Unavailable");
+    }
+
+    #[tokio::test]
+    async fn a_bare_error_answer_gets_the_error_shape() {
+        let router = Router::new()
+            .route("/bare", get(|| async { StatusCode::GATEWAY_TIMEOUT }))
+            .layer(axum::middleware::map_response(ensure_error_body));
+        let (status, body) = answer(router, "/bare").await;
+        assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(
+            body,
+            serde_json::json!({"statusCode": 504, "message": "Gateway Timeout", "error": "Gateway Timeout"})
+        );
+    }
+}
