@@ -2,7 +2,7 @@
 //! with `message` an array of strings for validation failures. Every failure — ours or the framework's —
 //! leaves the server in this shape.
 
-use crate::connections::BodyTimeout;
+use crate::connections::{BODY_TOO_SLOW, BodyTimeout};
 use axum::Json;
 use axum::extract::OriginalUri;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, RawPathParamsRejection};
@@ -139,10 +139,9 @@ impl From<JsonRejection> for ApiError {
             ),
             JsonRejection::JsonDataError(error) => ApiError::invalid(error.body_text()),
             JsonRejection::JsonSyntaxError(error) => ApiError::BadRequest(error.body_text()),
-            other if caused_by::<BodyTimeout>(&other) => ApiError::Status(
-                StatusCode::REQUEST_TIMEOUT,
-                "The request body did not arrive in time.".into(),
-            ),
+            other if caused_by::<BodyTimeout>(&other) => {
+                ApiError::Status(StatusCode::REQUEST_TIMEOUT, BODY_TOO_SLOW.into())
+            }
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE, "request entity too large".into())
             }

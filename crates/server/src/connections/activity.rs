@@ -2,7 +2,7 @@
 //! waited longer than its time limit, or when the server is full and it has waited longest.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::Notify;
@@ -96,6 +96,8 @@ pub struct Patience {
 pub struct Registry {
     connections: Mutex<HashMap<u64, Arc<Activity>>>,
     next_id: AtomicU64,
+    /// Connections told to close that have not ended yet.
+    closing: AtomicUsize,
     epoch: Instant,
     /// Signalled whenever a connection ends.
     pub(super) ended: Notify,
@@ -110,7 +112,9 @@ pub struct Registration {
 
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.registry.lock().remove(&self.id);
+        if self.registry.lock().remove(&self.id).is_none() {
+            self.registry.closing.fetch_sub(1, Ordering::Relaxed);
+        }
         self.registry.ended.notify_waiters();
     }
 }
@@ -120,6 +124,7 @@ impl Registry {
         Arc::new(Registry {
             connections: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
+            closing: AtomicUsize::new(0),
             epoch: Instant::now(),
             ended: Notify::new(),
         })
@@ -146,26 +151,46 @@ impl Registry {
         self.lock().len()
     }
 
+    /// Connections told to close that have not ended yet.
+    pub fn closing(&self) -> usize {
+        self.closing.load(Ordering::Relaxed)
+    }
+
+    /// Every connection still holding its socket.
+    pub fn open(&self) -> usize {
+        self.live() + self.closing()
+    }
+
+    fn told_to_close(&self, activity: &Activity) {
+        self.closing.fetch_add(1, Ordering::Relaxed);
+        activity.close.notify_one();
+    }
+
     fn now_ms(&self) -> u64 {
         self.epoch.elapsed().as_millis() as u64
     }
 
-    /// Tells the connection that has waited on its client longest to close; false if every connection is at work.
-    pub fn close_longest_waiting(&self) -> bool {
+    /// Tells the `count` connections that have waited on their clients longest to close (in one pass over all
+    /// of them, so that a server kept full by a flood does not scan its connections for every new one); returns
+    /// how many it told, none if every connection is at work.
+    pub fn close_longest_waiting(&self, count: usize) -> usize {
         let now = self.now_ms();
         let mut connections = self.lock();
-        let longest = connections
+        let mut waiting: Vec<(Duration, u64)> = connections
             .iter()
             .filter(|(_, activity)| activity.phase().waits_on_client())
-            .max_by_key(|(_, activity)| activity.waited(now))
-            .map(|(id, _)| *id);
-        match longest.and_then(|id| connections.remove(&id)) {
-            Some(activity) => {
-                activity.close.notify_one();
-                true
-            }
-            None => false,
+            .map(|(id, activity)| (activity.waited(now), *id))
+            .collect();
+        let count = count.min(waiting.len());
+        if count < waiting.len() {
+            waiting.select_nth_unstable_by(count, |a, b| b.0.cmp(&a.0));
         }
+        for (_, id) in &waiting[..count] {
+            if let Some(activity) = connections.remove(id) {
+                self.told_to_close(&activity);
+            }
+        }
+        count
     }
 
     /// Tells every connection that has waited on its client beyond its patience to close; returns how many.
@@ -181,7 +206,7 @@ impl Registry {
             };
             let keep = activity.waited(now) <= limit;
             if !keep {
-                activity.close.notify_one();
+                self.told_to_close(activity);
             }
             keep
         });
@@ -193,8 +218,8 @@ impl Registry {
 mod tests {
     use super::*;
 
-    #[test]
-    fn closes_the_connection_waiting_longest_and_never_one_at_work() {
+    #[tokio::test]
+    async fn closes_the_connection_waiting_longest_and_never_one_at_work() {
         let registry = Registry::new();
         let working = registry.register();
         working.activity.enter(Phase::Working);
@@ -203,14 +228,25 @@ mod tests {
         let newest = registry.register();
         assert_eq!(registry.live(), 3);
 
-        assert!(registry.close_longest_waiting());
+        assert_eq!(registry.close_longest_waiting(1), 1);
         assert_eq!(registry.live(), 2, "the closed connection has left the registry");
+        assert_eq!(registry.open(), 3, "but holds its socket until it ends");
+        let told = tokio::time::timeout(Duration::from_secs(5), oldest.activity.close.notified());
+        assert!(told.await.is_ok(), "the oldest was told");
         drop(oldest);
-        assert_eq!(registry.live(), 2, "a connection told to close is not counted twice");
+        assert_eq!(
+            (registry.live(), registry.open()),
+            (2, 2),
+            "a connection told to close is counted once"
+        );
 
-        assert!(registry.close_longest_waiting());
+        assert_eq!(registry.close_longest_waiting(5), 1, "only one is waiting");
         drop(newest);
-        assert!(!registry.close_longest_waiting(), "only a connection at work is left");
+        assert_eq!(
+            registry.close_longest_waiting(1),
+            0,
+            "only a connection at work is left"
+        );
         assert_eq!(registry.live(), 1);
     }
 

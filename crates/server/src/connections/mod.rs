@@ -2,29 +2,34 @@
 //! the server: a connection that waits too long for its client is closed, and when the server holds as many
 //! connections as it may, the one that has waited on its client longest makes room for the next.
 //!
-//! A new connection costs a socket, a small task and the bytes received, until its first request head has arrived
-//! whole: the HTTP machinery (and its buffers) is built only then, so slow and silent clients cost little.
+//! A new connection costs a socket, a small task and the bytes received until its first request has arrived whole
+//! (see `first_request`): the HTTP machinery and its buffers are built only then, so slow and silent clients cost
+//! little.
 
 mod activity;
+mod first_request;
 mod watched;
 
 use activity::{Activity, Patience, Phase, Registry};
 use axum::Router;
 use axum::extract::Request;
+use axum::http::StatusCode;
+use first_request::FirstRequest;
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tower::ServiceExt;
-pub use watched::BodyTimeout;
-use watched::{WatchedBody, WatchedIo};
+pub use watched::{BODY_TOO_SLOW, BodyTimeout};
+use watched::{WatchedBody, WatchedIo, error_response};
 
 /// The most a request line and headers may take together; more is refused with 431.
-const MAX_HEAD_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
 /// Descriptors kept free for the database, outgoing webhooks and the like when the connection cap is derived from
 /// the process's limit.
 const RESERVED_DESCRIPTORS: u64 = 1024;
@@ -73,10 +78,16 @@ pub async fn serve(
     let (stop, stopped) = watch::channel(false);
     let sweeper = tokio::spawn(sweep(registry.clone(), limits));
     let mut shutdown = std::pin::pin!(shutdown);
+    // Room made at once when the server is full: a sixty-fourth of it.
+    let room = (limits.max_connections / 64).max(1);
     loop {
-        if registry.live() >= limits.max_connections && !registry.close_longest_waiting() {
-            // Every connection is at work: accept again once one ends.
-            let ended = registry.ended.notified();
+        let ended = registry.ended.notified();
+        if registry.open() >= limits.max_connections {
+            // Full: make room (unless room is being made already, or every connection is at work), and accept
+            // again once a connection has ended.
+            if registry.closing() == 0 {
+                registry.close_longest_waiting(room);
+            }
             tokio::select! {
                 () = ended => continue,
                 () = &mut shutdown => break,
@@ -88,7 +99,7 @@ pub async fn serve(
                 Err(error) => {
                     // Out of descriptors or memory: make room and try again shortly.
                     tracing::warn!(%error, "cannot accept a connection");
-                    registry.close_longest_waiting();
+                    registry.close_longest_waiting(room);
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -109,9 +120,9 @@ pub async fn serve(
     }
     let _ = stop.send(true);
     sweeper.abort();
-    while registry.live() > 0 {
+    while registry.open() > 0 {
         let ended = registry.ended.notified();
-        if registry.live() == 0 {
+        if registry.open() == 0 {
             break;
         }
         ended.await;
@@ -125,9 +136,29 @@ async fn sweep(registry: Arc<Registry>, limits: ConnectionLimits) {
         head: limits.header_timeout,
     };
     let mut ticks = tokio::time::interval(SWEEP_INTERVAL);
+    let mut most_since_trim = 0;
     loop {
         ticks.tick().await;
         registry.close_overdue(patience);
+        let live = registry.live();
+        most_since_trim = most_since_trim.max(live);
+        if most_since_trim - live >= BURST && live < most_since_trim / 2 {
+            release_freed_memory();
+            most_since_trim = live;
+        }
+    }
+}
+
+/// Connections whose end counts as the end of a burst.
+const BURST: usize = 256;
+
+/// Hands memory freed after a burst of connections back to the system: glibc's allocator keeps it in its
+/// per-thread arenas otherwise, and the process would stay at its peak size for good.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks the allocator's own free lists; it is safe to call at any time.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
@@ -141,14 +172,20 @@ struct Connection {
 impl Connection {
     async fn serve(mut self, stream: TcpStream) {
         let _ = stream.set_nodelay(true);
-        // Until its first request head has arrived, a connection is a socket and the bytes received so far.
-        let head = tokio::select! {
-            head = read_head(&stream, &self.activity) => match head {
-                Some(head) => head,
-                None => return,
-            },
+        // Until its first request has arrived, a connection is a socket and the bytes received so far.
+        let first = tokio::select! {
+            first = first_request::read(&stream, &self.activity, &self.limits) => first,
             () = self.activity.close.notified() => return,
             _ = self.stopped.wait_for(|stopped| *stopped) => return,
+        };
+        let received = match first {
+            FirstRequest::Arrived(received) => received,
+            FirstRequest::Left => return,
+            FirstRequest::BodyTooSlow => {
+                let mut stream = stream;
+                let _ = stream.write_all(&error_response(StatusCode::REQUEST_TIMEOUT)).await;
+                return;
+            }
         };
         let service = ConnectionService {
             router: self.router,
@@ -157,7 +194,7 @@ impl Connection {
         };
         let mut http = hyper::server::conn::http1::Builder::new();
         http.max_buf_size(MAX_HEAD_BYTES).header_read_timeout(None);
-        let io = TokioIo::new(WatchedIo::new(stream, head, self.activity.clone()));
+        let io = TokioIo::new(WatchedIo::new(stream, received, self.activity.clone()));
         let mut connection = Box::pin(http.serve_connection(io, service));
         let mut stopping = false;
         loop {
@@ -170,29 +207,6 @@ impl Connection {
                     connection.as_mut().graceful_shutdown();
                 }
             }
-        }
-    }
-}
-
-/// Reads until a whole request head (or more than a head may be) has arrived; `None` if the client leaves first.
-async fn read_head(stream: &TcpStream, activity: &Activity) -> Option<Vec<u8>> {
-    let mut head = Vec::new();
-    loop {
-        stream.readable().await.ok()?;
-        let mut chunk = [0; 4096];
-        match stream.try_read(&mut chunk) {
-            Ok(0) => return None,
-            Ok(read) => {
-                activity.received();
-                let searched_to = head.len().saturating_sub(3);
-                head.extend_from_slice(&chunk[..read]);
-                let complete = head[searched_to..].windows(4).any(|window| window == b"\r\n\r\n");
-                if complete || head.len() > MAX_HEAD_BYTES {
-                    return Some(head);
-                }
-            }
-            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(_) => return None,
         }
     }
 }

@@ -99,8 +99,10 @@ fn automatic_error(buf: &[u8]) -> Option<StatusCode> {
     (head.contains("\r\ncontent-length: 0\r\n") && !head.contains("\r\ncontent-type:")).then_some(status)
 }
 
-fn error_response(status: StatusCode) -> Vec<u8> {
+/// A whole error answer, written to the socket by us rather than by hyper; the connection closes after it.
+pub(super) fn error_response(status: StatusCode) -> Vec<u8> {
     let message = match status {
+        StatusCode::REQUEST_TIMEOUT => BODY_TOO_SLOW,
         StatusCode::URI_TOO_LONG => "The request URI is too long.",
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "The request line and headers are too large.",
         _ => "The request is not valid HTTP/1.1.",
@@ -116,6 +118,9 @@ fn error_response(status: StatusCode) -> Vec<u8> {
     answer.extend_from_slice(&body);
     answer
 }
+
+/// What a client whose request body stopped arriving is told.
+pub const BODY_TOO_SLOW: &str = "The request body did not arrive in time.";
 
 /// The error a request body gives when it stops arriving for longer than its limit.
 #[derive(Debug, thiserror::Error)]

@@ -65,6 +65,18 @@ async fn connections_waiting_on_their_client_are_closed_after_their_limits() {
     let (status, body) = parse(&exchange(&app, slow_body.as_bytes()).await);
     assert_eq!(status, 408);
     assert_eq!(body["message"], "The request body did not arrive in time.");
+    // The same on a connection's later request, which the HTTP machinery reads.
+    let mut connection = TcpStream::connect(app.address).await.unwrap();
+    connection
+        .write_all(b"GET /marketplace/health/live HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0; 512];
+    let read = connection.read(&mut answer).await.unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200 OK"));
+    connection.write_all(slow_body.as_bytes()).await.unwrap();
+    let (status, body) = parse(&read_to_close(&mut connection).await);
+    assert_eq!((status, body["statusCode"].as_u64()), (408, Some(408)), "{body}");
 
     // A kept-alive connection answers requests until it has been idle too long.
     let mut connection = TcpStream::connect(app.address).await.unwrap();
