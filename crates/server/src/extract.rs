@@ -60,28 +60,7 @@ fn unstorable_field(body: &[u8]) -> Option<String> {
         return None;
     }
     let value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    unstorable_in(&value, "body")
-}
-
-fn unstorable_in(value: &serde_json::Value, path: &str) -> Option<String> {
-    match value {
-        serde_json::Value::String(text) => (!text::is_storable(text)).then(|| path.to_owned()),
-        serde_json::Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(index, item)| unstorable_in(item, &format!("{path}[{index}]"))),
-        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
-            let field = match path {
-                "body" => key.clone(),
-                _ => format!("{path}.{key}"),
-            };
-            match text::is_storable(key) {
-                true => unstorable_in(item, &field),
-                false => Some(field.replace(text::UNSTORABLE, "\\u0000")),
-            }
-        }),
-        _ => None,
-    }
+    text::unstorable_field(&value, "body")
 }
 
 /// Path parameters; a segment that cannot be decoded (`%FF`) or holds a NUL answers in the error shape.

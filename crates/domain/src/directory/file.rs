@@ -162,6 +162,14 @@ const DEFAULT_IAM_ID: &str = "bim";
 
 /// Parses and validates a directory file. Either the whole file is usable, or every problem found is returned.
 pub fn parse_directory(text: &str) -> Result<Directory, DirectoryFileError> {
+    if let Some(field) = unstorable_field(text) {
+        return Err(DirectoryFileError {
+            problems: vec![Problem {
+                line: 0,
+                message: crate::text::unstorable_message(&field),
+            }],
+        });
+    }
     // The YAML parser knows the line of a bad value, the path tracker knows which field it is.
     let mut field = None;
     let parsed = serde_saphyr::with_deserializer_from_str(text, |deserializer| {
@@ -194,6 +202,16 @@ pub fn parse_directory(text: &str) -> Result<Directory, DirectoryFileError> {
             problems: check.problems,
         })
     }
+}
+
+/// The path of the first value or key of the file holding a NUL (which YAML can write as an escape), if any.
+fn unstorable_field(yaml: &str) -> Option<String> {
+    const ESCAPES: [&str; 4] = ["\\0", "\\x00", "\\u0000", "\\U00000000"];
+    if !yaml.contains(crate::text::UNSTORABLE) && !ESCAPES.iter().any(|escape| yaml.contains(escape)) {
+        return None;
+    }
+    let value: serde_json::Value = serde_saphyr::from_str(yaml).ok()?;
+    crate::text::unstorable_field(&value, "file")
 }
 
 /// The rendered parser error starts with `line L column C: message`, then shows a source snippet.

@@ -133,3 +133,21 @@ fn diff_lists_exactly_the_differences() {
     assert_eq!(fresh.len(), 6);
     assert!(fresh.iter().all(|c| c.kind == ChangeKind::Added));
 }
+
+#[test]
+fn refuses_text_that_cannot_be_stored() {
+    let text = MINIMAL.replace("name: Ann\n", "name: \"An\\0n\"\n");
+    let problems = problems(&text);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .message
+            .ends_with("must not contain the NUL character (\\u0000)"),
+        "{problems:?}"
+    );
+    assert!(problems[0].message.starts_with("users[0].name"), "{problems:?}");
+    assert!(
+        parse_directory(&MINIMAL.replace("name: Ann\n", "name: 'An\\0n'\n")).is_ok(),
+        "a single-quoted \\0 is text"
+    );
+}
