@@ -2,7 +2,7 @@
 """Immuta's reference OpenAPI document, with its known quirks mended, for fuzzing the server against it.
 
 Each quirk is mended where it occurs and nowhere else; everything else in the document is checked as written.
-Usage: immuta_quirks.py REFERENCE.yml OUTPUT.json (prints what it mended).
+Usage: immuta_quirks.py REFERENCE.yml OUTPUT.json [--verbose] (prints what it mended, and where with --verbose).
 """
 
 import json
@@ -10,6 +10,7 @@ import sys
 
 import yaml
 
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 ERROR = {
     "description": "An error in the API's one error shape (not listed by the reference)",
     "content": {"application/json": {"schema": {
@@ -42,7 +43,7 @@ def mend_overlapping_one_of(node, path, mended):
     if isinstance(node, dict):
         if isinstance(node.get("oneOf"), list) and overlapping_one_of(node["oneOf"]):
             node["anyOf"] = node.pop("oneOf")
-            mended.append(f"{path}: oneOf with overlapping members read as anyOf")
+            mended.append(("oneOf with overlapping members read as anyOf", path))
         for key, value in node.items():
             mend_overlapping_one_of(value, f"{path}/{key}", mended)
     elif isinstance(node, list):
@@ -53,13 +54,12 @@ def mend_overlapping_one_of(node, path, mended):
 def list_errors(document, mended):
     """The reference lists almost no error answers (four 409s and three 503s), though every operation answers
     400, 401, 403 or 404 in one documented shape (request-app notes §1)."""
-    count = 0
     for item in document["paths"].values():
         for method, operation in item.items():
-            if method in ("get", "put", "post", "delete", "patch"):
+            if method in HTTP_METHODS:
                 operation["responses"].setdefault("4XX", ERROR)
-                count += 1
-    mended.append(f"{count} operations: error answers in the documented error shape listed as 4XX")
+    mended.extend(("error answers in the documented error shape listed as 4XX", path)
+                  for path, item in document["paths"].items() for method in item if method in HTTP_METHODS)
 
 
 def main():
@@ -71,9 +71,13 @@ def main():
     list_errors(document, mended)
     with open(output, "w") as file:
         json.dump(document, file)
-    print(f"Immuta's document with {len(mended)} quirks mended:")
-    for line in mended:
-        print(f"  {line}")
+    kinds = {}
+    for kind, path in mended:
+        kinds.setdefault(kind, []).append(path)
+    print("Immuta's document, mended: " + "; ".join(f"{kind} ({len(paths)})" for kind, paths in kinds.items()))
+    if "--verbose" in sys.argv:
+        for kind, paths in kinds.items():
+            print(f"{kind}:\n  " + "\n  ".join(paths))
 
 
 if __name__ == "__main__":
