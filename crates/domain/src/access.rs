@@ -1,13 +1,13 @@
 //! A person as the rules see them: who they are, what they hold, and which approver criteria they meet.
 
+use crate::ids::GlobalUserId;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use crate::review_flow::Approver;
 use std::collections::{BTreeMap, BTreeSet};
-use uuid::Uuid;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
-    pub global_user_id: Uuid,
+    pub global_user_id: GlobalUserId,
     pub permissions: BTreeSet<GlobalPermission>,
     /// Held directly or through a group.
     pub domain_permissions: BTreeSet<(String, DomainPermission)>,
@@ -17,6 +17,17 @@ pub struct Person {
 }
 
 impl Person {
+    /// Someone who holds nothing yet.
+    pub fn new(global_user_id: GlobalUserId) -> Self {
+        Person {
+            global_user_id,
+            permissions: BTreeSet::new(),
+            domain_permissions: BTreeSet::new(),
+            groups: BTreeSet::new(),
+            attributes: BTreeMap::new(),
+        }
+    }
+
     pub fn has(&self, permission: GlobalPermission) -> bool {
         self.permissions.contains(&permission)
     }
@@ -72,11 +83,11 @@ mod tests {
 
     fn sam() -> Person {
         Person {
-            global_user_id: Uuid::parse_str("2daf4c86-5f6e-4b20-9c73-8e4f9a0b1c23").unwrap(),
+            global_user_id: "2daf4c86-5f6e-4b20-9c73-8e4f9a0b1c23".parse().unwrap(),
             groups: BTreeSet::from([(1, "Sales Stewards".to_owned())]),
             domain_permissions: BTreeSet::from([("sales".to_owned(), DomainPermission::ManagePolicies)]),
             attributes: BTreeMap::from([("Department".to_owned(), vec!["Sales".to_owned()])]),
-            ..Person::default()
+            ..Person::new(GlobalUserId(uuid::Uuid::nil()))
         }
     }
 

@@ -13,6 +13,7 @@ pub use review::{Decision, PlannedRecord, Progress, RecordState, decide, progres
 pub use submission::Submission;
 
 use crate::access::Person;
+use crate::permissions::DomainPermission;
 use crate::review_flow::Approver;
 
 macro_rules! wire_enum {
@@ -65,6 +66,22 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// What happened to a request, as its history keeps it.
+    RequestEvent {
+        Submitted => "SUBMITTED",
+        AutoApproved => "AUTO_APPROVED",
+        AutoDenied => "AUTO_DENIED",
+        RecordApproved => "RECORD_APPROVED",
+        RecordDenied => "RECORD_DENIED",
+        Approved => "APPROVED",
+        Denied => "DENIED",
+        Canceled => "CANCELED",
+        Revoked => "REVOKED",
+        Expired => "EXPIRED",
+    }
+);
+
 impl RequestStatus {
     /// Whether the request is decided for good.
     pub fn is_final(self) -> bool {
@@ -84,17 +101,22 @@ pub fn approver_keys(approver: &Approver, target_domains: &[String]) -> Vec<Stri
         Approver::DomainPermission {
             permission,
             domain_id: Some(domain),
-        } => vec![format!("domain:{domain}:{}", permission.as_str())],
+        } => vec![domain_key(domain, *permission)],
         Approver::DomainPermission {
             permission,
             domain_id: None,
         } => target_domains
             .iter()
-            .map(|domain| format!("domain:{domain}:{}", permission.as_str()))
+            .map(|domain| domain_key(domain, *permission))
             .collect(),
         Approver::Attribute { key, value } => vec![format!("attribute:{key}={value}")],
         Approver::CatalogPermission {} => Vec::new(),
     }
+}
+
+/// The key of a permission held in a domain: how those who hold it are found.
+pub fn domain_key(domain: &str, permission: DomainPermission) -> String {
+    format!("domain:{domain}:{}", permission.as_str())
 }
 
 /// Every key under which a person meets an approver criterion, from what they hold now.
@@ -114,7 +136,7 @@ pub fn person_keys(person: &Person) -> Vec<String> {
         person
             .domain_permissions
             .iter()
-            .map(|(domain, permission)| format!("domain:{domain}:{}", permission.as_str())),
+            .map(|(domain, permission)| domain_key(domain, *permission)),
     );
     for (key, values) in &person.attributes {
         keys.extend(values.iter().map(|value| format!("attribute:{key}={value}")));

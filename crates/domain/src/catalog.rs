@@ -62,6 +62,17 @@ pub fn can_manage_product<'a>(caller: &Person, domains: impl IntoIterator<Item =
             .all(|domain| caller.has_in_domain(domain, DomainPermission::ManageDataProducts))
 }
 
+/// Overseeing the requests for a product — seeing them all, revoking the access they granted — takes
+/// `GOVERNANCE` or `Manage Data Products` in *one* of the domains they are filed under. Changing the product itself
+/// takes every domain ([`can_manage_product`]): a manager answers for the data of their own domain, so they follow
+/// every request that reaches it, but may not reshape what another domain's managers also publish.
+pub fn oversees_requests<'a>(caller: &Person, domains: impl IntoIterator<Item = &'a str>) -> bool {
+    caller.has(GlobalPermission::Governance)
+        || domains
+            .into_iter()
+            .any(|domain| caller.has_in_domain(domain, DomainPermission::ManageDataProducts))
+}
+
 /// Creating (or deleting) request forms and data use agreements takes `GOVERNANCE` or `Manage Data Products`
 /// in some domain.
 pub fn can_author_forms(caller: &Person) -> bool {
@@ -89,7 +100,7 @@ mod tests {
         Person {
             permissions: permissions.into_iter().collect(),
             domain_permissions: domains.into_iter().map(|(d, p)| (d.to_owned(), p)).collect(),
-            ..Person::default()
+            ..Person::new(crate::ids::GlobalUserId(uuid::Uuid::nil()))
         }
     }
 
@@ -101,6 +112,11 @@ mod tests {
         assert!(can_author_forms(&dana));
         let admin = person(vec![GlobalPermission::Governance], vec![]);
         assert!(can_manage_product(&admin, ["sales", "finance"]));
+        assert!(
+            oversees_requests(&dana, ["sales", "finance"]),
+            "one of the domains is enough to oversee"
+        );
+        assert!(!oversees_requests(&dana, ["finance"]));
         let casey = person(vec![], vec![]);
         assert!(!can_author_forms(&casey));
         assert!(!can_edit_form(&casey, &ReviewFlow::default_for_target()));

@@ -9,6 +9,7 @@ pub mod notifications;
 pub mod number;
 pub mod pagination;
 pub mod permissions;
+pub mod problem;
 pub mod request_form;
 pub mod review_flow;
 pub mod segment;

@@ -1,7 +1,7 @@
 //! Notifications: which changes notify whom, and what the message says.
 
 use crate::Timestamp;
-use crate::access_request::wire_enum;
+use crate::access_request::{RequestEvent, RequestStatus, wire_enum};
 use serde_json::{Value, json};
 
 wire_enum!(
@@ -48,24 +48,33 @@ pub struct Receivers {
 }
 
 impl NotificationType {
-    /// The notification a request's history event causes, if any.
-    pub fn for_request_event(event: &str) -> Option<Self> {
+    /// The notification a request's history event causes, if any. (A new event must be placed here: the match
+    /// names them all.)
+    pub fn for_request_event(event: RequestEvent) -> Option<Self> {
         match event {
-            "SUBMITTED" => Some(NotificationType::AccessRequested),
-            "AUTO_APPROVED" | "AUTO_DENIED" | "APPROVED" | "DENIED" => Some(NotificationType::RequestDetermined),
-            "CANCELED" => Some(NotificationType::RequestCanceled),
-            "REVOKED" => Some(NotificationType::AccessRevoked),
-            "EXPIRED" => Some(NotificationType::AccessExpired),
-            _ => None,
+            RequestEvent::Submitted => Some(NotificationType::AccessRequested),
+            RequestEvent::AutoApproved | RequestEvent::AutoDenied | RequestEvent::Approved | RequestEvent::Denied => {
+                Some(NotificationType::RequestDetermined)
+            }
+            RequestEvent::Canceled => Some(NotificationType::RequestCanceled),
+            RequestEvent::Revoked => Some(NotificationType::AccessRevoked),
+            RequestEvent::Expired => Some(NotificationType::AccessExpired),
+            // A record's determination is told when the request's is.
+            RequestEvent::RecordApproved | RequestEvent::RecordDenied => None,
         }
     }
 
     /// What a determination event decided, for the message: the request may have moved on when it is sent.
-    pub fn outcome_of(event: &str) -> Option<&'static str> {
+    pub fn outcome_of(event: RequestEvent) -> Option<RequestStatus> {
         match event {
-            "AUTO_APPROVED" | "APPROVED" => Some("APPROVED"),
-            "AUTO_DENIED" | "DENIED" => Some("DENIED"),
-            _ => None,
+            RequestEvent::AutoApproved | RequestEvent::Approved => Some(RequestStatus::Approved),
+            RequestEvent::AutoDenied | RequestEvent::Denied => Some(RequestStatus::Denied),
+            RequestEvent::Submitted
+            | RequestEvent::RecordApproved
+            | RequestEvent::RecordDenied
+            | RequestEvent::Canceled
+            | RequestEvent::Revoked
+            | RequestEvent::Expired => None,
         }
     }
 
@@ -207,7 +216,7 @@ pub fn request_message(kind: NotificationType, facts: &RequestFacts) -> (String,
 /// A notification as a CloudEvents 1.0 JSON document, as webhooks receive it: `type` says what happened
 /// (`marketplace.access_request.submitted`, `.approved`, `.denied`, `.canceled`, `.revoked`, `.expired`, …;
 /// `marketplace.data_product.published`, `.deleted`, `.sources_updated`).
-pub struct RequestEvent<'a> {
+pub struct CloudEvent<'a> {
     pub id: &'a str,
     /// The tenant's short key.
     pub tenant: &'a str,
@@ -220,7 +229,7 @@ pub struct RequestEvent<'a> {
     pub data: Value,
 }
 
-impl RequestEvent<'_> {
+impl CloudEvent<'_> {
     pub fn cloud_event(&self) -> Value {
         let happened = match self.kind {
             NotificationType::AccessRequested => "submitted".to_owned(),
@@ -270,21 +279,17 @@ mod tests {
 
     #[test]
     fn every_transition_that_concerns_people_notifies_someone() {
-        for event in [
-            "SUBMITTED",
-            "AUTO_APPROVED",
-            "AUTO_DENIED",
-            "APPROVED",
-            "DENIED",
-            "CANCELED",
-            "REVOKED",
-            "EXPIRED",
-        ] {
-            let kind = NotificationType::for_request_event(event).expect(event);
+        for &event in RequestEvent::ALL {
+            let Some(kind) = NotificationType::for_request_event(event) else {
+                assert!(
+                    matches!(event, RequestEvent::RecordApproved | RequestEvent::RecordDenied),
+                    "{event:?}"
+                );
+                continue;
+            };
             let receivers = kind.receivers();
-            assert!(receivers.stewards || receivers.requester || receivers.user, "{event}");
+            assert!(receivers.stewards || receivers.requester || receivers.user, "{event:?}");
         }
-        assert_eq!(NotificationType::for_request_event("RECORD_APPROVED"), None);
     }
 
     #[test]
@@ -304,7 +309,7 @@ mod tests {
 
     #[test]
     fn a_determination_is_typed_by_its_outcome() {
-        let event = RequestEvent {
+        let event = CloudEvent {
             id: "e1",
             tenant: "demo",
             kind: NotificationType::RequestDetermined,

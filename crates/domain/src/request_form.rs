@@ -1,6 +1,7 @@
 //! Request forms: the questions a requester answers, and the rules they follow.
 
 use crate::Timestamp;
+use crate::ids::{AgreementId, FormId, GlobalUserId};
 use crate::review_flow::ReviewFlow;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -17,7 +18,8 @@ pub const MAX_NAME: usize = 255;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FormSnapshot {
-    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: FormId,
     pub name: String,
     pub fields: Vec<FormField>,
     pub policy: ReviewFlow,
@@ -34,7 +36,8 @@ pub struct FormSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgreementText {
-    pub id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub id: AgreementId,
     pub name: String,
     pub body: String,
 }
@@ -44,7 +47,8 @@ pub struct AgreementText {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AuditUser {
-    pub global_user_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = uuid::Uuid))]
+    pub global_user_id: GlobalUserId,
     pub name: String,
 }
 
@@ -52,7 +56,7 @@ impl AuditUser {
     /// The author of what the deployment creates itself, such as the Standard Request Form.
     pub fn system() -> Self {
         Self {
-            global_user_id: Uuid::nil(),
+            global_user_id: GlobalUserId(Uuid::nil()),
             name: "Marketplace".into(),
         }
     }

@@ -27,10 +27,15 @@ async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
     let state = AppState::open(&url, marketplace_domain::Segment::Na, None)
         .await
         .expect("open");
+    // Seeding writes straight to the database, underneath the API being timed.
+    let store = marketplace_store::Store::open(&url).expect("open the store");
     let directory = parse_directory(include_str!("../../../examples/directory.yaml")).unwrap();
-    state.store.import_directory(&directory, false).await.unwrap();
-    let tenant = state.store.tenant_by_short_key("demo").await.unwrap().unwrap();
-    let admin = state.store.user_by_username(tenant.id, "admin").await.unwrap().unwrap();
+    store
+        .import_directory(&directory, false, Timestamp::now())
+        .await
+        .unwrap();
+    let tenant = store.tenant_by_short_key("demo").await.unwrap().unwrap();
+    let admin = store.user_by_username(tenant.id, "admin").await.unwrap().unwrap();
     let seeding = Instant::now();
     let mut middle = String::new();
     for index in 0..size {
@@ -47,17 +52,21 @@ async fn catalog_of(size: usize) -> Vec<(String, Timing)> {
             masking_exception_policy: ReviewFlow::default_for_target(),
             data_sources: Some(vec![3, 6]),
         };
-        let product = state
-            .store
+        let product = store
             .create_product(tenant.id, draft, admin.global_user_id, Timestamp::now())
             .await
             .unwrap();
         if index == size / 2 {
-            middle = product.id;
+            middle = product.id.0;
         }
     }
     eprintln!("seeded {size} products in {:.1?}", seeding.elapsed());
-    let (_, token) = state.tokens.issue(&tenant, &admin, "bench", None).await.unwrap();
+    let token = state
+        .app
+        .issue_token("demo", "admin", "bench", None)
+        .await
+        .unwrap()
+        .token;
     let app = Application::bind("127.0.0.1:0".parse().unwrap(), state, Default::default())
         .await
         .unwrap();

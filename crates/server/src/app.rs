@@ -1,16 +1,14 @@
 //! The HTTP application: shared state, the router with its layers, and a server bound to a port.
 
-use crate::auth::tokens::TokenService;
-use crate::clock::Clock;
 use crate::connections::{self, ConnectionLimits};
 use crate::error::{ensure_error_body, method_not_allowed, panic_response, route_not_found, time_limit};
 use crate::openapi;
-use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
 use axum::{Router, middleware};
+use marketplace_app::App;
+use marketplace_app::model::DatabaseUrl;
 use marketplace_domain::Segment;
-use marketplace_store::{DatabaseUrl, Store};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,9 +24,8 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub tokens: Arc<TokenService>,
-    pub clock: Clock,
+    /// The use cases.
+    pub app: App,
     /// Where people reach this deployment (`https://data.example.com`), for links it hands out; without it, links
     /// are paths on this server.
     pub public_url: Option<Arc<str>>,
@@ -38,19 +35,8 @@ impl AppState {
     /// Opens the database, brings its schema up to date and loads the signing key: everything a server or a
     /// command needs.
     pub async fn open(url: &DatabaseUrl, segment: Segment, signing_key: Option<&str>) -> anyhow::Result<Self> {
-        let store = Store::open(url).with_context(|| format!("cannot open {}", url.redacted()))?;
-        store
-            .migrate()
-            .await
-            .with_context(|| format!("cannot migrate {}", url.redacted()))?;
-        if signing_key.is_some_and(|key| key.len() < 32) {
-            anyhow::bail!("MARKETPLACE_SIGNING_KEY must be at least 32 characters long");
-        }
-        let tokens = TokenService::load(store.clone(), segment, signing_key).await?;
         Ok(Self {
-            store,
-            tokens: Arc::new(tokens),
-            clock: Clock::default(),
+            app: App::open(url, segment, signing_key).await?,
             public_url: None,
         })
     }
@@ -64,7 +50,7 @@ impl AppState {
     }
 
     pub fn segment(&self) -> Segment {
-        self.tokens.segment()
+        self.app.segment()
     }
 }
 

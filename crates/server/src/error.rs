@@ -9,7 +9,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, Raw
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use marketplace_store::StoreError;
+use marketplace_app::AppError;
 use serde::Serialize;
 
 /// The answer to every unauthenticated call, as Immuta documents it.
@@ -33,8 +33,9 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     Status(StatusCode, String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Our failure; the source is kept for the log, the client sees only that it failed.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -104,8 +105,8 @@ impl IntoResponse for ApiError {
         }
         let message = match self {
             ApiError::Invalid(messages) => Message::Many(messages),
-            ApiError::Internal(detail) => {
-                tracing::error!(error = %detail, "request failed");
+            ApiError::Internal(source) => {
+                tracing::error!(error = %Chain(source.as_ref()), "request failed");
                 Message::One("Internal server error".into())
             }
             ApiError::Forbidden(message)
@@ -119,14 +120,34 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(error: StoreError) -> Self {
+impl From<AppError> for ApiError {
+    fn from(error: AppError) -> Self {
         match error {
-            StoreError::Duplicate => ApiError::Conflict("A record with the same name exists already.".into()),
-            StoreError::Invalid(message) => ApiError::Invalid(message.split("; ").map(str::to_owned).collect()),
-            StoreError::Conflict(message) => ApiError::Conflict(message),
-            other => ApiError::Internal(other.to_string()),
+            AppError::Unauthenticated => ApiError::Unauthenticated,
+            AppError::Forbidden(message) => ApiError::Forbidden(message),
+            AppError::NotFound(message) => ApiError::NotFound(message),
+            AppError::Conflict(message) => ApiError::Conflict(message),
+            AppError::Invalid(problems) => {
+                ApiError::Invalid(problems.into_iter().map(|problem| problem.message).collect())
+            }
+            AppError::Refused(message) => ApiError::BadRequest(message),
+            AppError::Internal(source) => ApiError::Internal(source),
         }
+    }
+}
+
+/// An error and its causes, on one line.
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl std::fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut cause = self.0.source();
+        while let Some(error) = cause {
+            write!(f, ": {error}")?;
+            cause = error.source();
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ use crate::metadata::{
 use crate::query::{contains, count, limit_of, one_of, starts_with, tenant_is};
 use crate::schema::{ColumnTags, DataSourceTags, DataSources, Domains, Tags, UserAttributes, UserGroups, Users};
 use crate::{Row, Store, StoreError};
+use marketplace_domain::ids::{TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use std::collections::BTreeMap;
@@ -16,14 +17,14 @@ impl Store {
     /// Users by numeric id, with their attributes; ids the directory no longer holds are absent.
     pub async fn users_by_ids(
         &self,
-        tenant_id: Uuid,
-        ids: &[i64],
-    ) -> Result<BTreeMap<i64, (UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
+        tenant_id: TenantId,
+        ids: &[UserId],
+    ) -> Result<BTreeMap<UserId, (UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
         let query = Query::select()
             .columns(user_columns())
             .from(Users::Table)
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
-            .and_where(one_of((Users::Table, Users::Id), ids.iter().copied()))
+            .and_where(one_of((Users::Table, Users::Id), ids.iter().map(|id| id.0)))
             .to_owned();
         let users = self.users_with_attributes(tenant_id, &query).await?;
         Ok(users.into_iter().map(|(user, own)| (user.id, (user, own))).collect())
@@ -32,7 +33,7 @@ impl Store {
     /// Users whose username, name or email contains `filter`, or whose global id is listed; ordered by id.
     pub async fn search_users(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         filter: Option<&str>,
         global_user_ids: &[Uuid],
         limit: u64,
@@ -62,7 +63,7 @@ impl Store {
     /// The users a query selects (with `user_columns()` first), each with their attributes.
     async fn users_with_attributes(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         query: &SelectStatement,
     ) -> Result<Vec<(UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
         let mut conn = self.backend.read().await?;
@@ -72,7 +73,7 @@ impl Store {
             .iter()
             .map(|row| decode_user(row, 0))
             .collect::<Result<Vec<_>, _>>()?;
-        let ids: Vec<i64> = users.iter().map(|user| user.id).collect();
+        let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
         let mut attributes = attributes_of(&mut conn, tenant_id, &ids).await?;
         Ok(users
             .into_iter()
@@ -85,7 +86,7 @@ impl Store {
 
     pub async fn search_groups(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         filter: Option<&str>,
         limit: u64,
     ) -> Result<Vec<GroupRecord>, StoreError> {
@@ -116,7 +117,7 @@ impl Store {
     /// value; ordered by key, then value.
     pub async fn search_attributes(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         search: Option<&str>,
         key: Option<&str>,
     ) -> Result<Vec<AttributeRecord>, StoreError> {
@@ -150,7 +151,7 @@ impl Store {
     }
 
     /// The tenant's domains, by name; restricted to `ids` when given.
-    pub async fn domains(&self, tenant_id: Uuid, ids: Option<&[String]>) -> Result<Vec<DomainRecord>, StoreError> {
+    pub async fn domains(&self, tenant_id: TenantId, ids: Option<&[String]>) -> Result<Vec<DomainRecord>, StoreError> {
         let mut query = Query::select()
             .columns([Domains::Id, Domains::Name, Domains::Description])
             .from(Domains::Table)
@@ -173,7 +174,7 @@ impl Store {
             .collect()
     }
 
-    pub async fn domain(&self, tenant_id: Uuid, id: &str) -> Result<Option<DomainRecord>, StoreError> {
+    pub async fn domain(&self, tenant_id: TenantId, id: &str) -> Result<Option<DomainRecord>, StoreError> {
         Ok(self
             .domains(tenant_id, Some(&[id.to_owned()]))
             .await?
@@ -184,7 +185,7 @@ impl Store {
     /// A page of a domain's data sources, by id, and how many match in all.
     pub async fn domain_data_sources(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         domain_id: &str,
         search_text: Option<&str>,
         ids: &[i64],
@@ -239,7 +240,7 @@ impl Store {
     /// Tags whose name starts with (or, fuzzy, contains) `search_text`, by name.
     pub async fn search_tags(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         search_text: Option<&str>,
         fuzzy: bool,
         limit: u64,
@@ -260,7 +261,7 @@ impl Store {
     /// Tags applied to data sources and/or their columns, by name, and how many match in all.
     pub async fn search_applied_tags(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         filter: &AppliedTagFilter,
     ) -> Result<(Vec<TagRecord>, u64), StoreError> {
         let mut applied = Cond::any();
@@ -311,7 +312,7 @@ impl Store {
     }
 }
 
-fn select_tags(tenant_id: Uuid) -> SelectStatement {
+fn select_tags(tenant_id: TenantId) -> SelectStatement {
     Query::select()
         .columns([
             (Tags::Table, Tags::Id),

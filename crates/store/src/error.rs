@@ -1,3 +1,4 @@
+use marketplace_domain::problem::Problem;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -14,9 +15,12 @@ pub enum StoreError {
     Migration(#[from] refinery::Error),
     #[error("unexpected value in result column {index}: {detail}")]
     Decode { index: usize, detail: String },
-    /// The request contradicts what is stored.
+    /// What was asked contradicts what is stored (a reference to nothing): one problem per field.
+    #[error("{}", .0.iter().map(|problem| problem.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<Problem>),
+    /// Something that must exist does not: our failure, not the caller's.
     #[error("{0}")]
-    Invalid(String),
+    Missing(String),
     /// The change would break what other records rely on (in use, exists already).
     #[error("{0}")]
     Conflict(String),

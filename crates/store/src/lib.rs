@@ -174,7 +174,7 @@ impl Store {
             .column(schema::Tenants::Id)
             .from(schema::Tenants::Table)
             .to_owned();
-        let ids: Vec<uuid::Uuid> = tx
+        let ids: Vec<marketplace_domain::ids::TenantId> = tx
             .query(&tenants)
             .await?
             .iter()

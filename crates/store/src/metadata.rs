@@ -5,6 +5,7 @@ use crate::query::{one_of, tenant_is};
 use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access::Person;
+use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
@@ -13,9 +14,9 @@ use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub iam_id: String,
-    pub global_user_id: Uuid,
+    pub global_user_id: GlobalUserId,
     pub username: String,
     pub name: String,
     pub email: Option<String>,
@@ -57,7 +58,7 @@ pub struct DomainGrantRecord {
     pub id: Uuid,
     pub domain_id: String,
     pub permission: DomainPermission,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub group_id: Option<i64>,
     pub created_at: Timestamp,
 }
@@ -74,7 +75,7 @@ pub struct UserAccess {
 
 impl UserAccess {
     /// The user as the domain rules see them.
-    pub fn into_person(self, global_user_id: Uuid) -> Person {
+    pub fn into_person(self, global_user_id: GlobalUserId) -> Person {
         Person {
             global_user_id,
             permissions: self.permissions,
@@ -155,7 +156,11 @@ pub struct AppliedTagFilter {
 }
 
 impl Store {
-    pub async fn user_by_username(&self, tenant_id: Uuid, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    pub async fn user_by_username(
+        &self,
+        tenant_id: TenantId,
+        username: &str,
+    ) -> Result<Option<UserRecord>, StoreError> {
         let query = Query::select()
             .columns(user_columns())
             .from(Users::Table)
@@ -166,13 +171,13 @@ impl Store {
         row.map(|row| decode_user(&row, 0)).transpose()
     }
 
-    pub async fn user_access(&self, tenant_id: Uuid, user_id: i64) -> Result<UserAccess, StoreError> {
+    pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
         let mut conn = self.backend.read().await?;
         let permissions = Query::select()
             .column(UserPermissions::Permission)
             .from(UserPermissions::Table)
             .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
-            .and_where(Expr::col(UserPermissions::UserId).eq(user_id))
+            .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
             .to_owned();
         let mut access = UserAccess::default();
         for row in conn.query(&permissions).await? {
@@ -199,7 +204,7 @@ impl Store {
                     ),
             )
             .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
-            .and_where(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user_id))
+            .and_where(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user_id.0))
             .order_by((UserGroups::Table, UserGroups::Name), Order::Asc)
             .to_owned();
         for row in conn.query(&groups).await? {
@@ -224,7 +229,7 @@ impl Store {
             .and_where(tenant_is(DomainPermissions::TenantId, tenant_id))
             .cond_where(
                 Cond::any()
-                    .add(Expr::col(DomainPermissions::UserId).eq(user_id))
+                    .add(Expr::col(DomainPermissions::UserId).eq(user_id.0))
                     .add(one_of(DomainPermissions::GroupId, group_ids)),
             )
             .order_by(DomainPermissions::DomainId, Order::Asc)
@@ -254,10 +259,10 @@ impl Store {
 /// The attributes of the given users, as `{key: [values]}` per user id.
 pub(crate) async fn attributes_of(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    user_ids: &[i64],
-) -> Result<BTreeMap<i64, BTreeMap<String, Vec<String>>>, StoreError> {
-    let mut result: BTreeMap<i64, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    tenant_id: TenantId,
+    user_ids: &[UserId],
+) -> Result<BTreeMap<UserId, BTreeMap<String, Vec<String>>>, StoreError> {
+    let mut result: BTreeMap<UserId, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     if user_ids.is_empty() {
         return Ok(result);
     }
@@ -265,7 +270,7 @@ pub(crate) async fn attributes_of(
         .columns([UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
         .from(UserAttributes::Table)
         .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
-        .and_where(one_of(UserAttributes::UserId, user_ids.iter().copied()))
+        .and_where(one_of(UserAttributes::UserId, user_ids.iter().map(|id| id.0)))
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)

@@ -2,8 +2,8 @@
 
 use crate::StoreError;
 use crate::db::Conn;
+use marketplace_domain::ids::TenantId;
 use sea_query::{Alias, Expr, ExprTrait, Func, IntoColumnRef, LikeExpr, Query, SelectStatement, SimpleExpr};
-use uuid::Uuid;
 
 /// `LOWER(column) LIKE '%needle%'`, with the needle's own wildcards escaped.
 pub(crate) fn contains(column: impl IntoColumnRef, needle: &str) -> SimpleExpr {
@@ -36,7 +36,7 @@ pub(crate) fn one_of<V: Into<sea_query::Value>>(
     }
 }
 
-pub(crate) fn tenant_is<C: IntoColumnRef>(column: C, tenant_id: Uuid) -> SimpleExpr {
+pub(crate) fn tenant_is<C: IntoColumnRef>(column: C, tenant_id: TenantId) -> SimpleExpr {
     Expr::col(column).eq(tenant_id.to_string())
 }
 

@@ -2,13 +2,14 @@ use crate::db::{Conn, Row};
 use crate::schema::Tenants;
 use crate::{Store, StoreError};
 use marketplace_domain::directory::Theme;
+use marketplace_domain::ids::TenantId;
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use uuid::Uuid;
 
 /// A tenant: one organisation, with its directory and everything published and requested in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tenant {
-    pub id: Uuid,
+    pub id: TenantId,
     pub short_key: String,
     pub name: String,
     pub organization_id: Uuid,
@@ -57,13 +58,13 @@ pub(crate) async fn by_short_key(conn: &mut Conn, short_key: &str) -> Result<Opt
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
-pub(crate) async fn by_id(conn: &mut Conn, id: Uuid) -> Result<Option<Tenant>, StoreError> {
+pub(crate) async fn by_id(conn: &mut Conn, id: TenantId) -> Result<Option<Tenant>, StoreError> {
     let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).to_owned();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
 impl Store {
-    pub async fn tenant(&self, id: Uuid) -> Result<Option<Tenant>, StoreError> {
+    pub async fn tenant(&self, id: TenantId) -> Result<Option<Tenant>, StoreError> {
         by_id(&mut self.backend.read().await?, id).await
     }
 

@@ -2,6 +2,7 @@ use crate::metadata::{UserRecord, decode_user, user_columns};
 use crate::schema::{ApiTokens, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{TenantId, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
 
@@ -9,7 +10,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenRecord {
     pub id: Uuid,
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub user_global_id: Uuid,
     pub description: String,
     pub created_at: Timestamp,
@@ -18,8 +19,8 @@ pub struct TokenRecord {
 
 pub struct NewToken {
     pub id: Uuid,
-    pub tenant_id: Uuid,
-    pub user_id: i64,
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
     pub description: String,
     pub token_hash: String,
     pub created_at: Timestamp,
@@ -41,7 +42,7 @@ fn owner() -> SimpleExpr {
         .and(Expr::col((Users::Table, Users::Id)).equals((ApiTokens::Table, ApiTokens::UserId)))
 }
 
-fn select_tokens(tenant_id: Uuid, user_id: i64) -> SelectStatement {
+fn select_tokens(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
     Query::select()
         .column((ApiTokens::Table, ApiTokens::Id))
         .column((Users::Table, Users::GlobalUserId))
@@ -53,12 +54,12 @@ fn select_tokens(tenant_id: Uuid, user_id: i64) -> SelectStatement {
         .from(ApiTokens::Table)
         .inner_join(Users::Table, owner())
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
-        .and_where(Expr::col((ApiTokens::Table, ApiTokens::UserId)).eq(user_id))
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::UserId)).eq(user_id.0))
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
         .to_owned()
 }
 
-fn decode_token(tenant_id: Uuid, row: &crate::Row) -> Result<TokenRecord, StoreError> {
+fn decode_token(tenant_id: TenantId, row: &crate::Row) -> Result<TokenRecord, StoreError> {
     Ok(TokenRecord {
         id: row.get(0)?,
         tenant_id,
@@ -85,7 +86,7 @@ impl Store {
             .values_panic([
                 token.id.to_string().into(),
                 token.tenant_id.to_string().into(),
-                token.user_id.into(),
+                token.user_id.0.into(),
                 token.description.clone().into(),
                 token.token_hash.clone().into(),
                 token.created_at.millis().into(),
@@ -98,7 +99,7 @@ impl Store {
     }
 
     /// The user's tokens that have not been deleted, newest first.
-    pub async fn tokens_of_user(&self, tenant_id: Uuid, user_id: i64) -> Result<Vec<TokenRecord>, StoreError> {
+    pub async fn tokens_of_user(&self, tenant_id: TenantId, user_id: UserId) -> Result<Vec<TokenRecord>, StoreError> {
         let query = select_tokens(tenant_id, user_id)
             .order_by((ApiTokens::Table, ApiTokens::CreatedAt), Order::Desc)
             .order_by((ApiTokens::Table, ApiTokens::Id), Order::Desc)
@@ -109,8 +110,8 @@ impl Store {
 
     pub async fn token_of_user(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         token_id: Uuid,
     ) -> Result<Option<TokenRecord>, StoreError> {
         let query = select_tokens(tenant_id, user_id)
@@ -123,8 +124,8 @@ impl Store {
     /// Marks the user's token deleted; it stops authenticating at once. Returns whether there was one.
     pub async fn revoke_token(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         token_id: Uuid,
         at: Timestamp,
     ) -> Result<bool, StoreError> {
@@ -132,7 +133,7 @@ impl Store {
             .table(ApiTokens::Table)
             .value(ApiTokens::RevokedAt, at.millis())
             .and_where(Expr::col(ApiTokens::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(ApiTokens::UserId).eq(user_id))
+            .and_where(Expr::col(ApiTokens::UserId).eq(user_id.0))
             .and_where(Expr::col(ApiTokens::Id).eq(token_id.to_string()))
             .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
             .to_owned();
@@ -143,7 +144,7 @@ impl Store {
     }
 
     /// The stored credential behind a token id, if the token exists in that tenant and was not deleted.
-    pub async fn credential(&self, tenant_id: Uuid, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
+    pub async fn credential(&self, tenant_id: TenantId, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
         let query = Query::select()
             .columns([
                 (ApiTokens::Table, ApiTokens::TokenHash),

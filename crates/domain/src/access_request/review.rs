@@ -3,7 +3,7 @@
 
 use super::{RecordStatus, facts::Facts};
 use crate::Timestamp;
-use crate::ids::new_cuid;
+use crate::ids::{RecordId, new_cuid};
 use crate::review_flow::{Approver, DurationUnit, Event, ReviewFlow, Stage};
 
 /// A request's fate at submission.
@@ -24,9 +24,9 @@ pub enum Decision {
 /// An approval record to create: who may decide it and which records must be approved first.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedRecord {
-    pub id: String,
+    pub id: RecordId,
     pub approvers: Vec<Approver>,
-    pub prerequisites: Vec<String>,
+    pub prerequisites: Vec<RecordId>,
     pub status: RecordStatus,
 }
 
@@ -34,8 +34,25 @@ const AUTO_APPROVED: &str = "Approved automatically by the review flow.";
 const AUTO_DENIED: &str = "Denied automatically by the review flow.";
 
 /// Decides a request: the form's flow, or — when the form delegates — the product's or asset's own flow.
-/// `chosen` is the requester's access-duration answer, used when an automatic approval sets no duration.
+/// `chosen` is the requester's access-duration answer, used when an automatic approval sets no duration. A review
+/// that names no approver could never end, so it is the default flow's review instead.
 pub fn decide(
+    form_policy: &ReviewFlow,
+    target_policy: &ReviewFlow,
+    facts: &Facts,
+    chosen: Option<(u32, DurationUnit)>,
+    now: Timestamp,
+) -> Decision {
+    match decide_by(form_policy, target_policy, facts, chosen, now) {
+        Decision::Review(records) if records.is_empty() => {
+            let default = ReviewFlow::default_for_target();
+            decide_by(&default, &default, facts, chosen, now)
+        }
+        decision => decision,
+    }
+}
+
+fn decide_by(
     form_policy: &ReviewFlow,
     target_policy: &ReviewFlow,
     facts: &Facts,
@@ -74,7 +91,7 @@ pub fn decide(
 /// on every record of the stage before.
 fn plan_records(stages: &[Stage]) -> Vec<PlannedRecord> {
     let mut records = Vec::new();
-    let mut previous: Vec<String> = Vec::new();
+    let mut previous: Vec<RecordId> = Vec::new();
     for stage in stages.iter().filter(|stage| !stage.approvers().is_empty()) {
         let groups: Vec<Vec<Approver>> = match stage {
             Stage::Any(approvers) => vec![approvers.clone()],
@@ -87,7 +104,7 @@ fn plan_records(stages: &[Stage]) -> Vec<PlannedRecord> {
         let stage_records: Vec<PlannedRecord> = groups
             .into_iter()
             .map(|approvers| PlannedRecord {
-                id: new_cuid(),
+                id: RecordId(new_cuid()),
                 approvers,
                 prerequisites: previous.clone(),
                 status,
@@ -102,9 +119,9 @@ fn plan_records(stages: &[Stage]) -> Vec<PlannedRecord> {
 /// A record as the aggregation sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordState {
-    pub id: String,
+    pub id: RecordId,
     pub status: RecordStatus,
-    pub prerequisites: Vec<String>,
+    pub prerequisites: Vec<RecordId>,
     /// When a temporary approval given on this record ends.
     pub ends: Option<Timestamp>,
 }
@@ -117,7 +134,7 @@ pub enum Progress {
     /// Every record approved: the request is approved until the earliest temporary end.
     Approved { expiration: Option<Timestamp> },
     /// Still open; these blocked records now have every prerequisite approved and become pending.
-    Open { unblocked: Vec<String> },
+    Open { unblocked: Vec<RecordId> },
 }
 
 pub fn progress(records: &[RecordState]) -> Progress {
@@ -129,7 +146,7 @@ pub fn progress(records: &[RecordState]) -> Progress {
             expiration: records.iter().filter_map(|record| record.ends).min(),
         };
     }
-    let approved = |id: &String| {
+    let approved = |id: &RecordId| {
         records
             .iter()
             .any(|record| &record.id == id && record.status == RecordStatus::Approved)

@@ -2,6 +2,7 @@
 //! is made: required questions answered, a dropdown answer one listed option, checkboxes a subset of the
 //! options, an access duration positive, and every data use agreement of the form accepted.
 
+use crate::ids::AgreementId;
 use crate::number::Whole;
 use crate::request_form::{FormField, FormSnapshot};
 use crate::review_flow::DurationUnit;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 pub struct Submission {
     /// Answers by question id, as the requester gave them.
     pub answers: BTreeMap<Uuid, Value>,
-    pub accepted_agreements: BTreeSet<Uuid>,
+    pub accepted_agreements: BTreeSet<AgreementId>,
     /// The answer to the access-duration question, if the form has one.
     pub duration: Option<(u32, DurationUnit)>,
 }
@@ -26,7 +27,7 @@ struct RawSubmission {
     #[serde(default)]
     answers: Vec<RawAnswer>,
     #[serde(default)]
-    accepted_data_use_agreement_ids: Vec<Uuid>,
+    accepted_data_use_agreement_ids: Vec<AgreementId>,
 }
 
 #[derive(Deserialize)]
@@ -76,7 +77,7 @@ impl Submission {
                 },
             }
         }
-        let accepted: BTreeSet<Uuid> = raw.accepted_data_use_agreement_ids.into_iter().collect();
+        let accepted: BTreeSet<AgreementId> = raw.accepted_data_use_agreement_ids.into_iter().collect();
         for agreement in &version.data_use_agreements {
             if !accepted.contains(&agreement.id) {
                 problems.push(format!(

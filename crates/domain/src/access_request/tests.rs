@@ -1,5 +1,6 @@
 use super::*;
 use crate::Timestamp;
+use crate::ids::{AgreementId, FormId, GlobalUserId, RecordId};
 use crate::permissions::{DomainPermission, GlobalPermission};
 use crate::request_form::{AgreementText, AuditUser, FieldOption, FormField, FormSnapshot};
 use crate::review_flow::{DurationUnit, ReviewFlow};
@@ -26,7 +27,7 @@ fn options(values: &[&str]) -> Vec<FieldOption> {
 
 fn form(policy: Value) -> FormSnapshot {
     FormSnapshot {
-        id: Uuid::from_u128(9),
+        id: FormId(Uuid::from_u128(9)),
         name: "Sales access".into(),
         fields: vec![
             FormField::ShortAnswer {
@@ -54,7 +55,7 @@ fn form(policy: Value) -> FormSnapshot {
         ],
         policy: serde_json::from_value(policy).unwrap(),
         data_use_agreements: vec![AgreementText {
-            id: AGREEMENT,
+            id: AgreementId(AGREEMENT),
             name: "Acceptable use".into(),
             body: "Be careful.".into(),
         }],
@@ -117,7 +118,7 @@ fn every_bad_answer_is_named() {
 
 fn person(groups: &[(i64, &str)], attributes: &[(&str, &str)]) -> Person {
     Person {
-        global_user_id: Uuid::from_u128(100),
+        global_user_id: GlobalUserId(Uuid::from_u128(100)),
         permissions: BTreeSet::from([GlobalPermission::Audit]),
         domain_permissions: BTreeSet::from([("sales".to_owned(), DomainPermission::ManageDataProducts)]),
         groups: groups.iter().map(|(id, name)| (*id, (*name).to_owned())).collect(),
@@ -240,7 +241,7 @@ fn state(id: &str, status: RecordStatus, prerequisites: &[&str], ends: Option<&s
     RecordState {
         id: id.into(),
         status,
-        prerequisites: prerequisites.iter().map(|id| (*id).to_owned()).collect(),
+        prerequisites: prerequisites.iter().map(|id| RecordId::from(*id)).collect(),
         ends: ends.map(at),
     }
 }

@@ -1,6 +1,7 @@
 //! The directory file: YAML that describes one tenant. Every problem is reported with the line it is on.
 
 use super::{Column, DataSource, Directory, Domain, DomainGrant, Group, Tag, TenantProfile, Theme, User};
+use crate::ids::TenantId;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use serde::Deserialize;
 use serde_saphyr::{Location, Spanned};
@@ -334,7 +335,7 @@ impl Checker {
             };
         }
         TenantProfile {
-            id: tenant.id,
+            id: tenant.id.map(TenantId),
             short_key: tenant.short_key,
             name: tenant.name,
             fqdn: tenant.fqdn,

@@ -6,6 +6,7 @@ mod diff;
 mod file;
 mod objects;
 
+use crate::ids::TenantId;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
@@ -29,7 +30,7 @@ pub struct Directory {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TenantProfile {
     /// A client-chosen id; absent means "keep the one the tenant has, or mint one".
-    pub id: Option<Uuid>,
+    pub id: Option<TenantId>,
     pub short_key: String,
     pub name: String,
     pub fqdn: Option<String>,

@@ -3,6 +3,7 @@
 //! same across imports.
 
 use super::Directory;
+use crate::ids::TenantId;
 use std::collections::BTreeMap;
 use uuid::Uuid;
 
@@ -26,17 +27,17 @@ pub struct DataObject {
 const LEVELS: [&str; 3] = ["database", "schema", "table"];
 
 /// The id of the object at `path` on `host` in `technology`, within a tenant.
-pub fn object_id(tenant_id: Uuid, technology: &str, host: Option<&str>, path: &[String]) -> Uuid {
+pub fn object_id(tenant_id: TenantId, technology: &str, host: Option<&str>, path: &[String]) -> Uuid {
     let key = format!(
         "{technology}\u{0}{}\u{0}{}",
         host.unwrap_or_default(),
         path.join("\u{0}")
     );
-    Uuid::new_v5(&tenant_id, key.as_bytes())
+    Uuid::new_v5(&tenant_id.0, key.as_bytes())
 }
 
 /// Every data object of the directory, parents before children.
-pub fn data_objects(tenant_id: Uuid, directory: &Directory) -> Vec<DataObject> {
+pub fn data_objects(tenant_id: TenantId, directory: &Directory) -> Vec<DataObject> {
     let mut objects: BTreeMap<(usize, Uuid), DataObject> = BTreeMap::new();
     for source in directory.data_sources.values() {
         let levels = [&source.database, &source.schema, &source.table];
@@ -85,7 +86,7 @@ dataSources:
 "#,
         )
         .unwrap();
-        let tenant = Uuid::nil();
+        let tenant = TenantId(Uuid::nil());
         let objects = data_objects(tenant, &directory);
         assert_eq!(objects.len(), 4);
         assert_eq!(objects[0].legacy_type, "database");
@@ -97,7 +98,7 @@ dataSources:
         assert!(tables.iter().all(|t| t.parent_id == Some(objects[1].id)));
         assert_eq!(data_objects(tenant, &directory), objects, "ids are stable");
         assert_ne!(
-            data_objects(Uuid::max(), &directory)[0].id,
+            data_objects(TenantId(Uuid::max()), &directory)[0].id,
             objects[0].id,
             "ids differ per tenant"
         );

@@ -8,9 +8,9 @@ use crate::app::{AppState, Application};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use listen::ListenArgs;
+use marketplace_app::model::{DatabaseUrl, SlackConfiguration};
+use marketplace_domain::Segment;
 use marketplace_domain::directory::parse_directory;
-use marketplace_domain::{Segment, Timestamp};
-use marketplace_store::{DatabaseUrl, SlackConfiguration};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -249,7 +249,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let directory = parse_directory(&text)
                 .map_err(|error| anyhow::anyhow!("{} is not a valid directory file:\n{error}", file.display()))?;
             let state = database.state().await?;
-            let report = state.store.import_directory(&directory, dry_run).await?;
+            let report = state.app.import_directory(&directory, dry_run).await?;
             for change in &report.changes {
                 println!("{change}");
             }
@@ -291,11 +291,6 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 },
         } => {
             let state = database.state().await?;
-            let tenant = state
-                .store
-                .tenant_by_short_key(&tenant)
-                .await?
-                .with_context(|| format!("no tenant has the short key `{tenant}` (import its directory first)"))?;
             let configuration = SlackConfiguration {
                 team_id,
                 team_name,
@@ -303,10 +298,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 enterprise_id,
                 enterprise_name,
             };
-            state
-                .store
-                .set_slack_configuration(tenant.id, &configuration, Timestamp::now())
-                .await?;
+            let tenant = state.app.configure_slack(&tenant, &configuration).await?;
             eprintln!(
                 "tenant {}: Slack workspace {} configured",
                 tenant.short_key, configuration.team_name

@@ -3,6 +3,7 @@
 use super::{DatabaseArgs, ListenArgs};
 use crate::app::Application;
 use anyhow::Context;
+use marketplace_app::directory::DemoTokens;
 use marketplace_domain::directory::parse_directory;
 use std::path::PathBuf;
 
@@ -20,7 +21,7 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
     let directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
     let mut state = database.state().await?;
     state.public_url = listen.public_url.as_deref().map(Into::into);
-    let report = state.store.import_directory(&directory, false).await?;
+    let report = state.app.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
     crate::jobs::spawn(state.clone());
@@ -34,11 +35,7 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
         })?;
     let address = app.local_addr()?;
     let base = format!("http://{address}/marketplace");
-    let tenant = state
-        .store
-        .tenant_by_short_key(&directory.tenant.short_key)
-        .await?
-        .context("the imported tenant is missing")?;
+    let DemoTokens { tenant, tokens } = state.app.demo_tokens(&directory).await?;
 
     let mut out = String::new();
     out.push_str(&format!(
@@ -51,13 +48,8 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
         "Personal access tokens for tenant `{}` (new ones each start; they do not expire):\n",
         tenant.short_key
     ));
-    for user in directory.users.values() {
-        let record = state
-            .store
-            .user_by_username(tenant.id, &user.username)
-            .await?
-            .context("an imported user is missing")?;
-        let (_, token) = state.tokens.issue(&tenant, &record, "quickstart", None).await?;
+    for user in tokens {
+        let token = user.token;
         let roles: Vec<&str> = user.permissions.iter().map(|p| p.as_str()).collect();
         let roles = if roles.is_empty() {
             String::new()

@@ -1,6 +1,4 @@
 use crate::app::AppState;
-use anyhow::Context;
-use marketplace_domain::Timestamp;
 
 /// Parses a lifetime such as `90m`, `12h`, `30d` or `2w` into seconds.
 pub fn parse_lifetime(text: &str) -> Result<i64, String> {
@@ -38,21 +36,9 @@ pub async fn create(
     description: &str,
     expires_in: Option<i64>,
 ) -> anyhow::Result<String> {
-    let description = description.trim();
-    anyhow::ensure!(!description.is_empty(), "the description must not be empty");
-    let tenant = state
-        .store
-        .tenant_by_short_key(tenant)
-        .await?
-        .with_context(|| format!("no tenant has the short key `{tenant}` (import its directory first)"))?;
-    let user = state
-        .store
-        .user_by_username(tenant.id, username)
-        .await?
-        .with_context(|| format!("tenant `{}` has no user `{username}`", tenant.short_key))?;
-    let expires_at = expires_in.map(|seconds| Timestamp::now().plus_seconds(seconds));
-    let (_, token) = state.tokens.issue(&tenant, &user, description, expires_at).await?;
-    Ok(token)
+    let expires_at = expires_in.map(|seconds| state.app.now().plus_seconds(seconds));
+    let issued = state.app.issue_token(tenant, username, description, expires_at).await?;
+    Ok(issued.token)
 }
 
 #[cfg(test)]

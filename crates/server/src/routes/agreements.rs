@@ -8,17 +8,16 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_app::forms::AgreementInput;
+use marketplace_app::model::Agreement;
 use marketplace_domain::Timestamp;
-use marketplace_domain::catalog::can_author_forms;
+use marketplace_domain::ids::AgreementId;
 use marketplace_domain::pagination::PageMeta;
-use marketplace_domain::request_form::{AuditUser, name_problems};
-use marketplace_store::{Agreement, NewAgreement, StoreError};
+use marketplace_domain::request_form::AuditUser;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
-
-const NAME_TAKEN: &str = "There is already a data use agreement with this name.";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -45,7 +44,7 @@ pub struct DataUseAgreement {
 impl From<Agreement> for DataUseAgreement {
     fn from(agreement: Agreement) -> Self {
         Self {
-            id: agreement.id,
+            id: agreement.id.0,
             name: agreement.name,
             body: agreement.body,
             created_by: agreement.created_by,
@@ -101,37 +100,6 @@ pub struct AssociatedRequestForm {
     name: String,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("Data use agreement not found.".into())
-}
-
-fn parse_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| not_found())
-}
-
-fn body_problems(body: &str) -> Vec<String> {
-    match body.trim().is_empty() {
-        true => vec!["body should not be empty".to_owned()],
-        false => Vec::new(),
-    }
-}
-
-fn name_taken(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Duplicate => ApiError::Conflict(NAME_TAKEN.into()),
-        other => other.into(),
-    }
-}
-
-async fn require_author(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
-    match can_author_forms(&caller.person(state).await?) {
-        true => Ok(()),
-        false => Err(ApiError::Forbidden(
-            "Managing data use agreements requires GOVERNANCE or Manage Data Products.".into(),
-        )),
-    }
-}
-
 /// Search data use agreements in the marketplace using the provided filters
 #[utoipa::path(get, path = "/api/data-use-agreement", operation_id = "searchDataUseAgreements",
     tag = "Data Use Agreement", summary = "Search data use agreements", security(("bearer" = [])),
@@ -144,7 +112,7 @@ async fn search_agreements(
     let mut problems = Vec::new();
     let listing = query.listing(&mut problems);
     reject_if_any(problems)?;
-    let (agreements, total) = state.store.search_agreements(caller.tenant_id, &listing).await?;
+    let (agreements, total) = state.app.search_agreements(&caller, &listing).await?;
     let meta = PageMeta::new(listing.page, total, agreements.len() as u64).into();
     Ok(ApiJson(PaginatedDataUseAgreement {
         data: agreements.into_iter().map(DataUseAgreement::from).collect(),
@@ -162,22 +130,12 @@ async fn create_agreement(
     caller: Caller,
     ApiJson(body): ApiJson<CreateDataUseAgreement>,
 ) -> Result<(StatusCode, ApiJson<DataUseAgreement>), ApiError> {
-    let name = body.name.unwrap_or_default();
-    let text = body.body.unwrap_or_default();
-    let mut problems = name_problems(&name);
-    problems.extend(body_problems(&text));
-    reject_if_any(problems)?;
-    require_author(&state, &caller).await?;
-    let agreement = NewAgreement {
-        id: body.id,
-        name: name.trim().to_owned(),
-        body: text,
+    let input = AgreementInput {
+        id: body.id.map(AgreementId),
+        name: body.name,
+        body: body.body,
     };
-    let created = state
-        .store
-        .create_agreement(caller.tenant_id, agreement, &caller.audit(), Timestamp::now())
-        .await
-        .map_err(name_taken)?;
+    let created = state.app.create_agreement(&caller, input).await?;
     Ok((StatusCode::CREATED, ApiJson(created.into())))
 }
 
@@ -189,12 +147,7 @@ async fn get_agreement(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<DataUseAgreement>, ApiError> {
-    let agreement = state
-        .store
-        .agreement(caller.tenant_id, parse_id(&id)?)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(ApiJson(agreement.into()))
+    Ok(ApiJson(state.app.agreement(&caller, &id).await?.into()))
 }
 
 /// Update a data use agreement. Forms that carry it get a new version; requests made before keep the text they
@@ -209,28 +162,12 @@ async fn update_agreement(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataUseAgreement>,
 ) -> Result<(StatusCode, ApiJson<DataUseAgreement>), ApiError> {
-    let id = parse_id(&id)?;
-    let mut problems = Vec::new();
-    if let Some(name) = &body.name {
-        problems.extend(name_problems(name));
-    }
-    if let Some(text) = &body.body {
-        problems.extend(body_problems(text));
-    }
-    reject_if_any(problems)?;
-    state
-        .store
-        .agreement(caller.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    require_author(&state, &caller).await?;
-    let name = body.name.map(|name| name.trim().to_owned());
-    let updated = state
-        .store
-        .update_agreement(caller.tenant_id, id, name, body.body, &caller.audit(), Timestamp::now())
-        .await
-        .map_err(name_taken)?
-        .ok_or_else(not_found)?;
+    let changes = AgreementInput {
+        id: None,
+        name: body.name,
+        body: body.body,
+    };
+    let updated = state.app.change_agreement(&caller, &id, changes).await?;
     Ok((StatusCode::CREATED, ApiJson(updated.into())))
 }
 
@@ -243,17 +180,8 @@ async fn delete_agreement(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = parse_id(&id)?;
-    state
-        .store
-        .agreement(caller.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    require_author(&state, &caller).await?;
-    match state.store.delete_agreement(caller.tenant_id, id).await? {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(not_found()),
-    }
+    state.app.delete_agreement(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Get request forms associated with a data use agreement.
@@ -266,17 +194,11 @@ async fn agreement_forms(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<AssociatedRequestForm>>, ApiError> {
-    let id = parse_id(&id)?;
-    state
-        .store
-        .agreement(caller.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let forms = state.store.agreement_forms(caller.tenant_id, id).await?;
+    let forms = state.app.agreement_forms(&caller, &id).await?;
     Ok(ApiJson(
         forms
             .into_iter()
-            .map(|(id, name)| AssociatedRequestForm { id, name })
+            .map(|(id, name)| AssociatedRequestForm { id: id.0, name })
             .collect(),
     ))
 }

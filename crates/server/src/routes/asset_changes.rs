@@ -1,19 +1,9 @@
 //! Changing an asset: `PUT` replaces what is set on it, `PATCH` changes only what is sent.
 
-use super::asset_types::AssetDto;
-use super::assets::{Asset, find, not_found, object_asset, render};
-use super::products::{self, require_manager};
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::extract::reject_if_any;
-use marketplace_domain::catalog::{ProductMetadata, SubjectMatterExpert};
-use marketplace_domain::review_flow::{FlowOwner, ReviewFlow};
-use marketplace_domain::{GlobalPermission, Timestamp};
-use marketplace_store::{ObjectSettings, ProductDraft, StoreError};
+use marketplace_domain::catalog::SubjectMatterExpert;
+use marketplace_domain::review_flow::ReviewFlow;
 use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 /// The metadata of a data object that a client may set.
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -97,151 +87,41 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-fn form_id(field: &str, id: &str, problems: &mut Vec<String>) -> Option<Uuid> {
-    Uuid::parse_str(id)
-        .map_err(|_| problems.push(format!("{field}: no request form has the id {id}")))
-        .ok()
-}
-
-/// Applies a change; `replace` (PUT) clears what the change does not set.
-pub(super) async fn change_asset(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    change: AssetChange,
-    replace: bool,
-) -> Result<AssetDto, ApiError> {
-    let asset = find(state, caller, id).await?;
-    let mut problems = Vec::new();
-    let now = Timestamp::now();
-    match (asset, change) {
-        (Asset::Product(product), AssetChange::Product(change)) => {
-            let _ = change.dag_tag_id;
-            let access = change
-                .data_access_request_form_id
-                .as_deref()
-                .and_then(|id| form_id("dataAccessRequestFormId", id, &mut problems));
-            let masking = change
-                .masking_exception_request_form_id
-                .as_deref()
-                .and_then(|id| form_id("maskingExceptionRequestFormId", id, &mut problems));
-            let draft = ProductDraft {
-                id: None,
-                name: change
-                    .name
-                    .map(|name| name.trim().to_owned())
-                    .unwrap_or(product.name.clone()),
-                description: change
-                    .description
-                    .unwrap_or(if replace { None } else { product.description.clone() }),
-                metadata: match change.subject_matter_experts {
-                    Some(experts) => experts.into_iter().next().map(|expert| ProductMetadata {
-                        subject_matter_expert: expert,
-                    }),
-                    None if replace => None,
-                    None => product.metadata.clone(),
-                },
-                suspended: change.suspended.unwrap_or(product.suspended),
-                domains: product.domains.clone(),
-                data_access_form_id: access.or(Some(product.data_access_form_id)),
-                masking_exception_form_id: masking.or(Some(product.masking_exception_form_id)),
-                data_access_policy: change
-                    .data_access_review_flow
-                    .unwrap_or(product.data_access_policy.clone()),
-                masking_exception_policy: change
-                    .masking_exception_review_flow
-                    .unwrap_or(product.masking_exception_policy.clone()),
-                data_sources: None,
-            };
-            problems.extend(marketplace_domain::catalog::product_name_problems(&draft.name));
-            problems.extend(
-                draft
-                    .data_access_policy
-                    .problems("dataAccessReviewFlow", FlowOwner::Target),
-            );
-            problems.extend(
-                draft
-                    .masking_exception_policy
-                    .problems("maskingExceptionReviewFlow", FlowOwner::Target),
-            );
-            reject_if_any(problems)?;
-            require_manager(&caller.person(state).await?, &product.domains)?;
-            super::products::check_expert(state, caller.tenant_id, draft.metadata.as_ref()).await?;
-            let updated = state
-                .store
-                .update_product(caller.tenant_id, &product.id, draft, caller.user.id, now)
-                .await
-                .map_err(|error| match error {
-                    StoreError::Duplicate => ApiError::Conflict(products::NAME_TAKEN.into()),
-                    other => other.into(),
-                })?
-                .ok_or_else(not_found)?;
-            render(state, caller, Asset::Product(updated)).await
-        }
-        (Asset::Object(object), AssetChange::Object(change)) => {
-            let mut settings = if replace {
-                ObjectSettings::default()
-            } else {
-                object.settings.clone()
-            };
-            let metadata = change.metadata.unwrap_or_default();
-            if metadata
-                .object_path
-                .as_ref()
-                .is_some_and(|path| *path != object.object_path)
-            {
-                problems.push("metadata.objectPath comes from the directory and cannot be changed".into());
+impl From<AssetChange> for marketplace_app::assets::AssetChange {
+    fn from(change: AssetChange) -> Self {
+        use marketplace_app::assets::{ObjectChange, ObjectMetadataChange, ProductAssetChange as Product};
+        match change {
+            AssetChange::Product(change) => {
+                // The governance app owns the tag a product is filed under.
+                let _ = change.dag_tag_id;
+                marketplace_app::assets::AssetChange::Product(Product {
+                    name: change.name,
+                    description: change.description,
+                    subject_matter_experts: change.subject_matter_experts,
+                    data_access_form: change.data_access_request_form_id,
+                    masking_exception_form: change.masking_exception_request_form_id,
+                    data_access_policy: change.data_access_review_flow,
+                    masking_exception_policy: change.masking_exception_review_flow,
+                    suspended: change.suspended,
+                })
             }
-            let _ = (metadata.technology, metadata.legacy_type, metadata.data_source_id);
-            if let Some(experts) = metadata.subject_matter_experts {
-                settings.subject_matter_experts = experts;
+            AssetChange::Object(change) => {
+                let metadata = change.metadata.unwrap_or_default();
+                // Where an object is and what it is come from the directory: sent, they change nothing.
+                let _ = (metadata.technology, metadata.legacy_type, metadata.data_source_id);
+                marketplace_app::assets::AssetChange::Object(ObjectChange {
+                    metadata: ObjectMetadataChange {
+                        subject_matter_experts: metadata.subject_matter_experts,
+                        object_path: metadata.object_path,
+                        description: metadata.description,
+                        external_link: metadata.external_link,
+                    },
+                    data_access_form: change.data_access_request_form_id,
+                    masking_exception_form: change.masking_exception_request_form_id,
+                    data_access_policy: change.data_access_review_flow,
+                    masking_exception_policy: change.masking_exception_review_flow,
+                })
             }
-            if let Some(description) = metadata.description {
-                settings.description = description;
-            }
-            if let Some(link) = metadata.external_link {
-                settings.external_link = link;
-            }
-            if let Some(form) = change.data_access_request_form_id {
-                settings.data_access_form_id =
-                    form.and_then(|id| form_id("dataAccessRequestFormId", &id, &mut problems));
-            }
-            if let Some(form) = change.masking_exception_request_form_id {
-                settings.masking_exception_form_id =
-                    form.and_then(|id| form_id("maskingExceptionRequestFormId", &id, &mut problems));
-            }
-            if let Some(flow) = change.data_access_review_flow {
-                settings.data_access_review_flow = flow;
-            }
-            if let Some(flow) = change.masking_exception_review_flow {
-                settings.masking_exception_review_flow = flow;
-            }
-            for (field, flow) in [
-                ("dataAccessReviewFlow", &settings.data_access_review_flow),
-                ("maskingExceptionReviewFlow", &settings.masking_exception_review_flow),
-            ] {
-                if let Some(flow) = flow {
-                    problems.extend(flow.problems(field, FlowOwner::Target));
-                }
-            }
-            reject_if_any(problems)?;
-            if !caller.person(state).await?.has(GlobalPermission::Governance) {
-                return Err(ApiError::Forbidden(
-                    "Changing a data object's forms, flows or stewards requires GOVERNANCE.".into(),
-                ));
-            }
-            let updated = state
-                .store
-                .save_data_object_settings(caller.tenant_id, object.id, &settings, now)
-                .await?
-                .ok_or_else(not_found)?;
-            Ok(AssetDto::Object(object_asset(&updated)))
-        }
-        (Asset::Product(_), AssetChange::Object(_)) => {
-            Err(ApiError::invalid("type must be DATA_PRODUCT for a data product"))
-        }
-        (Asset::Object(_), AssetChange::Product(_)) => {
-            Err(ApiError::invalid("type must be DATA_OBJECT for a data object"))
         }
     }
 }

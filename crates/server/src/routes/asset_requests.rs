@@ -2,17 +2,17 @@
 //! a masking exception, revoking access it granted, and its recent determinations.
 
 use super::asset_changes::ObjectAssetChange;
-use super::assets::{self, Asset};
 use super::determinations::{self, DeterminationsQuery, RecentDeterminations};
-use super::masking_exceptions::{ColumnScope, MaskedColumnRef, masked_columns};
-use super::request_targets::{Subject, revoke, submit};
-use super::request_views::HydratedAccessRequest;
+use super::masking_exceptions::MaskedColumnRef;
+use super::request_views::{HydratedAccessRequest, render};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_app::requests::{ColumnRef, Submit};
+use marketplace_domain::ids::{GlobalUserId, RequestId};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -74,27 +74,29 @@ async fn request_asset(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CreateAssetRequestDto>,
 ) -> Result<(StatusCode, ApiJson<HydratedAccessRequest>), ApiError> {
-    let asset = assets::find(&state, &caller, &id).await?;
-    let subject = Subject::asset(&state, &caller, &asset).await?;
-    let (user, form, columns) = match body {
-        CreateAssetRequestDto::DataAccess { user, form, .. } => (user, form, Vec::new()),
+    let (submit, columns) = match body {
+        CreateAssetRequestDto::DataAccess { user, form, .. } => (
+            Submit {
+                user: GlobalUserId(user),
+                form,
+            },
+            None,
+        ),
         CreateAssetRequestDto::MaskingException {
             user, form, columns, ..
-        } => {
-            let columns = match &asset {
-                Asset::Product(product) => {
-                    masked_columns(&state, &caller, ColumnScope::Product(&product.id), &columns).await?
-                }
-                Asset::Object(object) => {
-                    let held = state.store.data_object_source_ids(caller.tenant_id, object).await?;
-                    masked_columns(&state, &caller, ColumnScope::Sources(&held), &columns).await?
-                }
-            };
-            (user, form, columns)
-        }
+        } => (
+            Submit {
+                user: GlobalUserId(user),
+                form,
+            },
+            Some(columns.into_iter().map(ColumnRef::from).collect::<Vec<_>>()),
+        ),
     };
-    let request = submit(&state, &caller, &subject, user, form.as_ref(), columns).await?;
-    Ok((StatusCode::CREATED, ApiJson(request)))
+    let shown = state
+        .app
+        .request_asset(&caller, &id, submit, columns.as_deref())
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(render(shown)?)))
 }
 
 /// Updates the specified access request to revoked and revokes access to data source(s) associated with the
@@ -108,13 +110,11 @@ async fn revoke_asset_request(
     caller: Caller,
     ApiPath((id, request_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    // An asset that is gone may still have approved requests to end.
-    let subject = match assets::find(&state, &caller, &id).await {
-        Ok(asset) => Some(Subject::asset(&state, &caller, &asset).await?),
-        Err(ApiError::NotFound(_)) => None,
-        Err(other) => return Err(other),
-    };
-    revoke(&state, &caller, &id, subject, &request_id).await
+    state
+        .app
+        .revoke_asset_access(&caller, &id, &RequestId(request_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Returns 5 most recent data access requests with a terminal status as well as the approval records which
@@ -128,7 +128,10 @@ async fn recent_asset_determinations(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<DeterminationsQuery>,
 ) -> Result<ApiJson<RecentDeterminations>, ApiError> {
-    let asset = assets::find(&state, &caller, &id).await?;
-    let subject = Subject::asset(&state, &caller, &asset).await?;
-    Ok(ApiJson(determinations::recent(&state, &caller, &subject, query).await?))
+    let request_type = query.request_type()?;
+    let recent = state
+        .app
+        .recent_asset_determinations(&caller, &id, request_type)
+        .await?;
+    Ok(ApiJson(determinations::render(recent)))
 }

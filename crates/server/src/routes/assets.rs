@@ -2,21 +2,20 @@
 //! and review flows that apply to them — their own, or inherited from the object above.
 
 pub use super::asset_changes::AssetChange;
-use super::asset_changes::change_asset;
 use super::asset_types::{AssetDto, DataObjectAsset, DataObjectAssetMetadata, DataObjectStats};
-use super::products::{self, DataProduct};
+use super::products;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::extract::State;
+use marketplace_app::assets::{Governing, ShownAsset};
+use marketplace_app::model::{ObjectLookup, ObjectRecord};
 use marketplace_domain::request_form::FormSnapshot;
 use marketplace_domain::review_flow::ReviewFlow;
-use marketplace_store::{ObjectLookup, ObjectRecord, ObjectSettings, Product, RequestTarget};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,29 +23,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_asset, put_asset, patch_asset))
         .routes(routes!(asset_forms))
         .routes(routes!(asset_flows))
-}
-
-/// An asset as stored: one of the two kinds.
-pub(super) enum Asset {
-    Product(Product),
-    Object(ObjectRecord),
-}
-
-pub(super) fn not_found() -> ApiError {
-    ApiError::NotFound("Asset not found.".into())
-}
-
-pub(super) async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<Asset, ApiError> {
-    if let Some(product) = state.store.product(caller.tenant_id, id).await? {
-        return Ok(Asset::Product(product));
-    }
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    let object = state
-        .store
-        .data_object(caller.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(Asset::Object(object))
 }
 
 pub(super) fn object_asset(object: &ObjectRecord) -> DataObjectAsset {
@@ -78,25 +54,17 @@ pub(super) fn object_asset(object: &ObjectRecord) -> DataObjectAsset {
     }
 }
 
-pub(super) async fn render(state: &AppState, caller: &Caller, asset: Asset) -> Result<AssetDto, ApiError> {
+/// An asset as the caller sees it: a product with its numbers, or a data object with the caller's latest request.
+pub(super) fn render(asset: ShownAsset) -> AssetDto {
     match asset {
-        Asset::Product(product) => {
-            let person = caller.person(state).await?;
-            let rendered: DataProduct = products::render_one(state, caller, &person, product).await?;
-            Ok(AssetDto::Product(rendered.into_asset()))
-        }
-        Asset::Object(object) => {
+        ShownAsset::Product(product) => AssetDto::Product(products::render(product).into_asset()),
+        ShownAsset::Object { object, latest } => {
             let mut asset = object_asset(&object);
-            let target = RequestTarget::Asset(asset.id.clone());
-            if let Some(request) = state
-                .store
-                .latest_request(caller.tenant_id, caller.user.id, &target)
-                .await?
-            {
+            if let Some(request) = latest {
                 asset.status = request.status.as_str().into();
-                asset.request_id = Some(request.id);
+                asset.request_id = Some(request.id.0);
             }
-            Ok(AssetDto::Object(asset))
+            AssetDto::Object(asset)
         }
     }
 }
@@ -130,24 +98,16 @@ async fn asset_by_metadata(
     ApiQuery(query): ApiQuery<MetadataQuery>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
     let mut problems = Vec::new();
-    let name = query.fully_qualified_name.unwrap_or_default();
-    if name.trim().is_empty() {
-        problems.push("fullyQualifiedName should not be empty".to_owned());
-    }
     crate::extract::whole_number("port", query.port, 1, 1, Some(65535), &mut problems);
-    reject_if_any(problems)?;
     let lookup = ObjectLookup {
-        fully_qualified_name: name,
+        fully_qualified_name: query.fully_qualified_name.unwrap_or_default(),
         legacy_type: query.asset_type,
         host: query.host,
         technology: query.technology,
     };
-    let object = state
-        .store
-        .data_object_by_metadata(caller.tenant_id, &lookup)
-        .await?
-        .ok_or_else(not_found)?;
-    Ok(ApiJson(render(&state, &caller, Asset::Object(object)).await?))
+    Ok(ApiJson(render(
+        state.app.asset_by_metadata(&caller, lookup, problems.into()).await?,
+    )))
 }
 
 /// Get an asset by ID: a data product or a data object.
@@ -159,8 +119,7 @@ async fn get_asset(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
-    let asset = find(&state, &caller, &id).await?;
-    Ok(ApiJson(render(&state, &caller, asset).await?))
+    Ok(ApiJson(render(state.app.asset(&caller, &id).await?)))
 }
 
 /// Update an existing asset by ID
@@ -173,7 +132,8 @@ async fn put_asset(
     ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<AssetChange>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
-    Ok(ApiJson(change_asset(&state, &caller, &id, change, true).await?))
+    let changed = state.app.change_asset(&caller, &id, change.into(), true).await?;
+    Ok(ApiJson(render(changed)))
 }
 
 /// Partially update an existing asset by ID. Only provided fields will be updated. Use null to clear request
@@ -187,7 +147,8 @@ async fn patch_asset(
     ApiPath(id): ApiPath<String>,
     ApiJson(change): ApiJson<AssetChange>,
 ) -> Result<ApiJson<AssetDto>, ApiError> {
-    Ok(ApiJson(change_asset(&state, &caller, &id, change, false).await?))
+    let changed = state.app.change_asset(&caller, &id, change.into(), false).await?;
+    Ok(ApiJson(render(changed)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -208,20 +169,6 @@ pub struct AssetRequestForms {
     masking_exception_form: AssetRequestForm,
 }
 
-/// The setting nearest up the lineage (the object itself first), and the object it is set on.
-pub(super) fn inherited<'a, T>(
-    lineage: &'a [ObjectRecord],
-    pick: impl Fn(&ObjectSettings) -> Option<&T>,
-) -> Option<(&'a T, Option<&'a ObjectRecord>)>
-where
-    T: 'a,
-{
-    lineage
-        .iter()
-        .enumerate()
-        .find_map(|(depth, object)| pick(&object.settings).map(|value| (value, (depth > 0).then_some(object))))
-}
-
 /// Get the request forms assigned to the asset, and where each is inherited from.
 #[utoipa::path(get, path = "/api/asset/{id}/request-forms", operation_id = "getAssetRequestForms", tag = "Asset",
     summary = "Get request forms for an asset", security(("bearer" = [])), params(("id" = String, Path)),
@@ -231,47 +178,15 @@ async fn asset_forms(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetRequestForms>, ApiError> {
-    let (forms, sources): ([Option<Uuid>; 2], [Option<DataObjectAsset>; 2]) = match find(&state, &caller, &id).await? {
-        Asset::Product(product) => (
-            [
-                Some(product.data_access_form_id),
-                Some(product.masking_exception_form_id),
-            ],
-            [None, None],
-        ),
-        Asset::Object(object) => {
-            let lineage = state.store.data_object_lineage(caller.tenant_id, object.id).await?;
-            let access = inherited(&lineage, |s| s.data_access_form_id.as_ref());
-            let masking = inherited(&lineage, |s| s.masking_exception_form_id.as_ref());
-            (
-                [access.map(|(id, _)| *id), masking.map(|(id, _)| *id)],
-                [
-                    access.and_then(|(_, from)| from.map(object_asset)),
-                    masking.and_then(|(_, from)| from.map(object_asset)),
-                ],
-            )
-        }
+    let [access, masking] = state.app.asset_forms(&caller, &id).await?;
+    let shown = |forms: marketplace_app::assets::AssetForms| AssetRequestForm {
+        form: forms.form.value,
+        inherited_from: forms.form.inherited_from.as_ref().map(object_asset),
+        request_type: forms.request_type.as_str(),
     };
-    let standard = state.store.standard_form(caller.tenant_id).await?;
-    let mut resolved = Vec::new();
-    for ((form_id, inherited_from), request_type) in
-        forms.into_iter().zip(sources).zip(["DATA_ACCESS", "MASKING_EXCEPTION"])
-    {
-        let form = match form_id {
-            Some(id) => state.store.form(caller.tenant_id, id).await?.map(|form| form.snapshot),
-            None => None,
-        };
-        resolved.push(AssetRequestForm {
-            form: form.unwrap_or_else(|| standard.clone()),
-            inherited_from,
-            request_type,
-        });
-    }
-    let masking_exception_form = resolved.pop().expect("two forms");
-    let data_access_form = resolved.pop().expect("two forms");
     Ok(ApiJson(AssetRequestForms {
-        data_access_form,
-        masking_exception_form,
+        data_access_form: shown(access),
+        masking_exception_form: shown(masking),
     }))
 }
 
@@ -301,33 +216,16 @@ async fn asset_flows(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AssetReviewFlows>, ApiError> {
-    let [data_access_review_flow, masking_exception_review_flow] = match find(&state, &caller, &id).await? {
-        Asset::Product(product) => {
-            [product.data_access_policy, product.masking_exception_policy].map(|flow| AssetReviewFlow {
-                flow,
-                inherited_from: None,
-            })
-        }
-        Asset::Object(object) => {
-            let lineage = state.store.data_object_lineage(caller.tenant_id, object.id).await?;
-            let resolve = |found: Option<(&ReviewFlow, Option<&ObjectRecord>)>| match found {
-                Some((flow, from)) => AssetReviewFlow {
-                    flow: flow.clone(),
-                    inherited_from: from.map(|object| AssetDto::Object(object_asset(object))),
-                },
-                None => AssetReviewFlow {
-                    flow: ReviewFlow::default_for_target(),
-                    inherited_from: None,
-                },
-            };
-            [
-                resolve(inherited(&lineage, |s| s.data_access_review_flow.as_ref())),
-                resolve(inherited(&lineage, |s| s.masking_exception_review_flow.as_ref())),
-            ]
-        }
+    let shown = |flow: Governing<ReviewFlow>| AssetReviewFlow {
+        flow: flow.value,
+        inherited_from: flow
+            .inherited_from
+            .as_ref()
+            .map(|object| AssetDto::Object(object_asset(object))),
     };
+    let [access, masking] = state.app.asset_flows(&caller, &id).await?;
     Ok(ApiJson(AssetReviewFlows {
-        data_access_review_flow,
-        masking_exception_review_flow,
+        data_access_review_flow: shown(access),
+        masking_exception_review_flow: shown(masking),
     }))
 }

@@ -5,8 +5,9 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use axum::extract::State;
+use marketplace_app::model::{Tenant, TokenRecord};
+use marketplace_app::tokens::{CurrentUser, IssuedToken};
 use marketplace_domain::Timestamp;
-use marketplace_store::{Tenant, TokenRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -16,8 +17,6 @@ use uuid::Uuid;
 /// `expiration` of a caller whose token never expires: the last second of year 9999, so that clients comparing
 /// it with the clock never see it as passed.
 const NEVER_EXPIRES: i64 = 253_402_300_799;
-/// Longest token description accepted.
-const MAX_DESCRIPTION: usize = 1000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -87,14 +86,15 @@ pub struct PersonalAccessToken {
     expiration_date: Option<Timestamp>,
 }
 
-impl From<TokenRecord> for PersonalAccessToken {
-    fn from(token: TokenRecord) -> Self {
+impl PersonalAccessToken {
+    /// A stored token as the API shows it, active unless it has expired by `now`.
+    fn new(token: TokenRecord, now: Timestamp) -> Self {
         Self {
             token_id: token.id,
             user_id: token.user_global_id,
-            tenant_id: token.tenant_id,
+            tenant_id: token.tenant_id.0,
             description: token.description,
-            active: token.expires_at.is_none_or(|at| at > Timestamp::now()),
+            active: token.expires_at.is_none_or(|at| at > now),
             creation_date: token.created_at,
             expiration_date: token.expires_at,
         }
@@ -127,14 +127,6 @@ pub struct CreatePersonalAccessTokenResponse {
     token: String,
 }
 
-pub(crate) async fn caller_tenant(state: &AppState, caller: &Caller) -> Result<Tenant, ApiError> {
-    state
-        .store
-        .tenant(caller.tenant_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("the caller's tenant is gone".into()))
-}
-
 /// The fully qualified domain name of a tenant: the one the directory names, or one derived from its key.
 pub(crate) fn tenant_fqdn(tenant: &Tenant) -> String {
     tenant
@@ -150,8 +142,7 @@ async fn current_user(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<UserWithPermissionsAndEntitlements>, ApiError> {
-    let tenant = caller_tenant(&state, &caller).await?;
-    let access = state.store.user_access(caller.tenant_id, caller.user.id).await?;
+    let CurrentUser { tenant, access } = state.app.current_user(&caller).await?;
     let mut collection_permissions: BTreeMap<String, Vec<CollectionPermission>> = BTreeMap::new();
     for grant in access.domain_grants {
         collection_permissions
@@ -162,24 +153,25 @@ async fn current_user(
                 created_at: grant.created_at,
                 collection_id: grant.domain_id,
                 permission: grant.permission.as_str().into(),
-                profile_id: grant.user_id,
+                profile_id: grant.user_id.map(|id| id.0),
                 group_id: grant.group_id,
             });
     }
+    let user = caller.0.user;
     Ok(ApiJson(UserWithPermissionsAndEntitlements {
-        display_name: caller.user.name,
-        username: caller.user.username,
-        expiration: caller.token_expires_at.map_or(NEVER_EXPIRES, Timestamp::seconds),
-        global_user_id: caller.user.global_user_id,
-        tracking_id: caller.user.global_user_id.to_string(),
+        display_name: user.name,
+        username: user.username,
+        expiration: caller.0.token_expires_at.map_or(NEVER_EXPIRES, Timestamp::seconds),
+        global_user_id: user.global_user_id.0,
+        tracking_id: user.global_user_id.to_string(),
         tenant_info: TenantInfo {
-            id: tenant.id,
+            id: tenant.id.0,
             fqdn: tenant_fqdn(&tenant),
             organization_id: tenant.organization_id.to_string(),
             organization_name: tenant.name,
             global_segment: state.segment().as_str().into(),
         },
-        email: caller.user.email,
+        email: user.email,
         global_permissions: access.permissions.iter().map(|p| p.as_str().to_owned()).collect(),
         collection_permissions,
         authorizations: access.attributes,
@@ -195,8 +187,14 @@ async fn list_tokens(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<Vec<PersonalAccessToken>>, ApiError> {
-    let tokens = state.store.tokens_of_user(caller.tenant_id, caller.user.id).await?;
-    Ok(ApiJson(tokens.into_iter().map(PersonalAccessToken::from).collect()))
+    let tokens = state.app.tokens(&caller).await?;
+    let now = state.app.now();
+    Ok(ApiJson(
+        tokens
+            .into_iter()
+            .map(|token| PersonalAccessToken::new(token, now))
+            .collect(),
+    ))
 }
 
 /// Creates a personal access token for the caller. The token is in this answer only.
@@ -208,38 +206,12 @@ async fn create_token(
     caller: Caller,
     ApiJson(body): ApiJson<CreatePersonalAccessToken>,
 ) -> Result<ApiJson<CreatePersonalAccessTokenResponse>, ApiError> {
-    let mut problems = Vec::new();
-    let description = body.description.unwrap_or_default().trim().to_owned();
-    if description.is_empty() {
-        problems.push("description should not be empty".to_owned());
-    } else if description.chars().count() > MAX_DESCRIPTION {
-        problems.push(format!(
-            "description must be shorter than or equal to {MAX_DESCRIPTION} characters"
-        ));
-    }
-    let expires_at = match body.expiration_date.as_deref().map(Timestamp::parse) {
-        None => None,
-        Some(Ok(at)) if at > Timestamp::now() => Some(at),
-        Some(Ok(_)) => {
-            problems.push("expirationDate must be in the future".to_owned());
-            None
-        }
-        Some(Err(_)) => {
-            problems.push("expirationDate must be a valid ISO 8601 date string".to_owned());
-            None
-        }
-    };
-    crate::extract::reject_if_any(problems)?;
-    let tenant = caller_tenant(&state, &caller).await?;
-    let (token_id, token) = state
-        .tokens
-        .issue(&tenant, &caller.user, &description, expires_at)
+    let description = body.description.unwrap_or_default();
+    let IssuedToken { id, token } = state
+        .app
+        .create_token(&caller, &description, body.expiration_date.as_deref())
         .await?;
-    Ok(ApiJson(CreatePersonalAccessTokenResponse { token_id, token }))
-}
-
-fn token_not_found() -> ApiError {
-    ApiError::NotFound("Token not found.".into())
+    Ok(ApiJson(CreatePersonalAccessTokenResponse { token_id: id, token }))
 }
 
 /// One of the caller's tokens.
@@ -251,13 +223,8 @@ async fn get_token(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<PersonalAccessToken>, ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| token_not_found())?;
-    let token = state
-        .store
-        .token_of_user(caller.tenant_id, caller.user.id, id)
-        .await?
-        .ok_or_else(token_not_found)?;
-    Ok(ApiJson(token.into()))
+    let token = state.app.token(&caller, &id).await?;
+    Ok(ApiJson(PersonalAccessToken::new(token, state.app.now())))
 }
 
 /// Deletes one of the caller's tokens; it stops working at once, on every instance.
@@ -268,10 +235,5 @@ async fn delete_token(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<(), ApiError> {
-    let id = Uuid::parse_str(&id).map_err(|_| token_not_found())?;
-    let deleted = state
-        .store
-        .revoke_token(caller.tenant_id, caller.user.id, id, Timestamp::now())
-        .await?;
-    if deleted { Ok(()) } else { Err(token_not_found()) }
+    Ok(state.app.delete_token(&caller, &id).await?)
 }

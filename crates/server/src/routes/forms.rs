@@ -8,18 +8,15 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, reject_if_any};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
 use axum::http::StatusCode;
-use marketplace_domain::Timestamp;
-use marketplace_domain::catalog::{can_author_forms, can_edit_form};
+use marketplace_app::forms::{FormInput, FormUsers};
+use marketplace_domain::ids::{AgreementId, FormId};
 use marketplace_domain::pagination::PageMeta;
-use marketplace_domain::request_form::{FormField, FormSnapshot, field_problems, name_problems};
-use marketplace_domain::review_flow::{FlowOwner, ReviewFlow};
-use marketplace_store::{FormChanges, FormDraft, FormRecord, StoreError};
+use marketplace_domain::request_form::{FormField, FormSnapshot};
+use marketplace_domain::review_flow::ReviewFlow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
-
-const NAME_TAKEN: &str = "Request form with name already exists.";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -103,45 +100,6 @@ pub struct LinkedAsset {
     request_type: String,
 }
 
-fn not_found() -> ApiError {
-    ApiError::NotFound("Request form not found.".into())
-}
-
-fn name_taken(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Duplicate => ApiError::Conflict(NAME_TAKEN.into()),
-        other => other.into(),
-    }
-}
-
-async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<FormRecord, ApiError> {
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    state.store.form(caller.tenant_id, id).await?.ok_or_else(not_found)
-}
-
-fn forbid_standard(form: &FormRecord) -> Result<(), ApiError> {
-    match form.standard {
-        true => Err(ApiError::Forbidden(
-            "The Standard Request Form cannot be edited or deleted.".into(),
-        )),
-        false => Ok(()),
-    }
-}
-
-fn draft_problems(name: Option<&str>, fields: Option<&[FormField]>, policy: Option<&ReviewFlow>) -> Vec<String> {
-    let mut problems = Vec::new();
-    if let Some(name) = name {
-        problems.extend(name_problems(name));
-    }
-    if let Some(fields) = fields {
-        problems.extend(field_problems(fields));
-    }
-    if let Some(policy) = policy {
-        problems.extend(policy.problems("policy", FlowOwner::RequestForm));
-    }
-    problems
-}
-
 /// Search request forms in the marketplace using the provided filters
 #[utoipa::path(get, path = "/api/request-form", operation_id = "searchRequestForms", tag = "Request Form",
     summary = "Search request forms", security(("bearer" = [])), params(ListingQuery),
@@ -154,7 +112,7 @@ async fn search_forms(
     let mut problems = Vec::new();
     let listing = query.listing(&mut problems);
     reject_if_any(problems)?;
-    let (forms, total) = state.store.search_forms(caller.tenant_id, &listing).await?;
+    let (forms, total) = state.app.search_forms(&caller, &listing).await?;
     let meta = PageMeta::new(listing.page, total, forms.len() as u64).into();
     Ok(ApiJson(PaginatedRequestForm {
         data: forms
@@ -177,39 +135,17 @@ async fn create_form(
     caller: Caller,
     ApiJson(body): ApiJson<CreateRequestForm>,
 ) -> Result<(StatusCode, ApiJson<FormSnapshot>), ApiError> {
-    let mut problems = draft_problems(
-        Some(body.name.as_deref().unwrap_or("")),
-        body.fields.as_deref(),
-        body.policy.as_ref(),
-    );
-    if body.fields.is_none() {
-        problems.push("fields must be an array".into());
-    }
-    if body.policy.is_none() {
-        problems.push("policy should not be empty".into());
-    }
-    reject_if_any(problems)?;
-    if !can_author_forms(&caller.person(&state).await?) {
-        return Err(ApiError::Forbidden(
-            "Creating request forms requires GOVERNANCE or Manage Data Products.".into(),
-        ));
-    }
-    let (Some(name), Some(fields), Some(policy)) = (body.name, body.fields, body.policy) else {
-        unreachable!("checked above");
+    let input = FormInput {
+        id: body.id.map(FormId),
+        name: body.name,
+        fields: body.fields,
+        policy: body.policy,
+        agreement_ids: Some(body.data_use_agreement_ids.into_iter().map(AgreementId).collect()),
     };
-    let draft = FormDraft {
-        id: body.id,
-        name: name.trim().to_owned(),
-        fields,
-        policy,
-        agreement_ids: body.data_use_agreement_ids,
-    };
-    let form = state
-        .store
-        .create_form(caller.tenant_id, draft, &caller.audit(), Timestamp::now())
-        .await
-        .map_err(name_taken)?;
-    Ok((StatusCode::CREATED, ApiJson(form)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.app.create_form(&caller, input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/request-form/{id}", operation_id = "getRequestFormById", tag = "Request Form",
@@ -220,7 +156,7 @@ async fn get_form(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<FormSnapshot>, ApiError> {
-    Ok(ApiJson(find(&state, &caller, &id).await?.snapshot))
+    Ok(ApiJson(state.app.form(&caller, &id).await?.snapshot))
 }
 
 /// Update a request form: the saved result is a new version, and requests made before keep theirs.
@@ -233,38 +169,21 @@ async fn update_form(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateRequestForm>,
 ) -> Result<(StatusCode, ApiJson<FormSnapshot>), ApiError> {
-    reject_if_any(draft_problems(
-        body.name.as_deref(),
-        body.fields.as_deref(),
-        body.policy.as_ref(),
-    ))?;
-    let form = find(&state, &caller, &id).await?;
-    forbid_standard(&form)?;
-    if !can_edit_form(&caller.person(&state).await?, &form.snapshot.policy) {
-        return Err(ApiError::Forbidden(
-            "Editing this request form requires GOVERNANCE, Manage Data Products, or being one of its stewards.".into(),
-        ));
-    }
+    // A form keeps its id.
     let _ = body.id;
-    let changes = FormChanges {
-        name: body.name.map(|name| name.trim().to_owned()),
+    let changes = FormInput {
+        id: None,
+        name: body.name,
         fields: body.fields,
         policy: body.policy,
-        agreement_ids: body.data_use_agreement_ids,
+        agreement_ids: body
+            .data_use_agreement_ids
+            .map(|ids| ids.into_iter().map(AgreementId).collect()),
     };
-    let updated = state
-        .store
-        .update_form(
-            caller.tenant_id,
-            form.snapshot.id,
-            changes,
-            &caller.audit(),
-            Timestamp::now(),
-        )
-        .await
-        .map_err(name_taken)?
-        .ok_or_else(not_found)?;
-    Ok((StatusCode::CREATED, ApiJson(updated)))
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(state.app.change_form(&caller, &id, changes).await?),
+    ))
 }
 
 /// Delete a request form that no data product uses.
@@ -276,17 +195,8 @@ async fn delete_form(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let form = find(&state, &caller, &id).await?;
-    forbid_standard(&form)?;
-    if !can_author_forms(&caller.person(&state).await?) {
-        return Err(ApiError::Forbidden(
-            "Deleting request forms requires GOVERNANCE or Manage Data Products.".into(),
-        ));
-    }
-    match state.store.delete_form(caller.tenant_id, form.snapshot.id).await? {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(not_found()),
-    }
+    state.app.delete_form(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A request form exactly as one save left it.
@@ -298,12 +208,7 @@ async fn form_version(
     caller: Caller,
     ApiPath(version): ApiPath<String>,
 ) -> Result<ApiJson<FormSnapshot>, ApiError> {
-    let snapshot = state
-        .store
-        .form_version(caller.tenant_id, &version)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("Request form version not found.".into()))?;
-    Ok(ApiJson(snapshot))
+    Ok(ApiJson(state.app.form_version(&caller, &version).await?))
 }
 
 /// Get the data products assigned to the request form
@@ -315,13 +220,12 @@ async fn form_products(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<LinkedDataProduct>>, ApiError> {
-    let form = find(&state, &caller, &id).await?;
-    let products = state.store.form_products(caller.tenant_id, form.snapshot.id).await?;
+    let products = state.app.form_products(&caller, &id).await?;
     Ok(ApiJson(
         products
             .into_iter()
             .map(|product| LinkedDataProduct {
-                id: product.id,
+                id: product.id.0,
                 name: product.name,
                 request_types: product.request_types.iter().map(|kind| (*kind).to_owned()).collect(),
             })
@@ -338,14 +242,12 @@ async fn form_assets(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<LinkedAsset>>, ApiError> {
-    let form = find(&state, &caller, &id).await?;
-    let products = state.store.form_products(caller.tenant_id, form.snapshot.id).await?;
-    let objects = state.store.form_objects(caller.tenant_id, form.snapshot.id).await?;
+    let (form_id, FormUsers { products, objects }) = state.app.form_users(&caller, &id).await?;
     let mut assets: Vec<LinkedAsset> = products
         .into_iter()
         .flat_map(|product| {
             product.request_types.into_iter().map(move |request_type| LinkedAsset {
-                id: product.id.clone(),
+                id: product.id.0.clone(),
                 name: product.name.clone(),
                 asset_type: "DATA_PRODUCT".into(),
                 request_type: request_type.into(),
@@ -357,7 +259,7 @@ async fn form_assets(
             ("DATA_ACCESS", object.settings.data_access_form_id),
             ("MASKING_EXCEPTION", object.settings.masking_exception_form_id),
         ] {
-            if set == Some(form.snapshot.id) {
+            if set == Some(form_id) {
                 assets.push(LinkedAsset {
                     id: object.id.to_string(),
                     name: object.name.clone(),

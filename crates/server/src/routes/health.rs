@@ -54,8 +54,8 @@ fn alive() -> HealthResponse {
 }
 
 async fn database_check(state: &AppState) -> HealthResponse {
-    match state.store.ping().await {
-        Ok(()) => {
+    match state.app.database_ready().await {
+        true => {
             let check = HealthCheck {
                 status: "ok",
                 info: Some(BTreeMap::from([("database", up())])),
@@ -64,8 +64,7 @@ async fn database_check(state: &AppState) -> HealthResponse {
             };
             (StatusCode::OK, Json(check))
         }
-        Err(error) => {
-            tracing::warn!(%error, "database health check failed");
+        false => {
             let down = || Indicator {
                 status: "down",
                 message: Some("The database does not answer.".into()),

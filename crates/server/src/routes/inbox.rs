@@ -6,25 +6,18 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
+use marketplace_app::model;
 use marketplace_domain::Timestamp;
 use marketplace_domain::pagination::PageMeta;
-use marketplace_store::InboxFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// The most messages one bulk update may change.
-const MAX_BULK: usize = 1000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(messages))
         .routes(routes!(message, set_read))
         .routes(routes!(set_read_in_bulk))
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Inbox message not found.".into())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,7 +46,7 @@ pub struct InboxMessage {
 
 impl InboxMessage {
     /// The message as its reader sees it, with its action link absolute when the deployment's public URL is known.
-    fn render(message: marketplace_store::InboxMessage, state: &AppState) -> Self {
+    fn render(message: model::InboxMessage, state: &AppState) -> Self {
         InboxMessage {
             id: message.id,
             notification_id: message.notification_id,
@@ -102,8 +95,7 @@ async fn messages(
     let mut problems = Vec::new();
     let page = offset_page(query.offset, query.limit, &mut problems);
     reject_if_any(problems)?;
-    let filter = InboxFilter { read: query.read, page };
-    let (messages, total) = state.store.inbox(caller.tenant_id, caller.user.id, &filter).await?;
+    let (messages, total) = state.app.inbox(&caller, query.read, page).await?;
     let meta = PageMeta::new(page, total, messages.len() as u64);
     Ok(ApiJson(PaginatedInboxMessages {
         data: messages
@@ -123,8 +115,8 @@ async fn message(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<InboxMessage>, ApiError> {
-    let message = state.store.inbox_message(caller.tenant_id, caller.user.id, &id).await?;
-    Ok(ApiJson(InboxMessage::render(message.ok_or_else(not_found)?, &state)))
+    let message = state.app.inbox_message(&caller, &id).await?;
+    Ok(ApiJson(InboxMessage::render(message, &state)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -144,13 +136,7 @@ async fn set_read(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateInboxMessage>,
 ) -> Result<ApiJson<InboxMessage>, ApiError> {
-    let now = state.clock.now();
-    let changed = state
-        .store
-        .mark_inbox_messages(caller.tenant_id, caller.user.id, &[(id, body.read)], now)
-        .await?
-        .and_then(|mut changed| changed.pop())
-        .ok_or_else(not_found)?;
+    let changed = state.app.mark_inbox_message(&caller, &id, body.read).await?;
     Ok(ApiJson(InboxMessage::render(changed, &state)))
 }
 
@@ -170,25 +156,8 @@ async fn set_read_in_bulk(
     caller: Caller,
     ApiJson(body): ApiJson<Vec<InboxMessageReadStatus>>,
 ) -> Result<ApiJson<Vec<InboxMessage>>, ApiError> {
-    if body.len() > MAX_BULK {
-        return Err(ApiError::invalid(format!(
-            "at most {MAX_BULK} messages may be updated at once"
-        )));
-    }
-    let mut changes: Vec<(String, bool)> = Vec::with_capacity(body.len());
-    for change in body {
-        match changes.iter_mut().find(|(id, _)| *id == change.id) {
-            // The last word on a message counts.
-            Some(existing) => existing.1 = change.read,
-            None => changes.push((change.id, change.read)),
-        }
-    }
-    let now = state.clock.now();
-    let changed = state
-        .store
-        .mark_inbox_messages(caller.tenant_id, caller.user.id, &changes, now)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("An inbox message named is not found; none was changed.".into()))?;
+    let changes = body.into_iter().map(|change| (change.id, change.read)).collect();
+    let changed = state.app.mark_inbox_messages(&caller, changes).await?;
     Ok(ApiJson(
         changed
             .into_iter()

@@ -2,7 +2,7 @@
 
 use super::allowed;
 use crate::extract::{de, offset_page};
-use marketplace_store::{Listing, SortKey};
+use marketplace_app::model::{Listing, SortKey};
 use serde::Deserialize;
 use utoipa::IntoParams;
 

@@ -1,10 +1,7 @@
 //! Masking exceptions: asking to see some masked columns of a product unmasked, the columns a request names,
 //! and the columns a user holds through approved exceptions.
 
-use super::access_requests;
-use super::products;
-use super::request_targets::{Subject, submit};
-use super::request_views::HydratedAccessRequest;
+use super::request_views::{HydratedAccessRequest, render};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -12,17 +9,14 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any}
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
 use axum::http::StatusCode;
-use marketplace_domain::pagination::{MAX_LIMIT, OffsetPage, PageMeta};
-use marketplace_domain::permissions::GlobalPermission;
-use marketplace_store::{ColumnFilter, RequestedColumn};
+use marketplace_app::requests::{ColumnRef, Submit};
+use marketplace_domain::ids::{GlobalUserId, ProductId, RequestId};
+use marketplace_domain::pagination::PageMeta;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
-
-/// The most columns one masking exception may name.
-const MAX_COLUMNS: usize = 500;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -65,103 +59,25 @@ async fn request_masking_exception(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CreateMaskingExceptionRequest>,
 ) -> Result<(StatusCode, ApiJson<HydratedAccessRequest>), ApiError> {
-    let product = products::find(&state, &caller, &id).await?;
-    let columns = masked_columns(&state, &caller, ColumnScope::Product(&product.id), &body.columns).await?;
-    let request = submit(
-        &state,
-        &caller,
-        &Subject::product(&product),
-        body.user,
-        body.form.as_ref(),
-        columns,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, ApiJson(request)))
+    let submit = Submit {
+        user: GlobalUserId(body.user),
+        form: body.form,
+    };
+    let columns: Vec<ColumnRef> = body.columns.into_iter().map(ColumnRef::from).collect();
+    let shown = state
+        .app
+        .request_masking_exception(&caller, &ProductId(id), submit, &columns)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(render(shown)?)))
 }
 
-/// Where requested columns must be found.
-pub(super) enum ColumnScope<'a> {
-    /// The data sources of a product.
-    Product(&'a str),
-    /// These data sources (those a data object holds).
-    Sources(&'a [i64]),
-}
-
-/// The requested columns as they are now; each must be a masked column in scope, named once.
-pub(super) async fn masked_columns(
-    state: &AppState,
-    caller: &Caller,
-    scope: ColumnScope<'_>,
-    requested: &[MaskedColumnRef],
-) -> Result<Vec<RequestedColumn>, ApiError> {
-    let mut problems = Vec::new();
-    if requested.is_empty() || requested.len() > MAX_COLUMNS {
-        problems.push(format!("columns must name between 1 and {MAX_COLUMNS} columns"));
-    }
-    let wanted: Vec<(usize, i64, &str)> = requested
-        .iter()
-        .enumerate()
-        .filter_map(|(index, column)| match column.source_id.trim().parse::<i64>() {
-            Ok(source) => Some((index, source, column.column_name.as_str())),
-            Err(_) => {
-                problems.push(format!(
-                    "columns[{index}].sourceId `{}` is not a data source id",
-                    column.source_id
-                ));
-                None
-            }
-        })
-        .collect();
-    reject_if_any(std::mem::take(&mut problems))?;
-    let mut sources: Vec<i64> = wanted.iter().map(|(_, source, _)| *source).collect();
-    sources.sort_unstable();
-    sources.dedup();
-    let (product, what) = match scope {
-        ColumnScope::Product(id) => (Some(id), "data product"),
-        ColumnScope::Sources(held) => {
-            sources.retain(|source| held.contains(source));
-            (None, "asset")
-        }
-    };
-    let filter = ColumnFilter {
-        search_text: None,
-        masked_only: true,
-        tag_ids: Vec::new(),
-        data_source_ids: sources,
-        descending: false,
-        page: OffsetPage::new(0, MAX_LIMIT),
-    };
-    let (masked, _) = state.store.columns(caller.tenant_id, product, &filter).await?;
-    let mut columns = Vec::new();
-    for (index, source, name) in wanted {
-        match masked
-            .iter()
-            .find(|column| column.source_id == source && column.name == name)
-        {
-            Some(column)
-                if !columns
-                    .iter()
-                    .any(|c: &RequestedColumn| c.data_source_id == source && c.column_name == name) =>
-            {
-                columns.push(RequestedColumn {
-                    data_source_id: source,
-                    column_name: column.name.clone(),
-                    source_name: column.source_name.clone(),
-                    column_type: Some(column.platform.clone()),
-                    tags: column.tags.clone(),
-                    masking_type: column.global_masking.clone().or_else(|| column.local_masking.clone()),
-                });
-            }
-            Some(_) => problems.push(format!(
-                "columns[{index}]: `{name}` of data source {source} is named twice"
-            )),
-            None => problems.push(format!(
-                "columns[{index}]: `{name}` is not a masked column of data source {source} in this {what}"
-            )),
+impl From<MaskedColumnRef> for ColumnRef {
+    fn from(column: MaskedColumnRef) -> Self {
+        ColumnRef {
+            source_id: column.source_id,
+            column_name: column.column_name,
         }
     }
-    reject_if_any(problems)?;
-    Ok(columns)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -220,10 +136,8 @@ async fn request_columns(
     let mut problems = Vec::new();
     let page = offset_page(query.offset, query.limit, &mut problems);
     reject_if_any(problems)?;
-    let person = caller.person(&state).await?;
-    access_requests::visible(&state, &caller, &person, &id).await?;
-    // A request names at most MAX_COLUMNS columns, so the page is cut from them in memory.
-    let columns = state.store.request_columns(caller.tenant_id, &id).await?;
+    // A request names at most 500 columns, so the page is cut from them in memory.
+    let columns = state.app.request_columns(&caller, &RequestId(id)).await?;
     let total = columns.len() as u64;
     let data: Vec<MaskingExceptionColumn> = columns
         .into_iter()
@@ -272,23 +186,7 @@ async fn approved_columns(
     let text = query.user_id.unwrap_or_default();
     let global_id = Uuid::parse_str(text.trim())
         .map_err(|_| ApiError::invalid(format!("userId `{text}` must be a global user id")))?;
-    let person = caller.person(&state).await?;
-    let allowed = global_id == caller.user.global_user_id
-        || person.has(GlobalPermission::Governance)
-        || person.has(GlobalPermission::Audit);
-    if !allowed {
-        return Err(ApiError::Forbidden(
-            "Another user's masking exceptions are visible to GOVERNANCE and AUDIT only.".into(),
-        ));
-    }
-    let users = state
-        .store
-        .search_users(caller.tenant_id, None, &[global_id], 1)
-        .await?;
-    let Some((user, _)) = users.into_iter().next() else {
-        return Ok(ApiJson(Vec::new()));
-    };
-    let columns = state.store.approved_masking_columns(caller.tenant_id, user.id).await?;
+    let columns = state.app.approved_masking_columns(&caller, global_id).await?;
     Ok(ApiJson(
         columns
             .into_iter()

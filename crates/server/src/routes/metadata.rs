@@ -8,9 +8,10 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any, whole_number};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
+use marketplace_app::model::{DataSourceRecord, DomainRecord, UserRecord};
+use marketplace_domain::Timestamp;
+use marketplace_domain::ids::GlobalUserId;
 use marketplace_domain::pagination::{MAX_LIMIT, PageMeta};
-use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
-use marketplace_store::{DataSourceRecord, DomainRecord, UserRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -62,27 +63,10 @@ async fn available_domains(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<ImmutaDomainSchemaResponse>, ApiError> {
-    let access = state.store.user_access(caller.tenant_id, caller.user.id).await?;
-    let managed: Vec<String>;
-    let only = if access.has(GlobalPermission::Governance) {
-        None
-    } else {
-        managed = access
-            .domain_grants
-            .iter()
-            .filter(|grant| grant.permission == DomainPermission::ManageDataProducts)
-            .map(|grant| grant.domain_id.clone())
-            .collect();
-        Some(managed.as_slice())
-    };
-    let domains = state.store.domains(caller.tenant_id, only).await?;
+    let domains = state.app.available_domains(&caller).await?;
     Ok(ApiJson(ImmutaDomainSchemaResponse {
         domains: domains.into_iter().map(ImmutaDomain::from).collect(),
     }))
-}
-
-fn domain_not_found() -> ApiError {
-    ApiError::NotFound("Domain not found.".into())
 }
 
 /// Returns the Immuta domain specified in the request.
@@ -94,12 +78,7 @@ async fn domain(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<ImmutaDomain>, ApiError> {
-    let domain = state
-        .store
-        .domain(caller.tenant_id, &id)
-        .await?
-        .ok_or_else(domain_not_found)?;
-    Ok(ApiJson(domain.into()))
+    Ok(ApiJson(state.app.domain(&caller, &id).await?.into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -195,14 +174,9 @@ async fn domain_data_sources(
     let page = offset_page(query.offset, query.limit, &mut problems);
     let ids = numeric_ids("dataSourceIds", &query.data_source_ids, &mut problems);
     reject_if_any(problems)?;
-    state
-        .store
-        .domain(caller.tenant_id, &id)
-        .await?
-        .ok_or_else(domain_not_found)?;
     let (sources, total) = state
-        .store
-        .domain_data_sources(caller.tenant_id, &id, query.search_text.as_deref(), &ids, page)
+        .app
+        .domain_data_sources(&caller, &id, query.search_text.as_deref(), &ids, page)
         .await?;
     let meta = PageMeta::new(page, total, sources.len() as u64).into();
     Ok(ApiJson(PaginatedImmutaDataSource {
@@ -243,9 +217,9 @@ pub struct ImmutaUser {
 impl ImmutaUser {
     pub fn new(user: UserRecord, authorizations: BTreeMap<String, Vec<String>>) -> Self {
         Self {
-            id: user.id,
+            id: user.id.0,
             iam_id: user.iam_id,
-            global_user_id: user.global_user_id,
+            global_user_id: user.global_user_id.0,
             username: user.username,
             name: user.name,
             email: user.email,
@@ -273,14 +247,14 @@ async fn users(
     let mut global_ids = Vec::new();
     for id in &query.global_user_id {
         match Uuid::parse_str(id) {
-            Ok(id) => global_ids.push(id),
+            Ok(id) => global_ids.push(GlobalUserId(id)),
             Err(_) => problems.push(format!("each value in globalUserId must be a UUID, `{id}` is not")),
         }
     }
     reject_if_any(problems)?;
     let users = state
-        .store
-        .search_users(caller.tenant_id, query.filter.as_deref(), &global_ids, limit)
+        .app
+        .search_users(&caller, query.filter.as_deref(), &global_ids, limit)
         .await?;
     Ok(ApiJson(ImmutaUserList {
         users: users
@@ -327,10 +301,7 @@ async fn groups(
     let mut problems = Vec::new();
     let limit = whole_number("limit", query.limit, PICKER_LIMIT, 1, None, &mut problems).min(MAX_LIMIT);
     reject_if_any(problems)?;
-    let groups = state
-        .store
-        .search_groups(caller.tenant_id, query.filter.as_deref(), limit)
-        .await?;
+    let groups = state.app.search_groups(&caller, query.filter.as_deref(), limit).await?;
     Ok(ApiJson(ImmutaGroupList {
         groups: groups
             .into_iter()
@@ -379,8 +350,8 @@ async fn attributes(
     ApiQuery(query): ApiQuery<AttributesQuery>,
 ) -> Result<ApiJson<ImmutaAttributeList>, ApiError> {
     let attributes = state
-        .store
-        .search_attributes(caller.tenant_id, query.search.as_deref(), query.key.as_deref())
+        .app
+        .search_attributes(&caller, query.search.as_deref(), query.key.as_deref())
         .await?;
     Ok(ApiJson(ImmutaAttributeList {
         attributes: attributes

@@ -22,7 +22,6 @@ mod product_search;
 mod product_view;
 pub mod products;
 pub mod request_search;
-mod request_targets;
 pub mod request_views;
 pub mod risk;
 pub mod settings;

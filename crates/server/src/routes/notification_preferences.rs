@@ -4,10 +4,11 @@ use super::allowed;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, reject_if_any};
+use crate::extract::ApiJson;
 use axum::extract::State;
+use marketplace_app::model::Preferences;
+use marketplace_app::notifications::ProviderChoices;
 use marketplace_domain::notifications::{NotificationType, Provider};
-use marketplace_store::Preferences;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -57,15 +58,6 @@ fn type_preferences(chosen: &Preferences, provider: Provider) -> Vec<TypePrefere
         .collect()
 }
 
-fn provider_named(name: &str, field: &str, problems: &mut Vec<String>) -> Option<Provider> {
-    let provider = Provider::parse(name);
-    if provider.is_none() {
-        let known: Vec<&str> = Provider::ALL.iter().map(|provider| provider.as_str()).collect();
-        problems.push(format!("{field} `{name}` must be one of {}", known.join(", ")));
-    }
-    provider
-}
-
 /// Get the user preferences for notifications
 #[utoipa::path(get, path = "/api/notification/user-preferences", operation_id = "getUserPreferences",
     tag = "Notification", summary = "Get user preferences", security(("bearer" = [])),
@@ -74,10 +66,7 @@ async fn preferences(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<Vec<ProviderPreferences>>, ApiError> {
-    let chosen = state
-        .store
-        .notification_preferences(caller.tenant_id, caller.user.id)
-        .await?;
+    let chosen = state.app.notification_preferences(&caller).await?;
     Ok(ApiJson(
         Provider::ALL
             .iter()
@@ -128,39 +117,21 @@ async fn update_preferences(
     caller: Caller,
     ApiJson(body): ApiJson<UpdateUserPreferencesRequest>,
 ) -> Result<ApiJson<UpdateUserPreferencesResponse>, ApiError> {
-    let mut problems = Vec::new();
-    let mut choices = Preferences::default();
-    for (index, entry) in body.preferences.iter().enumerate() {
-        let provider = provider_named(
-            &entry.provider,
-            &format!("preferences[{index}].provider"),
-            &mut problems,
-        );
-        for (position, choice) in entry.type_preferences.iter().enumerate() {
-            let field = format!("preferences[{index}].typePreferences[{position}].notificationType");
-            match (provider, NotificationType::parse(&choice.notification_type)) {
-                (Some(provider), Some(kind)) => {
-                    choices.types.insert((provider, kind), choice.enabled);
-                }
-                (_, None) => {
-                    let known: Vec<&str> = NotificationType::ALL.iter().map(|kind| kind.as_str()).collect();
-                    problems.push(format!(
-                        "{field} `{}` must be one of {}",
-                        choice.notification_type,
-                        known.join(", ")
-                    ));
-                }
-                (None, Some(_)) => {}
-            }
-        }
-    }
-    reject_if_any(problems)?;
-    let chosen = state
-        .store
-        .set_notification_preferences(caller.tenant_id, caller.user.id, &choices)
-        .await?;
+    let preferences: Vec<ProviderChoices> = body
+        .preferences
+        .into_iter()
+        .map(|entry| ProviderChoices {
+            provider: entry.provider,
+            types: entry
+                .type_preferences
+                .into_iter()
+                .map(|choice| (choice.notification_type, choice.enabled))
+                .collect(),
+        })
+        .collect();
+    let chosen = state.app.update_notification_preferences(&caller, &preferences).await?;
     Ok(ApiJson(UpdateUserPreferencesResponse {
-        recipient_id: caller.user.global_user_id,
+        recipient_id: caller.user.global_user_id.0,
         preferences: Provider::ALL
             .iter()
             .map(|provider| ProviderTypePreferencesDto {
@@ -207,20 +178,14 @@ async fn update_provider_configs(
     caller: Caller,
     ApiJson(body): ApiJson<UpdateUserProviderConfigsRequest>,
 ) -> Result<ApiJson<UpdateUserProviderConfigsResponse>, ApiError> {
-    let mut problems = Vec::new();
-    let mut choices = Preferences::default();
-    for (index, config) in body.configs.iter().enumerate() {
-        if let Some(provider) = provider_named(&config.provider, &format!("configs[{index}].provider"), &mut problems) {
-            choices.providers.insert(provider, config.enabled);
-        }
-    }
-    reject_if_any(problems)?;
-    let chosen = state
-        .store
-        .set_notification_preferences(caller.tenant_id, caller.user.id, &choices)
-        .await?;
+    let configs: Vec<(String, bool)> = body
+        .configs
+        .into_iter()
+        .map(|config| (config.provider, config.enabled))
+        .collect();
+    let chosen = state.app.update_notification_providers(&caller, &configs).await?;
     Ok(ApiJson(UpdateUserProviderConfigsResponse {
-        recipient_id: caller.user.global_user_id,
+        recipient_id: caller.user.global_user_id.0,
         configs: Provider::ALL
             .iter()
             .map(|provider| ProviderConfigDto {

@@ -2,8 +2,7 @@
 
 use super::allowed;
 use super::products::{
-    CursorMeta, DataProduct, MAX_CURSOR_LIMIT, SourceRef, decode_token, encode_token, find, render_one,
-    require_manager, source_ids,
+    CursorMeta, DataProduct, MAX_CURSOR_LIMIT, SourceRef, decode_token, encode_token, render, source_ids,
 };
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -11,10 +10,11 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any, whole_number};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
-use marketplace_domain::Timestamp;
+use marketplace_app::catalog::{ColumnPage, SourcePage, SourcesOf};
+use marketplace_app::model::ColumnFilter;
+use marketplace_domain::ids::{GlobalUserId, ProductId};
 use marketplace_domain::pagination::PageMeta;
 use marketplace_domain::request_form::FormSnapshot;
-use marketplace_store::ColumnFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -48,24 +48,13 @@ async fn update_sources(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataSources>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
-    let product = find(&state, &caller, &id).await?;
     let mut problems = Vec::new();
     let sources = source_ids(&body.data_sources, &mut problems);
-    reject_if_any(problems)?;
-    let person = caller.person(&state).await?;
-    require_manager(&person, &product.domains)?;
     let product = state
-        .store
-        .replace_product_sources(
-            caller.tenant_id,
-            &product.id,
-            &sources,
-            caller.user.id,
-            Timestamp::now(),
-        )
-        .await?
-        .ok_or_else(super::products::not_found)?;
-    Ok(ApiJson(render_one(&state, &caller, &person, product).await?))
+        .app
+        .replace_product_sources(&caller, &ProductId(id), sources, problems.into())
+        .await?;
+    Ok(ApiJson(render(product)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -139,35 +128,21 @@ async fn search_sources(
         other => other.and_then(Result::ok),
     };
     reject_if_any(problems)?;
-    let product = find(&state, &caller, &id).await?;
-    // Another user's access is the business of those who manage the product.
-    let subject = match user.filter(|user| *user != caller.user.global_user_id) {
-        None => caller.user.id,
-        Some(other) => {
-            require_manager(&caller.person(&state).await?, &product.domains)?;
-            let found = state.store.search_users(caller.tenant_id, None, &[other], 1).await?;
-            found
-                .first()
-                .map(|(user, _)| user.id)
-                .ok_or_else(|| ApiError::invalid(format!("user: no user has the global user id {other}")))?
-        }
+    let whose = match user {
+        Some(user) => SourcesOf::User(GlobalUserId(user)),
+        None => SourcesOf::Actor,
     };
-    let member = state
-        .store
-        .has_approved_access(caller.tenant_id, subject, &product.id)
-        .await?;
-    let mut sources = state
-        .store
+    let SourcePage { sources, more, member } = state
+        .app
         .product_sources(
-            caller.tenant_id,
-            &product.id,
+            &caller,
+            &ProductId(id),
+            whose,
             query.name_filter.as_deref(),
             after,
-            limit + 1,
+            limit,
         )
         .await?;
-    let more = sources.len() as u64 > limit;
-    sources.truncate(limit as usize);
     let next_token = more
         .then(|| sources.last().map(|source| encode_token(&source.source_id)))
         .flatten();
@@ -212,8 +187,7 @@ async fn all_sources(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<AllDataSources>, ApiError> {
-    let product = find(&state, &caller, &id).await?;
-    let ids = state.store.product_source_ids(caller.tenant_id, &product.id).await?;
+    let ids = state.app.product_source_ids(&caller, &ProductId(id)).await?;
     Ok(ApiJson(AllDataSources {
         data_sources: ids
             .into_iter()
@@ -245,24 +219,17 @@ async fn product_forms(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Vec<DataProductRequestForm>>, ApiError> {
-    let product = find(&state, &caller, &id).await?;
-    let mut forms = Vec::new();
-    for (request_type, form_id) in [
-        ("DATA_ACCESS", product.data_access_form_id),
-        ("MASKING_EXCEPTION", product.masking_exception_form_id),
-    ] {
-        let form = state
-            .store
-            .form(caller.tenant_id, form_id)
-            .await?
-            .ok_or_else(|| ApiError::Internal(format!("product {} names a missing form", product.id)))?;
-        forms.push(DataProductRequestForm {
-            form: form.snapshot,
-            inherited_from: None,
-            request_type,
-        });
-    }
-    Ok(ApiJson(forms))
+    let forms = state.app.product_forms(&caller, &ProductId(id)).await?;
+    Ok(ApiJson(
+        forms
+            .into_iter()
+            .map(|form| DataProductRequestForm {
+                form: form.form,
+                inherited_from: None,
+                request_type: form.request_type.as_str(),
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -373,11 +340,7 @@ async fn product_columns(
         page,
     };
     reject_if_any(problems)?;
-    let product = find(&state, &caller, &id).await?;
-    let (columns, total) = state
-        .store
-        .columns(caller.tenant_id, Some(&product.id), &filter)
-        .await?;
+    let ColumnPage { columns, total } = state.app.product_columns(&caller, &ProductId(id), &filter).await?;
     let meta = PageMeta::new(page, total, columns.len() as u64).into();
     let info = |masking: Option<String>| masking.map(|masking_type| PolicyInfo { masking_type });
     Ok(ApiJson(PaginatedImmutaDataSourceColumns {

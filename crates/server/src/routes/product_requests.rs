@@ -1,15 +1,15 @@
 //! Requesting access to a data product, revoking access it granted, and its recent determinations.
 
 use super::determinations::{self, DeterminationsQuery, RecentDeterminations};
-use super::products;
-use super::request_targets::{Subject, revoke, submit};
-use super::request_views::HydratedAccessRequest;
+use super::request_views::{HydratedAccessRequest, render};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_app::requests::Submit;
+use marketplace_domain::ids::{GlobalUserId, ProductId, RequestId};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -44,17 +44,15 @@ async fn request_access(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<CreateAccessRequest>,
 ) -> Result<(StatusCode, ApiJson<HydratedAccessRequest>), ApiError> {
-    let product = products::find(&state, &caller, &id).await?;
-    let request = submit(
-        &state,
-        &caller,
-        &Subject::product(&product),
-        body.user,
-        body.form.as_ref(),
-        Vec::new(),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, ApiJson(request)))
+    let submit = Submit {
+        user: GlobalUserId(body.user),
+        form: body.form,
+    };
+    let shown = state
+        .app
+        .request_product_access(&caller, &ProductId(id), submit)
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(render(shown)?)))
 }
 
 /// Updates the specified access request to revoked and revokes access to data sources associated with the data
@@ -68,15 +66,11 @@ async fn revoke_access(
     caller: Caller,
     ApiPath((id, request_id)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    let product = state.store.product(caller.tenant_id, &id).await?;
-    revoke(
-        &state,
-        &caller,
-        &id,
-        product.as_ref().map(Subject::product),
-        &request_id,
-    )
-    .await
+    state
+        .app
+        .revoke_product_access(&caller, &ProductId(id), &RequestId(request_id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Returns 5 most recent data access requests with a terminal status as well as the approval records which
@@ -90,8 +84,10 @@ async fn recent_determinations(
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<DeterminationsQuery>,
 ) -> Result<ApiJson<RecentDeterminations>, ApiError> {
-    let product = products::find(&state, &caller, &id).await?;
-    Ok(ApiJson(
-        determinations::recent(&state, &caller, &Subject::product(&product), query).await?,
-    ))
+    let request_type = query.request_type()?;
+    let recent = state
+        .app
+        .recent_product_determinations(&caller, &ProductId(id), request_type)
+        .await?;
+    Ok(ApiJson(determinations::render(recent)))
 }

@@ -10,8 +10,9 @@ use crate::extract::{ApiJson, ApiQuery, de, reject_if_any, whole_number};
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use marketplace_app::model::ProductSearch;
 use marketplace_domain::catalog::Role;
-use marketplace_store::ProductSearch;
+use marketplace_domain::ids::ProductId;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,7 +28,7 @@ pub(super) async fn search_products(
     let mut problems = Vec::new();
     let limit = whole_number("limit", query.limit, 10, 1, Some(MAX_CURSOR_LIMIT), &mut problems);
     let after = query.next_token.as_deref().map(|token| {
-        decode_token::<(String, String)>(token).ok_or_else(|| "nextToken is not a token this API issued".to_owned())
+        decode_token::<(String, ProductId)>(token).ok_or_else(|| "nextToken is not a token this API issued".to_owned())
     });
     let after = match after.transpose() {
         Ok(after) => after,
@@ -79,17 +80,13 @@ pub(super) async fn search_products(
         roles,
         expiration: query.expiration,
     };
-    let person = caller.person(&state).await?;
-    let (views, more) = state
-        .store
-        .search_products(caller.tenant_id, &person, caller.user.id, &search)
-        .await?;
-    let next_token = match (more, views.last()) {
+    let (shown, more) = state.app.search_products(&caller, &search).await?;
+    let next_token = match (more, shown.last()) {
         (true, Some(last)) => Some(encode_token(&(last.product.name.clone(), last.product.id.clone()))),
         _ => None,
     };
     Ok(ApiJson(PaginatedDataProduct {
-        data: render(&state, caller.tenant_id, views).await?,
+        data: shown.into_iter().map(render).collect(),
         meta: CursorMeta { next_token, limit },
     }))
 }

@@ -1,14 +1,10 @@
 //! A data product as the API shows it: with its stats, and as the caller relates to it.
 
 use super::asset_types::DataProductAsset;
-use crate::app::AppState;
-use crate::auth::Caller;
-use crate::error::ApiError;
+use marketplace_app::catalog::ShownProduct;
 use marketplace_domain::Timestamp;
-use marketplace_domain::access::Person;
 use marketplace_domain::catalog::ProductMetadata;
 use marketplace_domain::review_flow::ReviewFlow;
-use marketplace_store::{Product, ProductView};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -55,46 +51,43 @@ pub struct DataProduct {
     masking_exception_request_form_id: Uuid,
 }
 
-/// Renders products with their stats, in order.
-pub async fn render(state: &AppState, tenant_id: Uuid, views: Vec<ProductView>) -> Result<Vec<DataProduct>, ApiError> {
-    let ids: Vec<String> = views.iter().map(|view| view.product.id.clone()).collect();
-    let mut stats = state.store.product_stats(tenant_id, &ids).await?;
-    Ok(views
-        .into_iter()
-        .map(|ProductView { product, caller }| {
-            let numbers = stats.remove(&product.id).unwrap_or_default();
-            let count = |status: &str| numbers.requests.get(status).copied().unwrap_or(0);
-            DataProduct {
-                stats: DataProductStats {
-                    data_source_count: numbers.data_sources,
-                    pending_request_count: count("PENDING"),
-                    approved_request_count: count("APPROVED"),
-                    revoked_request_count: count("REVOKED"),
-                    canceled_request_count: count("CANCELED"),
-                    denied_request_count: count("DENIED"),
-                    expired_request_count: count("EXPIRED"),
-                    total_request_count: numbers.requests.values().sum(),
-                },
-                source_types: numbers.source_types,
-                id: product.id,
-                name: product.name,
-                description: product.description,
-                domains: product.domains,
-                suspended: product.suspended,
-                created_by: product.created_by,
-                created_at: product.created_at,
-                updated_at: product.updated_at,
-                status: caller.status,
-                expiration: caller.expiration,
-                request_id: caller.request_id,
-                metadata: product.metadata,
-                data_access_policy: product.data_access_policy,
-                masking_exception_policy: product.masking_exception_policy,
-                data_access_request_form_id: product.data_access_form_id,
-                masking_exception_request_form_id: product.masking_exception_form_id,
-            }
-        })
-        .collect())
+/// A product as the API shows it, with its numbers and as the caller relates to it.
+pub fn render(shown: ShownProduct) -> DataProduct {
+    let ShownProduct {
+        product,
+        caller,
+        stats: numbers,
+    } = shown;
+    let count = |status: &str| numbers.requests.get(status).copied().unwrap_or(0);
+    DataProduct {
+        stats: DataProductStats {
+            data_source_count: numbers.data_sources,
+            pending_request_count: count("PENDING"),
+            approved_request_count: count("APPROVED"),
+            revoked_request_count: count("REVOKED"),
+            canceled_request_count: count("CANCELED"),
+            denied_request_count: count("DENIED"),
+            expired_request_count: count("EXPIRED"),
+            total_request_count: numbers.requests.values().sum(),
+        },
+        source_types: numbers.source_types,
+        id: product.id.0,
+        name: product.name,
+        description: product.description,
+        domains: product.domains,
+        suspended: product.suspended,
+        created_by: product.created_by.0,
+        created_at: product.created_at,
+        updated_at: product.updated_at,
+        status: caller.status,
+        expiration: caller.expiration,
+        request_id: caller.request_id,
+        metadata: product.metadata,
+        data_access_policy: product.data_access_policy,
+        masking_exception_policy: product.masking_exception_policy,
+        data_access_request_form_id: product.data_access_form_id.0,
+        masking_exception_request_form_id: product.masking_exception_form_id.0,
+    }
 }
 
 impl DataProduct {
@@ -120,18 +113,4 @@ impl DataProduct {
             masking_exception_policy: self.masking_exception_policy,
         }
     }
-}
-
-pub async fn render_one(
-    state: &AppState,
-    caller: &Caller,
-    person: &Person,
-    product: Product,
-) -> Result<DataProduct, ApiError> {
-    let view = state
-        .store
-        .product_view(caller.tenant_id, person, caller.user.id, product)
-        .await?;
-    let mut rendered = render(state, caller.tenant_id, vec![view]).await?;
-    Ok(rendered.remove(0))
 }

@@ -1,25 +1,23 @@
 //! Data products: publish, search, read, change and delete.
 
 pub use super::product_search::{CursorMeta, decode_token, encode_token};
-pub use super::product_view::{DataProduct, DataProductStats, render, render_one};
+pub use super::product_view::{DataProduct, DataProductStats, render};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, reject_if_any};
+use crate::extract::{ApiJson, ApiPath};
 use axum::extract::State;
 use axum::http::StatusCode;
-use marketplace_domain::Timestamp;
-use marketplace_domain::access::Person;
-use marketplace_domain::catalog::{ProductMetadata, can_manage_product, product_name_problems};
-use marketplace_domain::review_flow::{FlowOwner, ReviewFlow};
-use marketplace_store::{Product, ProductDraft, StoreError};
+use marketplace_app::catalog::{ProductChanges, ProductInput};
+use marketplace_domain::catalog::ProductMetadata;
+use marketplace_domain::ids::ProductId;
+use marketplace_domain::review_flow::ReviewFlow;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-pub const NAME_TAKEN: &str = "Data Product name in use.";
 /// The reference's maximum page of a cursor-paginated list.
 pub const MAX_CURSOR_LIMIT: u64 = 100;
 
@@ -28,31 +26,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(super::product_search::search_products, create_product))
         .routes(routes!(get_product, update_product, delete_product))
         .routes(routes!(product_by_name))
-}
-
-pub fn not_found() -> ApiError {
-    ApiError::NotFound("Data product not found.".into())
-}
-
-/// The caller's product, or 404.
-pub async fn find(state: &AppState, caller: &Caller, id: &str) -> Result<Product, ApiError> {
-    state.store.product(caller.tenant_id, id).await?.ok_or_else(not_found)
-}
-
-pub fn require_manager(person: &Person, domains: &[String]) -> Result<(), ApiError> {
-    match can_manage_product(person, domains.iter().map(String::as_str)) {
-        true => Ok(()),
-        false => Err(ApiError::Forbidden(
-            "Managing this data product requires GOVERNANCE or Manage Data Products in each of its domains.".into(),
-        )),
-    }
-}
-
-fn name_taken(error: StoreError) -> ApiError {
-    match error {
-        StoreError::Duplicate => ApiError::Conflict(NAME_TAKEN.into()),
-        other => other.into(),
-    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -178,66 +151,6 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
-/// The two request forms a body names; the deprecated `requestFormId` sets both unless one is named.
-fn request_forms(
-    both: Option<&String>,
-    data_access: Option<&String>,
-    masking_exception: Option<&String>,
-    problems: &mut Vec<String>,
-) -> (Option<Uuid>, Option<Uuid>) {
-    (
-        form_id("dataAccessRequestFormId", data_access.or(both), problems),
-        form_id("maskingExceptionRequestFormId", masking_exception.or(both), problems),
-    )
-}
-
-/// A request form id as sent (a UUID); anything else names no form.
-fn form_id(field: &str, id: Option<&String>, problems: &mut Vec<String>) -> Option<Uuid> {
-    let id = id?;
-    match Uuid::parse_str(id) {
-        Ok(id) => Some(id),
-        Err(_) => {
-            problems.push(format!("{field}: no request form has the id {id}"));
-            None
-        }
-    }
-}
-
-/// Checks the subject matter expert is a user of the tenant.
-pub(super) async fn check_expert(
-    state: &AppState,
-    tenant_id: Uuid,
-    metadata: Option<&ProductMetadata>,
-) -> Result<(), ApiError> {
-    let Some(metadata) = metadata else { return Ok(()) };
-    let id = metadata.subject_matter_expert.id;
-    let found = state.store.search_users(tenant_id, None, &[id], 1).await?;
-    match found.is_empty() {
-        true => Err(ApiError::invalid(format!(
-            "metadata.subjectMatterExpert.id: no user has the global user id {id}"
-        ))),
-        false => Ok(()),
-    }
-}
-
-fn flow_problems(draft: &ProductDraft) -> Vec<String> {
-    let mut problems = product_name_problems(&draft.name);
-    if draft.domains.is_empty() {
-        problems.push("domains must contain at least 1 elements".into());
-    }
-    problems.extend(
-        draft
-            .data_access_policy
-            .problems("dataAccessReviewFlow", FlowOwner::Target),
-    );
-    problems.extend(
-        draft
-            .masking_exception_policy
-            .problems("maskingExceptionReviewFlow", FlowOwner::Target),
-    );
-    problems
-}
-
 /// Add one or more data products to the marketplace
 #[utoipa::path(post, path = "/api/data-product", operation_id = "createDataProduct", tag = "Data Product",
     summary = "Add new data products to the marketplace", security(("bearer" = [])), request_body = CreateDataProduct,
@@ -249,45 +162,21 @@ async fn create_product(
 ) -> Result<(StatusCode, ApiJson<DataProduct>), ApiError> {
     let mut problems = Vec::new();
     let sources = source_ids(&body.data_sources, &mut problems);
-    let (access_form, masking_form) = request_forms(
-        body.request_form_id.as_ref(),
-        body.data_access_request_form_id.as_ref(),
-        body.masking_exception_request_form_id.as_ref(),
-        &mut problems,
-    );
-    let draft = ProductDraft {
-        id: body.id.map(|id| id.to_string()),
-        name: body.name.unwrap_or_default().trim().to_owned(),
+    // The deprecated `requestFormId` sets both forms unless one is named.
+    let input = ProductInput {
+        id: body.id.map(|id| ProductId(id.to_string())),
+        name: body.name.unwrap_or_default(),
         description: body.description,
         metadata: body.metadata,
-        suspended: false,
         domains: body.domains,
-        data_access_form_id: access_form,
-        masking_exception_form_id: masking_form,
-        data_access_policy: body
-            .data_access_review_flow
-            .or(body.data_access_policy)
-            .unwrap_or_else(ReviewFlow::default_for_target),
-        masking_exception_policy: body
-            .masking_exception_review_flow
-            .or(body.masking_exception_policy)
-            .unwrap_or_else(ReviewFlow::default_for_target),
-        data_sources: Some(sources),
+        data_sources: sources,
+        data_access_form: body.data_access_request_form_id.or(body.request_form_id.clone()),
+        masking_exception_form: body.masking_exception_request_form_id.or(body.request_form_id),
+        data_access_policy: body.data_access_review_flow.or(body.data_access_policy),
+        masking_exception_policy: body.masking_exception_review_flow.or(body.masking_exception_policy),
     };
-    problems.extend(flow_problems(&draft));
-    reject_if_any(problems)?;
-    let person = caller.person(&state).await?;
-    require_manager(&person, &draft.domains)?;
-    check_expert(&state, caller.tenant_id, draft.metadata.as_ref()).await?;
-    let product = state
-        .store
-        .create_product(caller.tenant_id, draft, caller.user.global_user_id, Timestamp::now())
-        .await
-        .map_err(name_taken)?;
-    Ok((
-        StatusCode::CREATED,
-        ApiJson(render_one(&state, &caller, &person, product).await?),
-    ))
+    let product = state.app.publish_product(&caller, input, problems.into()).await?;
+    Ok((StatusCode::CREATED, ApiJson(render(product))))
 }
 
 /// Get data product metadata for the specified data product ID
@@ -299,9 +188,7 @@ async fn get_product(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
-    let product = find(&state, &caller, &id).await?;
-    let person = caller.person(&state).await?;
-    Ok(ApiJson(render_one(&state, &caller, &person, product).await?))
+    Ok(ApiJson(render(state.app.product(&caller, &ProductId(id)).await?)))
 }
 
 /// Get data product metadata for the specified data product name
@@ -313,13 +200,7 @@ async fn product_by_name(
     caller: Caller,
     ApiPath(name): ApiPath<String>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
-    let product = state
-        .store
-        .product_by_name(caller.tenant_id, &name)
-        .await?
-        .ok_or_else(not_found)?;
-    let person = caller.person(&state).await?;
-    Ok(ApiJson(render_one(&state, &caller, &person, product).await?))
+    Ok(ApiJson(render(state.app.product_by_name(&caller, &name).await?)))
 }
 
 /// Update an existing data product by ID: only the fields sent change.
@@ -332,47 +213,24 @@ async fn update_product(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateDataProduct>,
 ) -> Result<ApiJson<DataProduct>, ApiError> {
-    let current = find(&state, &caller, &id).await?;
-    let mut problems = Vec::new();
-    let (access_form, masking_form) = request_forms(
-        body.request_form_id.as_ref(),
-        body.data_access_request_form_id.as_ref(),
-        body.masking_exception_request_form_id.as_ref(),
-        &mut problems,
-    );
+    // A product keeps its id; the deprecated `requestFormId` sets both forms unless one is named.
     let _ = body.id;
-    let draft = ProductDraft {
-        id: None,
-        name: body.name.map(|name| name.trim().to_owned()).unwrap_or(current.name),
-        description: body.description.unwrap_or(current.description),
-        metadata: body.metadata.unwrap_or(current.metadata),
-        suspended: body.suspended.unwrap_or(current.suspended),
-        domains: body.domains.unwrap_or_else(|| current.domains.clone()),
-        data_access_form_id: access_form.or(Some(current.data_access_form_id)),
-        masking_exception_form_id: masking_form.or(Some(current.masking_exception_form_id)),
-        data_access_policy: body
-            .data_access_review_flow
-            .or(body.data_access_policy)
-            .unwrap_or(current.data_access_policy),
-        masking_exception_policy: body
-            .masking_exception_review_flow
-            .or(body.masking_exception_policy)
-            .unwrap_or(current.masking_exception_policy),
-        data_sources: None,
+    let changes = ProductChanges {
+        name: body.name,
+        description: body.description,
+        metadata: body.metadata,
+        suspended: body.suspended,
+        domains: body.domains,
+        data_access_form: body.data_access_request_form_id.or(body.request_form_id.clone()),
+        masking_exception_form: body.masking_exception_request_form_id.or(body.request_form_id),
+        data_access_policy: body.data_access_review_flow.or(body.data_access_policy),
+        masking_exception_policy: body.masking_exception_review_flow.or(body.masking_exception_policy),
     };
-    problems.extend(flow_problems(&draft));
-    reject_if_any(problems)?;
-    let person = caller.person(&state).await?;
-    require_manager(&person, &current.domains)?;
-    require_manager(&person, &draft.domains)?;
-    check_expert(&state, caller.tenant_id, draft.metadata.as_ref()).await?;
     let product = state
-        .store
-        .update_product(caller.tenant_id, &current.id, draft, caller.user.id, Timestamp::now())
-        .await
-        .map_err(name_taken)?
-        .ok_or_else(not_found)?;
-    Ok(ApiJson(render_one(&state, &caller, &person, product).await?))
+        .app
+        .change_product(&caller, &ProductId(id), changes, Vec::new().into())
+        .await?;
+    Ok(ApiJson(render(product)))
 }
 
 /// Delete the specified data product; its pending requests are canceled and the access it granted revoked.
@@ -384,14 +242,5 @@ async fn delete_product(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<(), ApiError> {
-    let product = find(&state, &caller, &id).await?;
-    require_manager(&caller.person(&state).await?, &product.domains)?;
-    match state
-        .store
-        .delete_product(caller.tenant_id, &product.id, caller.user.id, Timestamp::now())
-        .await?
-    {
-        true => Ok(()),
-        false => Err(not_found()),
-    }
+    Ok(state.app.delete_product(&caller, &ProductId(id)).await?)
 }

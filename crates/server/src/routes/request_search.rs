@@ -2,7 +2,6 @@
 //! members (its approved data access requests).
 
 use super::allowed;
-use super::products;
 use super::request_views::{HydratedAccessRequest, render_all};
 use crate::app::AppState;
 use crate::auth::Caller;
@@ -10,10 +9,11 @@ use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, de, offset_page, reject_if_any};
 use crate::pagination::PaginationMeta;
 use axum::extract::State;
-use marketplace_domain::access_request::{RequestStatus, RequestType, person_keys};
-use marketplace_domain::pagination::PageMeta;
-use marketplace_domain::permissions::GlobalPermission;
-use marketplace_store::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
+use marketplace_app::model::{RequestRole, RequestSearch, RequestSort, ReviewStatus};
+use marketplace_app::requests::RequestPage;
+use marketplace_domain::access_request::RequestType;
+use marketplace_domain::ids::ProductId;
+use marketplace_domain::pagination::{OffsetPage, PageMeta};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -161,7 +161,7 @@ impl RequestFilters {
                 problems,
             ),
             expiration: self.expiration,
-            data_product_id: self.data_product_id,
+            data_product_id: self.data_product_id.map(ProductId),
             asset_id: self.asset_id,
             asset_types: parse_each(
                 "assetType",
@@ -209,27 +209,12 @@ impl RequestFilters {
     }
 }
 
-async fn run(
-    state: &AppState,
-    caller: &Caller,
-    search: RequestSearch,
-) -> Result<ApiJson<PaginatedAccessRequest>, ApiError> {
-    let person = caller.person(state).await?;
-    let searcher = Searcher {
-        user_id: caller.user.id,
-        governance: person.has(GlobalPermission::Governance),
-        managed_domains: person.managed_domains().map(str::to_owned).collect(),
-        keys: person_keys(&person),
-    };
-    let (requests, total) = state
-        .store
-        .search_access_requests(caller.tenant_id, &searcher, &search)
-        .await?;
-    let meta = PageMeta::new(search.page, total, requests.len() as u64);
-    Ok(ApiJson(PaginatedAccessRequest {
-        data: render_all(state, caller, requests).await?,
+fn page(at: OffsetPage, found: RequestPage) -> PaginatedAccessRequest {
+    let meta = PageMeta::new(at, found.total, found.shown.requests.len() as u64);
+    PaginatedAccessRequest {
+        data: render_all(found.shown),
         meta: meta.into(),
-    }))
+    }
 }
 
 /// Search and filter access requests the current user can manage
@@ -245,7 +230,8 @@ async fn search_requests(
     let mut problems = Vec::new();
     let search = filters.search(&role.role, &mut problems);
     reject_if_any(problems)?;
-    run(&state, &caller, search).await
+    let found = state.app.search_requests(&caller, &search).await?;
+    Ok(ApiJson(page(search.page, found)))
 }
 
 /// Search all access requests for the data product using the provided filters
@@ -258,23 +244,23 @@ async fn product_requests(
     ApiPath(id): ApiPath<String>,
     ApiQuery(filters): ApiQuery<RequestFilters>,
 ) -> Result<ApiJson<PaginatedAccessRequest>, ApiError> {
-    let search = for_product(&state, &caller, &id, filters).await?;
-    run(&state, &caller, search).await
+    let search = filters.in_product()?;
+    let at = search.page;
+    let found = state
+        .app
+        .search_product_requests(&caller, &ProductId(id), search)
+        .await?;
+    Ok(ApiJson(page(at, found)))
 }
 
-/// The search within one product the caller can see, in every role.
-async fn for_product(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    filters: RequestFilters,
-) -> Result<RequestSearch, ApiError> {
-    let product = products::find(state, caller, id).await?;
-    let mut problems = Vec::new();
-    let mut search = filters.search(&[], &mut problems);
-    reject_if_any(problems)?;
-    search.data_product_id = Some(product.id);
-    Ok(search)
+impl RequestFilters {
+    /// The search within one product the caller can see, in every role.
+    fn in_product(self) -> Result<RequestSearch, ApiError> {
+        let mut problems = Vec::new();
+        let search = self.search(&[], &mut problems);
+        reject_if_any(problems)?;
+        Ok(search)
+    }
 }
 
 /// Search all approved access requests for the data product
@@ -287,11 +273,8 @@ async fn product_members(
     ApiPath(id): ApiPath<String>,
     ApiQuery(filters): ApiQuery<RequestFilters>,
 ) -> Result<ApiJson<PaginatedAccessRequest>, ApiError> {
-    let mut search = for_product(&state, &caller, &id, filters).await?;
-    // Members are those whose access is approved, whatever status was asked for.
-    search.statuses = vec![RequestStatus::Approved.as_str().into()];
-    if search.types.is_empty() {
-        search.types.push(RequestType::DataAccess);
-    }
-    run(&state, &caller, search).await
+    let search = filters.in_product()?;
+    let at = search.page;
+    let found = state.app.product_members(&caller, &ProductId(id), search).await?;
+    Ok(ApiJson(page(at, found)))
 }

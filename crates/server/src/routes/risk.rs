@@ -1,20 +1,18 @@
 //! Review assist: how requests like this one went before (DESIGN §2 "Risk assessment").
 
-use super::access_requests::{self, manages};
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use axum::extract::State;
-use marketplace_domain::access_request::risk::{Literal, PastDetermination, Risk, assess};
-use marketplace_domain::access_request::{RecordStatus, RequestStatus, criteria_met};
+use marketplace_app::requests::RiskAnswer;
+use marketplace_domain::access_request::RecordStatus;
+use marketplace_domain::access_request::risk::{Literal, Risk};
+use marketplace_domain::ids::RequestId;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// How many past determinations an assessment reads: the most recent, which say most about current practice.
-const HISTORY: u64 = 200;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(risk_assessment))
@@ -79,60 +77,14 @@ async fn risk_assessment(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<RiskAssessmentResponse>, ApiError> {
-    let person = caller.person(&state).await?;
-    let (request, records) = access_requests::visible(&state, &caller, &person, &id).await?;
-    let reviewer = manages(&person, &request)
-        || records
-            .iter()
-            .any(|record| !criteria_met(&person, &record.approvers, &request.domains).is_empty());
-    if !reviewer {
-        return Err(ApiError::Forbidden(
-            "The risk assessment is for the request's reviewers.".into(),
-        ));
-    }
-    let Some(target) = request.target() else {
-        return Ok(ApiJson(RiskAssessmentResponse::Short {
-            approval_risk: Risk::Indeterminate.as_str(),
-        }));
-    };
-    let past = state
-        .store
-        .recent_determinations(caller.tenant_id, &target, request.request_type, Some(&id), HISTORY)
-        .await?;
-    let mut history = Vec::with_capacity(past.len());
-    let mut people = BTreeMap::new();
-    for (earlier, decided) in past {
-        if let std::collections::btree_map::Entry::Vacant(slot) = people.entry(earlier.user_id) {
-            slot.insert(state.store.user_access(caller.tenant_id, earlier.user_id).await?);
+    let assessment = match state.app.risk_assessment(&caller, &RequestId(id)).await? {
+        RiskAnswer::Indeterminate => {
+            return Ok(ApiJson(RiskAssessmentResponse::Short {
+                approval_risk: Risk::Indeterminate.as_str(),
+            }));
         }
-        let access = &people[&earlier.user_id];
-        let last = decided.iter().max_by_key(|record| record.updated_at);
-        let denied = decided.iter().find(|record| record.status == RecordStatus::Denied);
-        history.push(PastDetermination {
-            approved: earlier.status != RequestStatus::Denied,
-            groups: access.groups.iter().map(|group| group.name.clone()).collect(),
-            attributes: access
-                .attributes
-                .iter()
-                .flat_map(|(key, values)| values.iter().map(move |value| (key.clone(), value.clone())))
-                .collect(),
-            reason: denied.or(last).and_then(|record| record.reason.clone()),
-            days_to_decision: last.map_or(0.0, |record| {
-                (record.updated_at.millis() - earlier.created_at.millis()) as f64 / 86_400_000.0
-            }),
-        });
-    }
-    let user = state
-        .store
-        .user_access(caller.tenant_id, request.user_id)
-        .await?
-        .into_person(uuid::Uuid::nil());
-    let assessment = assess(&user, &history);
-    if assessment.risk == Risk::Indeterminate {
-        return Ok(ApiJson(RiskAssessmentResponse::Short {
-            approval_risk: Risk::Indeterminate.as_str(),
-        }));
-    }
+        RiskAnswer::Assessed(assessment) => assessment,
+    };
     let literals = assessment
         .literals
         .into_iter()

@@ -45,17 +45,13 @@ async fn frontend_settings(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<FrontendSettings>, ApiError> {
-    let tenant = state
-        .store
-        .tenant(caller.tenant_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("the caller's tenant is gone".into()))?;
+    let theme = state.app.tenant_theme(&caller).await?;
     Ok(ApiJson(FrontendSettings {
         theme: ThemeSettings {
-            primary_color: tenant.theme.primary_color,
-            accent_color: tenant.theme.accent_color,
-            light_mode_image: tenant.theme.light_mode_image,
-            dark_mode_image: tenant.theme.dark_mode_image,
+            primary_color: theme.primary_color,
+            accent_color: theme.accent_color,
+            light_mode_image: theme.light_mode_image,
+            dark_mode_image: theme.dark_mode_image,
         },
         feature_flags: FeatureFlags {
             statsig_client_key: None,

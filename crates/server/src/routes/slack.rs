@@ -2,18 +2,15 @@
 //! `marketplace slack configure` (Slack's OAuth flow is not offered). Posting to Slack is not done yet, so the
 //! test reports what is configured and why the connection cannot be checked.
 
-use super::webhooks::require_admin;
 use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use axum::extract::State;
+use marketplace_app::notifications::SlackConnectionTest;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-const NOT_CONFIGURED: &str =
-    "Slack is not configured for this tenant: an operator connects a workspace with `marketplace slack configure`.";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -51,8 +48,7 @@ async fn configuration(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<GetSlackConfigurationResponse>, ApiError> {
-    require_admin(&state, &caller).await?;
-    let stored = state.store.slack_configuration(caller.tenant_id).await?;
+    let stored = state.app.slack_configuration(&caller).await?;
     Ok(ApiJson(GetSlackConfigurationResponse {
         is_configured: stored.is_some(),
         configuration: stored.map_or_else(SlackConfiguration::default, |stored| SlackConfiguration {
@@ -70,9 +66,7 @@ async fn configuration(
     tag = "Notification", summary = "Delete Slack notifications configuration", security(("bearer" = [])),
     responses((status = 200, description = "Deleted")))]
 async fn delete_configuration(State(state): State<AppState>, caller: Caller) -> Result<(), ApiError> {
-    require_admin(&state, &caller).await?;
-    state.store.delete_slack_configuration(caller.tenant_id).await?;
-    Ok(())
+    Ok(state.app.delete_slack_configuration(&caller).await?)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -91,17 +85,12 @@ async fn test_connection(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<ApiJson<TestSlackConnectionResponse>, ApiError> {
-    require_admin(&state, &caller).await?;
-    let why = match state.store.slack_configuration(caller.tenant_id).await? {
-        None => NOT_CONFIGURED.to_owned(),
-        Some(stored) => format!(
-            "Slack workspace {} ({}) is configured, but this deployment does not connect to Slack yet, so the \
-             connection cannot be checked.",
-            stored.team_name, stored.team_id
-        ),
-    };
+    let SlackConnectionTest {
+        is_valid,
+        error_message,
+    } = state.app.test_slack_connection(&caller).await?;
     Ok(ApiJson(TestSlackConnectionResponse {
-        is_valid: false,
-        error_message: Some(why),
+        is_valid,
+        error_message,
     }))
 }

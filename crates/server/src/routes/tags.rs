@@ -7,8 +7,9 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, de, offset_page, reject_if_any, whole_number};
 use axum::extract::State;
+use marketplace_app::metadata::AppliedTagSearch;
+use marketplace_app::model::{AppliedTagFilter, TagRecord};
 use marketplace_domain::Timestamp;
-use marketplace_store::{AppliedTagFilter, TagRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
@@ -81,9 +82,9 @@ async fn tags(
     let limit = whole_number("limit", query.limit, TAG_LIMIT, 1, Some(TAG_LIMIT), &mut problems);
     reject_if_any(problems)?;
     let tags = state
-        .store
+        .app
         .search_tags(
-            caller.tenant_id,
+            &caller,
             query.search_text.as_deref(),
             query.fuzzy_search.unwrap_or(false),
             limit,
@@ -232,13 +233,6 @@ async fn applied_tags(
         problems.push("modelType must be one of the following values: datasource, column".into());
     }
     reject_if_any(problems)?;
-    // Data products and data objects are published in the catalog; until one exists, none can be searched.
-    if let Some(id) = body.data_product_id {
-        return Err(ApiError::NotFound(format!("Data product {id} not found.")));
-    }
-    if let Some(id) = body.data_object_id {
-        return Err(ApiError::NotFound(format!("Data object {id} not found.")));
-    }
     let filter = AppliedTagFilter {
         data_source_ids,
         search_text: body.search_text,
@@ -248,7 +242,12 @@ async fn applied_tags(
         excluded_hierarchies: body.excluded_hierarchies.unwrap_or_default(),
         page,
     };
-    let (tags, total) = state.store.search_applied_tags(caller.tenant_id, &filter).await?;
+    let search = AppliedTagSearch {
+        data_product_id: body.data_product_id,
+        data_object_id: body.data_object_id,
+        filter,
+    };
+    let (tags, total) = state.app.search_applied_tags(&caller, &search).await?;
     Ok(ApiJson(AppliedTagSearchResponse {
         data: tags.into_iter().map(AppliedTag::from).collect(),
         total,

@@ -7,21 +7,16 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, offset_page, reject_if_any};
 use crate::pagination::PaginationMeta;
-use crate::webhook_delivery::post;
 use axum::extract::State;
 use axum::http::StatusCode;
+use marketplace_app::model::{AttemptOutcome, WebhookRecord};
+use marketplace_app::notifications::{WebhookSettings, WebhookUpdate};
 use marketplace_domain::Timestamp;
 use marketplace_domain::pagination::PageMeta;
-use marketplace_domain::permissions::GlobalPermission;
-use marketplace_store::{AttemptOutcome, WebhookChange, WebhookRecord};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
-
-/// The longest webhook URL accepted.
-const MAX_URL: usize = 2048;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -30,22 +25,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhook_history))
         .routes(routes!(test_webhook))
         .routes(routes!(test_webhook_config))
-}
-
-fn not_found() -> ApiError {
-    ApiError::NotFound("Webhook not found.".into())
-}
-
-pub(super) async fn require_admin(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
-    match caller.person(state).await?.has(GlobalPermission::ApplicationAdmin) {
-        true => Ok(()),
-        false => Err(ApiError::Forbidden("Managing webhooks takes APPLICATION_ADMIN.".into())),
-    }
-}
-
-/// The id in the path; anything but a UUID names no webhook.
-fn webhook_id(id: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(id).map_err(|_| not_found())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -63,7 +42,7 @@ pub struct Webhook {
 impl From<WebhookRecord> for Webhook {
     fn from(record: WebhookRecord) -> Self {
         Webhook {
-            id: record.id,
+            id: record.id.0,
             url: record.url,
             verify_tls: record.verify_tls,
             signing_key: record.signing_key.is_some(),
@@ -101,39 +80,13 @@ pub struct UpdateWebhook {
     signing_key: Option<String>,
 }
 
-fn check_url(url: &str, problems: &mut Vec<String>) {
-    match reqwest::Url::parse(url) {
-        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && url.len() <= MAX_URL => {}
-        _ => problems.push(format!(
-            "url must be an http or https URL of at most {MAX_URL} characters"
-        )),
-    }
-}
-
-fn check_key(key: Option<&str>, problems: &mut Vec<String>) {
-    if key.is_some_and(|key| key.len() > 1024) {
-        problems.push("signingKey must be at most 1024 characters".into());
-    }
-}
-
-/// A webhook's settings, checked: URL, signing key (an empty one is none) and whether TLS is verified.
-struct Settings {
-    url: String,
-    signing_key: Option<String>,
-    verify_tls: bool,
-}
-
-impl CreateWebhook {
-    fn checked(self) -> Result<Settings, ApiError> {
-        let mut problems = Vec::new();
-        check_url(&self.url, &mut problems);
-        check_key(self.signing_key.as_deref(), &mut problems);
-        reject_if_any(problems)?;
-        Ok(Settings {
-            url: self.url,
-            signing_key: self.signing_key.filter(|key| !key.is_empty()),
-            verify_tls: self.verify_tls.unwrap_or(true),
-        })
+impl From<CreateWebhook> for WebhookSettings {
+    fn from(body: CreateWebhook) -> Self {
+        WebhookSettings {
+            url: body.url,
+            verify_tls: body.verify_tls,
+            signing_key: body.signing_key,
+        }
     }
 }
 
@@ -141,8 +94,7 @@ impl CreateWebhook {
 #[utoipa::path(get, path = "/api/notification/webhook", operation_id = "getWebhooks", tag = "Notification",
     summary = "Get webhooks", security(("bearer" = [])), responses((status = 200, body = Vec<Webhook>)))]
 async fn list_webhooks(State(state): State<AppState>, caller: Caller) -> Result<ApiJson<Vec<Webhook>>, ApiError> {
-    require_admin(&state, &caller).await?;
-    let hooks = state.store.webhooks(caller.tenant_id).await?;
+    let hooks = state.app.webhooks(&caller).await?;
     Ok(ApiJson(hooks.into_iter().map(Webhook::from).collect()))
 }
 
@@ -155,13 +107,7 @@ async fn create_webhook(
     caller: Caller,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<Webhook>, ApiError> {
-    let settings = body.checked()?;
-    require_admin(&state, &caller).await?;
-    let (key, verify) = (settings.signing_key.as_deref(), settings.verify_tls);
-    let created = state
-        .store
-        .create_webhook(caller.tenant_id, &settings.url, verify, key, state.clock.now())
-        .await?;
+    let created = state.app.create_webhook(&caller, body.into()).await?;
     Ok(ApiJson(created.into()))
 }
 
@@ -174,9 +120,7 @@ async fn get_webhook(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<Webhook>, ApiError> {
-    require_admin(&state, &caller).await?;
-    let found = state.store.webhook(caller.tenant_id, webhook_id(&id)?).await?;
-    Ok(ApiJson(found.ok_or_else(not_found)?.into()))
+    Ok(ApiJson(state.app.webhook(&caller, &id).await?.into()))
 }
 
 /// Update webhook
@@ -189,24 +133,12 @@ async fn update_webhook(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<UpdateWebhook>,
 ) -> Result<ApiJson<Webhook>, ApiError> {
-    let mut problems = Vec::new();
-    if let Some(url) = &body.url {
-        check_url(url, &mut problems);
-    }
-    check_key(body.signing_key.as_deref(), &mut problems);
-    reject_if_any(problems)?;
-    require_admin(&state, &caller).await?;
-    let change = WebhookChange {
+    let update = WebhookUpdate {
         url: body.url,
         verify_tls: body.verify_tls,
-        signing_key: body.signing_key.map(|key| Some(key).filter(|key| !key.is_empty())),
+        signing_key: body.signing_key,
     };
-    let id = webhook_id(&id)?;
-    let updated = state
-        .store
-        .update_webhook(caller.tenant_id, id, &change, state.clock.now())
-        .await?;
-    Ok(ApiJson(updated.ok_or_else(not_found)?.into()))
+    Ok(ApiJson(state.app.update_webhook(&caller, &id, update).await?.into()))
 }
 
 /// Delete webhook
@@ -218,11 +150,8 @@ async fn delete_webhook(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    require_admin(&state, &caller).await?;
-    match state.store.delete_webhook(caller.tenant_id, webhook_id(&id)?).await? {
-        true => Ok(StatusCode::NO_CONTENT),
-        false => Err(not_found()),
-    }
+    state.app.delete_webhook(&caller, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -256,10 +185,7 @@ async fn webhook_history(
     let mut problems = Vec::new();
     let page = offset_page(query.offset, query.limit, &mut problems);
     reject_if_any(problems)?;
-    require_admin(&state, &caller).await?;
-    let id = webhook_id(&id)?;
-    state.store.webhook(caller.tenant_id, id).await?.ok_or_else(not_found)?;
-    let (attempts, total) = state.store.webhook_history(caller.tenant_id, id, page).await?;
+    let (attempts, total) = state.app.webhook_history(&caller, &id, page).await?;
     let meta = PageMeta::new(page, total, attempts.len() as u64);
     Ok(ApiJson(PaginatedWebhookHistory {
         data: attempts
@@ -297,29 +223,6 @@ impl From<&AttemptOutcome> for WebhookTestResult {
     }
 }
 
-/// Posts a test CloudEvent with these settings.
-async fn post_test(
-    state: &AppState,
-    caller: &Caller,
-    url: &str,
-    key: Option<&str>,
-    verify: bool,
-) -> Result<AttemptOutcome, ApiError> {
-    let now = state.clock.now();
-    let tenant = state.store.tenant(caller.tenant_id).await?;
-    let source = tenant.map_or_else(|| caller.tenant_id.to_string(), |tenant| tenant.short_key);
-    let document = json!({
-        "specversion": "1.0",
-        "type": "marketplace.webhook.test",
-        "source": format!("/marketplace/{source}"),
-        "id": Uuid::now_v7(),
-        "time": now,
-        "datacontenttype": "application/json",
-        "data": {"message": "A test event from Marketplace."},
-    });
-    Ok(post(url, &document.to_string(), key, verify, now).await)
-}
-
 /// Test webhook: posts a test event to it, records the attempt in its history and reports the result
 #[utoipa::path(post, path = "/api/notification/webhook/{id}/test", operation_id = "testWebhook",
     tag = "Notification", summary = "Test webhook", security(("bearer" = [])), params(("id" = String, Path)),
@@ -329,17 +232,7 @@ async fn test_webhook(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<ApiJson<WebhookTestResult>, ApiError> {
-    require_admin(&state, &caller).await?;
-    let hook = state
-        .store
-        .webhook(caller.tenant_id, webhook_id(&id)?)
-        .await?
-        .ok_or_else(not_found)?;
-    let outcome = post_test(&state, &caller, &hook.url, hook.signing_key.as_deref(), hook.verify_tls).await?;
-    state
-        .store
-        .record_test_attempt(caller.tenant_id, hook.id, &outcome, state.clock.now())
-        .await?;
+    let outcome = state.app.test_webhook(&caller, &id).await?;
     Ok(ApiJson((&outcome).into()))
 }
 
@@ -352,9 +245,6 @@ async fn test_webhook_config(
     caller: Caller,
     ApiJson(body): ApiJson<CreateWebhook>,
 ) -> Result<ApiJson<WebhookTestResult>, ApiError> {
-    let settings = body.checked()?;
-    require_admin(&state, &caller).await?;
-    let key = settings.signing_key.as_deref();
-    let outcome = post_test(&state, &caller, &settings.url, key, settings.verify_tls).await?;
+    let outcome = state.app.test_webhook_configuration(&caller, body.into()).await?;
     Ok(ApiJson((&outcome).into()))
 }

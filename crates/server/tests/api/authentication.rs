@@ -140,7 +140,7 @@ pub fn remove_user(yaml: &str, username: &str) -> String {
 async fn the_signing_key_is_kept_so_tokens_survive_a_restart() {
     let app = spawn_app().await;
     let token = app.token("dana").await;
-    let url = marketplace_store::DatabaseUrl::parse(&app.db.url).unwrap();
+    let url = marketplace_app::model::DatabaseUrl::parse(&app.db.url).unwrap();
     let restarted = AppState::open(&url, Segment::Na, None).await.unwrap();
     let second = TestApp::start(app.db.clone(), Segment::Na, None).await;
     assert_eq!(restarted.segment(), Segment::Na);

@@ -28,14 +28,14 @@ async fn an_edited_file_adds_updates_and_removes_exactly_the_differences() {
     let app = spawn_app().await;
     let admin = app.token("admin").await;
     let riley = app.token("riley").await;
-    let before = app.state.store.directory("demo").await.unwrap().unwrap();
+    let before = app.state.app.stored_directory("demo").await.unwrap().unwrap();
     let mut edited = parse_directory(&edited_demo()).unwrap();
 
     // A dry run reports and writes nothing.
-    let dry = app.state.store.import_directory(&edited, true).await.unwrap();
-    assert_eq!(app.state.store.directory("demo").await.unwrap().unwrap(), before);
+    let dry = app.state.app.import_directory(&edited, true).await.unwrap();
+    assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), before);
 
-    let report = app.state.store.import_directory(&edited, false).await.unwrap();
+    let report = app.state.app.import_directory(&edited, false).await.unwrap();
     let changes: Vec<_> = report.changes.iter().map(|c| (c.kind, c.entity.clone())).collect();
     assert_eq!(
         changes,
@@ -49,7 +49,7 @@ async fn an_edited_file_adds_updates_and_removes_exactly_the_differences() {
     );
     assert_eq!(dry.changes, report.changes);
     edited.tenant.id = before.tenant.id;
-    assert_eq!(app.state.store.directory("demo").await.unwrap().unwrap(), edited);
+    assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), edited);
     assert!(app.import(&edited_demo()).await.changes.is_empty());
 
     // The API serves the new state.
@@ -77,7 +77,7 @@ async fn an_edited_file_adds_updates_and_removes_exactly_the_differences() {
 #[tokio::test]
 async fn a_file_the_store_refuses_changes_nothing() {
     let app = spawn_app().await;
-    let before = app.state.store.directory("demo").await.unwrap().unwrap();
+    let before = app.state.app.stored_directory("demo").await.unwrap().unwrap();
     // Valid on its own, but it gives the existing tenant another id.
     let wrong_id = edited_demo().replace(
         "  shortKey: demo\n",
@@ -85,7 +85,7 @@ async fn a_file_the_store_refuses_changes_nothing() {
     );
     let error = app
         .state
-        .store
+        .app
         .import_directory(&parse_directory(&wrong_id).unwrap(), false)
         .await
         .unwrap_err();
@@ -93,7 +93,7 @@ async fn a_file_the_store_refuses_changes_nothing() {
         error.to_string().contains("7f0c0a9e-8c55-4c2f-9d0e-1a2b3c4d5e6f"),
         "{error}"
     );
-    assert_eq!(app.state.store.directory("demo").await.unwrap().unwrap(), before);
+    assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), before);
 }
 
 #[tokio::test]
@@ -121,5 +121,5 @@ async fn swapping_names_and_moving_records_in_one_import_works() {
     assert!(!report.changes.is_empty());
     let mut desired = parse_directory(&moved).unwrap();
     desired.tenant.id = Some(report.tenant_id);
-    assert_eq!(app.state.store.directory("demo").await.unwrap().unwrap(), desired);
+    assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), desired);
 }

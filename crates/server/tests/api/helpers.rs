@@ -1,10 +1,10 @@
 //! A real server on a random port over a real database: a fresh SQLite file, or a fresh PostgreSQL database
 //! when `MARKETPLACE_TEST_DATABASE_URL` names a server to create it on.
 
+use marketplace_app::model::{DatabaseUrl, ImportReport};
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::{Segment, Timestamp};
 use marketplace_server::app::{AppState, Application, HttpLimits};
-use marketplace_store::{DatabaseUrl, ImportReport};
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -125,6 +125,12 @@ impl TestApp {
         }
     }
 
+    /// The database itself, for checking what is stored underneath the API.
+    pub fn store(&self) -> marketplace_store::Store {
+        let url = marketplace_store::DatabaseUrl::parse(&self.db.url).expect("test database URL");
+        marketplace_store::Store::open(&url).expect("open the test database")
+    }
+
     /// A second instance over the same database.
     pub async fn another_instance(&self) -> TestApp {
         TestApp::start(self.db.clone(), self.state.segment(), None).await
@@ -133,7 +139,7 @@ impl TestApp {
     pub async fn import(&self, yaml: &str) -> ImportReport {
         let directory = parse_directory(yaml).expect("valid directory file");
         self.state
-            .store
+            .app
             .import_directory(&directory, false)
             .await
             .expect("import")
@@ -141,19 +147,12 @@ impl TestApp {
 
     /// A token for a user of a tenant, as the command line would make it.
     pub async fn token_in(&self, tenant: &str, username: &str, expires_at: Option<Timestamp>) -> String {
-        let store = &self.state.store;
-        let tenant = store.tenant_by_short_key(tenant).await.unwrap().expect("tenant");
-        let user = store
-            .user_by_username(tenant.id, username)
-            .await
-            .unwrap()
-            .expect("user");
         self.state
-            .tokens
-            .issue(&tenant, &user, "test", expires_at)
+            .app
+            .issue_token(tenant, username, "test", expires_at)
             .await
-            .unwrap()
-            .1
+            .expect("a token")
+            .token
     }
 
     pub async fn token(&self, username: &str) -> String {

@@ -90,7 +90,7 @@ async fn stewards_requesters_and_impacted_users_are_told_what_concerns_them_and_
     assert_eq!(inbox(&app, &sam).await.len(), 1);
 
     // The access expires: Casey is told.
-    app.state.clock.advance(2 * 24 * 3600);
+    app.state.app.clock().advance(2 * 24 * 3600);
     assert_eq!(marketplace_server::jobs::expire_due(&app.state).await.unwrap(), 1);
     send_notifications(&app.state).await.unwrap();
     assert_eq!(
@@ -189,7 +189,7 @@ async fn the_inbox_is_read_and_marked_by_its_owner_only() {
     .await;
     let read_at = read["readAt"].clone();
     assert!(read_at.is_string());
-    app.state.clock.advance(60);
+    app.state.app.clock().advance(60);
     let again = expect(
         app.request(Method::PATCH, &one)
             .bearer_auth(&sam)

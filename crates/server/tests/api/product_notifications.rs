@@ -95,12 +95,12 @@ async fn the_user_is_warned_a_week_and_a_day_before_access_ends_and_told_when_it
     let record = records(&app, &sam, created["id"].as_str().unwrap()).await.remove(0);
     let approve = json!({"status": "APPROVED", "reason": "ok", "duration": 10, "durationUnit": "DAYS"});
     decide(&app, &sam, &record, approve, StatusCode::OK).await;
-    let warn = || async { app.state.store.warn_of_expiry(app.state.clock.now()).await.unwrap() };
+    let warn = || async { app.state.app.warn_of_expiry().await.unwrap() };
     for days in [0, 4, 0, 5, 0] {
-        app.state.clock.advance(days * 24 * 3600);
+        app.state.app.clock().advance(days * 24 * 3600);
         warn().await;
     }
-    app.state.clock.advance(2 * 24 * 3600);
+    app.state.app.clock().advance(2 * 24 * 3600);
     marketplace_server::jobs::expire_due(&app.state).await.unwrap();
     warn().await;
     send_notifications(&app.state).await.unwrap();

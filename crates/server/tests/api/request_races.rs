@@ -44,8 +44,8 @@ async fn two_stewards_deciding_at_once_and_two_expiry_jobs_give_one_outcome() {
             continue;
         }
         // Approved for an hour: both instances' expiry jobs race to expire it.
-        app.state.clock.advance(2 * 3600);
-        second.state.clock.advance(2 * 3600);
+        app.state.app.clock().advance(2 * 3600);
+        second.state.app.clock().advance(2 * 3600);
         let (a, b) = tokio::join!(
             marketplace_server::jobs::expire_due(&app.state),
             marketplace_server::jobs::expire_due(&second.state)

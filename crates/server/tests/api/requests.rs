@@ -225,7 +225,7 @@ async fn a_request_passes_two_stages_and_its_temporary_access_expires() {
         0,
         "not yet"
     );
-    app.state.clock.advance(8 * 24 * 3600);
+    app.state.app.clock().advance(8 * 24 * 3600);
     assert_eq!(marketplace_server::jobs::expire_due(&app.state).await.unwrap(), 1);
     assert_eq!(
         marketplace_server::jobs::expire_due(&app.state).await.unwrap(),

@@ -47,17 +47,13 @@ async fn a_created_token_is_returned_once_and_stored_as_a_hash() {
     // What the database holds is the SHA-256, not the token.
     let tenant_id = me["tenantInfo"]["id"].as_str().unwrap().parse().unwrap();
     let credential = app
-        .state
-        .store
+        .store()
         .credential(tenant_id, token_id.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_ne!(credential.token_hash, token);
-    assert_eq!(
-        credential.token_hash,
-        marketplace_server::auth::tokens::token_hash(&token)
-    );
+    assert_eq!(credential.token_hash, marketplace_app::tokens::token_hash(&token));
     assert_eq!(credential.token_hash.len(), 64);
 }
 

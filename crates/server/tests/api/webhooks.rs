@@ -199,9 +199,9 @@ async fn failures_are_retried_with_backoff_for_a_day_then_the_webhook_is_suppres
     send_notifications(&app.state).await.unwrap();
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 1);
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 0, "not due again yet");
-    app.state.clock.advance(30);
+    app.state.app.clock().advance(30);
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 1);
-    app.state.clock.advance(60);
+    app.state.app.clock().advance(60);
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 1);
     let documents = flaky.documents();
     assert_eq!(documents.len(), 3);
@@ -238,7 +238,7 @@ async fn failures_are_retried_with_backoff_for_a_day_then_the_webhook_is_suppres
     let mut tries = 0;
     for _ in 0..60 {
         tries += deliver_webhooks(&app.state).await.unwrap();
-        app.state.clock.advance(3600);
+        app.state.app.clock().advance(3600);
     }
     assert!(tries > 20, "retried through the day: {tries}");
     assert_eq!(deliver_webhooks(&app.state).await.unwrap(), 0, "failed for good");

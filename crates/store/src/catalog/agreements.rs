@@ -8,13 +8,14 @@ use crate::query::count;
 use crate::schema::{DataUseAgreements, RequestFormAgreements, RequestForms};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{AgreementId, FormId, TenantId};
 use marketplace_domain::request_form::AuditUser;
 use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreement {
-    pub id: Uuid,
+    pub id: AgreementId,
     pub name: String,
     pub body: String,
     pub created_by: AuditUser,
@@ -25,7 +26,7 @@ pub struct Agreement {
 
 pub struct NewAgreement {
     /// A client-chosen id, or `None` for a new one.
-    pub id: Option<Uuid>,
+    pub id: Option<AgreementId>,
     pub name: String,
     pub body: String,
 }
@@ -66,7 +67,11 @@ fn decode(row: &Row) -> Result<Agreement, StoreError> {
 }
 
 /// The agreement, locked until the transaction ends (on PostgreSQL).
-async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<Agreement>, StoreError> {
+async fn find_for_update(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    id: AgreementId,
+) -> Result<Option<Agreement>, StoreError> {
     let query = select()
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
@@ -75,7 +80,11 @@ async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<O
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
-pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<Agreement>, StoreError> {
+pub(crate) async fn find(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    id: AgreementId,
+) -> Result<Option<Agreement>, StoreError> {
     let query = select()
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
@@ -86,12 +95,12 @@ pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<O
 impl Store {
     pub async fn create_agreement(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         agreement: NewAgreement,
         actor: &AuditUser,
         now: Timestamp,
     ) -> Result<Agreement, StoreError> {
-        let id = agreement.id.unwrap_or_else(Uuid::now_v7);
+        let id = agreement.id.unwrap_or_else(|| AgreementId(Uuid::now_v7()));
         let mut tx = self.backend.begin().await?;
         if find(&mut tx, tenant_id, id).await?.is_some() {
             return Err(StoreError::Conflict(format!(
@@ -138,13 +147,13 @@ impl Store {
         })
     }
 
-    pub async fn agreement(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<Agreement>, StoreError> {
+    pub async fn agreement(&self, tenant_id: TenantId, id: AgreementId) -> Result<Option<Agreement>, StoreError> {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
     pub async fn search_agreements(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         listing: &Listing,
     ) -> Result<(Vec<Agreement>, u64), StoreError> {
         let mut query = select()
@@ -167,8 +176,8 @@ impl Store {
     /// Changes the name and/or body; every form carrying the agreement gets a new version with the new text.
     pub async fn update_agreement(
         &self,
-        tenant_id: Uuid,
-        id: Uuid,
+        tenant_id: TenantId,
+        id: AgreementId,
         name: Option<String>,
         body: Option<String>,
         actor: &AuditUser,
@@ -203,7 +212,7 @@ impl Store {
     }
 
     /// Deletes an agreement no form carries. `Ok(false)` if there is none.
-    pub async fn delete_agreement(&self, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    pub async fn delete_agreement(&self, tenant_id: TenantId, id: AgreementId) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
         if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
@@ -227,12 +236,20 @@ impl Store {
     }
 
     /// The forms that carry an agreement, by name.
-    pub async fn agreement_forms(&self, tenant_id: Uuid, id: Uuid) -> Result<Vec<(Uuid, String)>, StoreError> {
+    pub async fn agreement_forms(
+        &self,
+        tenant_id: TenantId,
+        id: AgreementId,
+    ) -> Result<Vec<(FormId, String)>, StoreError> {
         forms_with(&mut self.backend.read().await?, tenant_id, id).await
     }
 }
 
-async fn forms_with(conn: &mut Conn, tenant_id: Uuid, agreement_id: Uuid) -> Result<Vec<(Uuid, String)>, StoreError> {
+async fn forms_with(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    agreement_id: AgreementId,
+) -> Result<Vec<(FormId, String)>, StoreError> {
     let query = Query::select()
         .columns([
             (RequestForms::Table, RequestForms::Id),

@@ -10,6 +10,8 @@ use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::SubjectMatterExpert;
 use marketplace_domain::directory::DataObject;
+use marketplace_domain::ids::{FormId, TenantId};
+use marketplace_domain::problem::Problem;
 use marketplace_domain::review_flow::ReviewFlow;
 use sea_query::{Cond, Expr, ExprTrait, Func, OnConflict, Order, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
@@ -36,8 +38,8 @@ pub struct ObjectSettings {
     pub description: Option<String>,
     pub external_link: Option<String>,
     pub subject_matter_experts: Vec<SubjectMatterExpert>,
-    pub data_access_form_id: Option<Uuid>,
-    pub masking_exception_form_id: Option<Uuid>,
+    pub data_access_form_id: Option<FormId>,
+    pub masking_exception_form_id: Option<FormId>,
     pub data_access_review_flow: Option<ReviewFlow>,
     pub masking_exception_review_flow: Option<ReviewFlow>,
 }
@@ -65,7 +67,7 @@ const COLUMNS: [DataObjects; 20] = [
     DataObjects::TenantId,
 ];
 
-fn select(tenant_id: Uuid) -> SelectStatement {
+fn select(tenant_id: TenantId) -> SelectStatement {
     Query::select()
         .columns(COLUMNS)
         .from(DataObjects::Table)
@@ -118,7 +120,7 @@ fn path_key(path: &[String]) -> String {
 /// was set on the others is kept.
 pub(crate) async fn sync(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     objects: &[DataObject],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -195,7 +197,7 @@ pub(crate) async fn sync(
     Ok(())
 }
 
-async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
+async fn find(conn: &mut Conn, tenant_id: TenantId, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
     let query = select(tenant_id)
         .and_where(Expr::col(DataObjects::Id).eq(id.to_string()))
         .to_owned();
@@ -212,12 +214,12 @@ pub struct ObjectLookup {
 }
 
 impl Store {
-    pub async fn data_object(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
+    pub async fn data_object(&self, tenant_id: TenantId, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
     /// The objects with these ids that still exist.
-    pub async fn data_objects(&self, tenant_id: Uuid, ids: &[Uuid]) -> Result<Vec<ObjectRecord>, StoreError> {
+    pub async fn data_objects(&self, tenant_id: TenantId, ids: &[Uuid]) -> Result<Vec<ObjectRecord>, StoreError> {
         let query = select(tenant_id)
             .and_where(one_of(DataObjects::Id, ids.iter().map(Uuid::to_string)))
             .to_owned();
@@ -228,7 +230,7 @@ impl Store {
     /// The object with this dot-delimited name (any case), narrowed by type, host and technology.
     pub async fn data_object_by_metadata(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         lookup: &ObjectLookup,
     ) -> Result<Option<ObjectRecord>, StoreError> {
         let mut query = select(tenant_id)
@@ -253,7 +255,7 @@ impl Store {
     }
 
     /// The object and its ancestors, nearest first.
-    pub async fn data_object_lineage(&self, tenant_id: Uuid, id: Uuid) -> Result<Vec<ObjectRecord>, StoreError> {
+    pub async fn data_object_lineage(&self, tenant_id: TenantId, id: Uuid) -> Result<Vec<ObjectRecord>, StoreError> {
         let mut conn = self.backend.read().await?;
         let mut lineage = Vec::new();
         let mut next = Some(id);
@@ -270,7 +272,7 @@ impl Store {
     /// Replaces what is set on an object. Forms and flows are checked against the tenant's.
     pub async fn save_data_object_settings(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         id: Uuid,
         settings: &ObjectSettings,
         now: Timestamp,
@@ -299,7 +301,9 @@ impl Store {
             }
         }
         if !problems.is_empty() {
-            return Err(StoreError::Invalid(problems.join("; ")));
+            return Err(StoreError::Invalid(
+                problems.into_iter().map(Problem::from_message).collect(),
+            ));
         }
         let update = Query::update()
             .table(DataObjects::Table)
@@ -338,7 +342,11 @@ impl Store {
     }
 
     /// The data sources an object holds: its own, or those of the objects below it.
-    pub async fn data_object_source_ids(&self, tenant_id: Uuid, object: &ObjectRecord) -> Result<Vec<i64>, StoreError> {
+    pub async fn data_object_source_ids(
+        &self,
+        tenant_id: TenantId,
+        object: &ObjectRecord,
+    ) -> Result<Vec<i64>, StoreError> {
         let key = path_key(&object.object_path);
         let below = starts_with(DataObjects::PathKey, &format!("{key}."));
         let query = Query::select()
@@ -361,15 +369,15 @@ impl Store {
     }
 
     /// The data objects that set this form themselves, by name.
-    pub async fn form_objects(&self, tenant_id: Uuid, form_id: Uuid) -> Result<Vec<ObjectRecord>, StoreError> {
+    pub async fn form_objects(&self, tenant_id: TenantId, form_id: FormId) -> Result<Vec<ObjectRecord>, StoreError> {
         objects_using(&mut self.backend.read().await?, tenant_id, form_id).await
     }
 }
 
 pub(crate) async fn objects_using(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    form_id: Uuid,
+    tenant_id: TenantId,
+    form_id: FormId,
 ) -> Result<Vec<ObjectRecord>, StoreError> {
     let form = form_id.to_string();
     let query = select(tenant_id)

@@ -10,7 +10,8 @@ use crate::schema::{
 };
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::ids::new_cuid;
+use marketplace_domain::ids::{AgreementId, FormId, ProductId, TenantId, new_cuid};
+use marketplace_domain::problem::Problem;
 use marketplace_domain::request_form::{AgreementText, AuditUser, FormField, FormSnapshot};
 use marketplace_domain::review_flow::{Event, ReviewFlow};
 use sea_query::{Cond, Expr, ExprTrait, LockType, Order, Query, SelectStatement};
@@ -27,11 +28,11 @@ pub struct FormRecord {
 }
 
 pub struct FormDraft {
-    pub id: Option<Uuid>,
+    pub id: Option<FormId>,
     pub name: String,
     pub fields: Vec<FormField>,
     pub policy: ReviewFlow,
-    pub agreement_ids: Vec<Uuid>,
+    pub agreement_ids: Vec<AgreementId>,
 }
 
 #[derive(Default)]
@@ -39,13 +40,13 @@ pub struct FormChanges {
     pub name: Option<String>,
     pub fields: Option<Vec<FormField>>,
     pub policy: Option<ReviewFlow>,
-    pub agreement_ids: Option<Vec<Uuid>>,
+    pub agreement_ids: Option<Vec<AgreementId>>,
 }
 
 /// A data product that uses a form, and for which kinds of request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkedProduct {
-    pub id: String,
+    pub id: ProductId,
     pub name: String,
     pub request_types: Vec<&'static str>,
 }
@@ -82,7 +83,7 @@ fn decode(row: &Row) -> Result<FormRecord, StoreError> {
 }
 
 /// The form, locked until the transaction ends (on PostgreSQL).
-async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<FormRecord>, StoreError> {
+async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
     let query = select()
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
@@ -91,7 +92,7 @@ async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<O
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
-pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<FormRecord>, StoreError> {
+pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
     let query = select()
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
@@ -100,18 +101,22 @@ pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<O
 }
 
 /// The ids once each, in the order first given.
-fn distinct(ids: Vec<Uuid>) -> Vec<Uuid> {
+fn distinct<T: Copy + Eq + std::hash::Hash>(ids: Vec<T>) -> Vec<T> {
     let mut seen = std::collections::HashSet::new();
     ids.into_iter().filter(|id| seen.insert(*id)).collect()
 }
 
 /// The agreements with these ids, in this order; a missing one is a bad request.
-async fn agreement_texts(conn: &mut Conn, tenant_id: Uuid, ids: &[Uuid]) -> Result<Vec<AgreementText>, StoreError> {
+async fn agreement_texts(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    ids: &[AgreementId],
+) -> Result<Vec<AgreementText>, StoreError> {
     let query = Query::select()
         .columns([DataUseAgreements::Id, DataUseAgreements::Name, DataUseAgreements::Body])
         .from(DataUseAgreements::Table)
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
-        .and_where(one_of(DataUseAgreements::Id, ids.iter().map(Uuid::to_string)))
+        .and_where(one_of(DataUseAgreements::Id, ids.iter().map(ToString::to_string)))
         .to_owned();
     let found: Vec<AgreementText> = conn
         .query(&query)
@@ -132,13 +137,20 @@ async fn agreement_texts(conn: &mut Conn, tenant_id: Uuid, ids: &[Uuid]) -> Resu
                 .find(|agreement| agreement.id == *id)
                 .cloned()
                 .ok_or_else(|| {
-                    StoreError::Invalid(format!("dataUseAgreementIds: no data use agreement has the id {id}"))
+                    StoreError::Invalid(vec![Problem::new(
+                        "dataUseAgreementIds",
+                        format!("dataUseAgreementIds: no data use agreement has the id {id}"),
+                    )])
                 })
         })
         .collect()
 }
 
-async fn linked_agreement_ids(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+async fn linked_agreement_ids(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    form_id: FormId,
+) -> Result<Vec<AgreementId>, StoreError> {
     let query = Query::select()
         .column(RequestFormAgreements::AgreementId)
         .from(RequestFormAgreements::Table)
@@ -149,7 +161,12 @@ async fn linked_agreement_ids(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
 
-async fn link_agreements(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid, ids: &[Uuid]) -> Result<(), StoreError> {
+async fn link_agreements(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    form_id: FormId,
+    ids: &[AgreementId],
+) -> Result<(), StoreError> {
     let delete = Query::delete()
         .from_table(RequestFormAgreements::Table)
         .and_where(Expr::col(RequestFormAgreements::TenantId).eq(tenant_id.to_string()))
@@ -180,7 +197,7 @@ async fn link_agreements(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid, ids: &
 }
 
 /// Writes `snapshot` as a new version (its `version` is set here) and makes it the form's current one.
-async fn save_version(conn: &mut Conn, tenant_id: Uuid, snapshot: &mut FormSnapshot) -> Result<(), StoreError> {
+async fn save_version(conn: &mut Conn, tenant_id: TenantId, snapshot: &mut FormSnapshot) -> Result<(), StoreError> {
     snapshot.version = new_cuid();
     let text = serde_json::to_string(&snapshot).expect("a form snapshot serialises");
     let insert = Query::insert()
@@ -220,7 +237,12 @@ async fn save_version(conn: &mut Conn, tenant_id: Uuid, snapshot: &mut FormSnaps
 }
 
 /// A new version of a form whose agreements changed their text.
-pub(crate) async fn resave(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn resave(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    form_id: FormId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let Some(mut form) = find_for_update(conn, tenant_id, form_id).await? else {
         return Ok(());
     };
@@ -232,10 +254,10 @@ pub(crate) async fn resave(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid, now:
 
 async fn insert_form(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     snapshot: &mut FormSnapshot,
     standard: bool,
-    agreement_ids: &[Uuid],
+    agreement_ids: &[AgreementId],
 ) -> Result<(), StoreError> {
     let insert = Query::insert()
         .into_table(RequestForms::Table)
@@ -273,7 +295,11 @@ async fn insert_form(
 
 /// Creates the tenant's Standard Request Form if it has none: one free-text question, and review delegated to
 /// the product's own flow.
-pub(crate) async fn ensure_standard_form(conn: &mut Conn, tenant_id: Uuid, now: Timestamp) -> Result<(), StoreError> {
+pub(crate) async fn ensure_standard_form(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
     let query = Query::select()
         .column(RequestForms::Id)
         .from(RequestForms::Table)
@@ -284,7 +310,7 @@ pub(crate) async fn ensure_standard_form(conn: &mut Conn, tenant_id: Uuid, now: 
         return Ok(());
     }
     let mut snapshot = FormSnapshot {
-        id: Uuid::now_v7(),
+        id: FormId(Uuid::now_v7()),
         name: STANDARD_FORM_NAME.into(),
         fields: vec![FormField::ShortAnswer {
             id: Uuid::now_v7(),
@@ -306,23 +332,29 @@ pub(crate) async fn ensure_standard_form(conn: &mut Conn, tenant_id: Uuid, now: 
     insert_form(conn, tenant_id, &mut snapshot, true, &[]).await
 }
 
-async fn reject_unknown_references(conn: &mut Conn, tenant_id: Uuid, policy: &ReviewFlow) -> Result<(), StoreError> {
+async fn reject_unknown_references(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    policy: &ReviewFlow,
+) -> Result<(), StoreError> {
     let problems = unknown_references(conn, tenant_id, &policy.references(), "policy").await?;
     match problems.is_empty() {
         true => Ok(()),
-        false => Err(StoreError::Invalid(problems.join("; "))),
+        false => Err(StoreError::Invalid(
+            problems.into_iter().map(Problem::from_message).collect(),
+        )),
     }
 }
 
 impl Store {
     pub async fn create_form(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         draft: FormDraft,
         actor: &AuditUser,
         now: Timestamp,
     ) -> Result<FormSnapshot, StoreError> {
-        let id = draft.id.unwrap_or_else(Uuid::now_v7);
+        let id = draft.id.unwrap_or_else(|| FormId(Uuid::now_v7()));
         let mut tx = self.backend.begin().await?;
         if find(&mut tx, tenant_id, id).await?.is_some() {
             return Err(StoreError::Conflict(format!(
@@ -348,22 +380,22 @@ impl Store {
         Ok(snapshot)
     }
 
-    pub async fn form(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<FormRecord>, StoreError> {
+    pub async fn form(&self, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
     /// The tenant's Standard Request Form, which assets without a form of their own use.
-    pub async fn standard_form(&self, tenant_id: Uuid) -> Result<FormSnapshot, StoreError> {
+    pub async fn standard_form(&self, tenant_id: TenantId) -> Result<FormSnapshot, StoreError> {
         let mut conn = self.backend.read().await?;
         let id = standard_form_id(&mut conn, tenant_id).await?;
         find(&mut conn, tenant_id, id)
             .await?
             .map(|form| form.snapshot)
-            .ok_or_else(|| StoreError::Invalid("the tenant has no Standard Request Form".into()))
+            .ok_or_else(|| StoreError::Missing("the tenant has no Standard Request Form".into()))
     }
 
     /// A version of a form of this tenant, even one since replaced or deleted.
-    pub async fn form_version(&self, tenant_id: Uuid, version: &str) -> Result<Option<FormSnapshot>, StoreError> {
+    pub async fn form_version(&self, tenant_id: TenantId, version: &str) -> Result<Option<FormSnapshot>, StoreError> {
         let query = Query::select()
             .column(RequestFormVersions::Snapshot)
             .from(RequestFormVersions::Table)
@@ -377,7 +409,7 @@ impl Store {
     /// A page of forms, each with the domains of the products that use it.
     pub async fn search_forms(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         listing: &Listing,
     ) -> Result<(Vec<(FormSnapshot, Vec<String>)>, u64), StoreError> {
         let mut query = select()
@@ -405,8 +437,8 @@ impl Store {
     /// Saves changes as a new version. `Ok(None)` if there is no such form.
     pub async fn update_form(
         &self,
-        tenant_id: Uuid,
-        id: Uuid,
+        tenant_id: TenantId,
+        id: FormId,
         changes: FormChanges,
         actor: &AuditUser,
         now: Timestamp,
@@ -438,7 +470,7 @@ impl Store {
     }
 
     /// Deletes a form no data product uses; its versions stay for the requests made under them.
-    pub async fn delete_form(&self, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    pub async fn delete_form(&self, tenant_id: TenantId, id: FormId) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
         if find_for_update(&mut tx, tenant_id, id).await?.is_none() {
             return Ok(false);
@@ -471,12 +503,16 @@ impl Store {
     }
 
     /// The data products that use a form, by name.
-    pub async fn form_products(&self, tenant_id: Uuid, id: Uuid) -> Result<Vec<LinkedProduct>, StoreError> {
+    pub async fn form_products(&self, tenant_id: TenantId, id: FormId) -> Result<Vec<LinkedProduct>, StoreError> {
         products_using(&mut self.backend.read().await?, tenant_id, id).await
     }
 }
 
-async fn products_using(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Result<Vec<LinkedProduct>, StoreError> {
+async fn products_using(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    form_id: FormId,
+) -> Result<Vec<LinkedProduct>, StoreError> {
     let form = form_id.to_string();
     let query = Query::select()
         .columns([
@@ -516,11 +552,11 @@ async fn products_using(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Resu
 }
 
 /// The domains of the products that use a form.
-async fn form_domains(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Result<Vec<String>, StoreError> {
+async fn form_domains(conn: &mut Conn, tenant_id: TenantId, form_id: FormId) -> Result<Vec<String>, StoreError> {
     let product_ids: Vec<String> = products_using(conn, tenant_id, form_id)
         .await?
         .into_iter()
-        .map(|product| product.id)
+        .map(|product| product.id.0)
         .collect();
     let query = Query::select()
         .distinct()
@@ -533,7 +569,7 @@ async fn form_domains(conn: &mut Conn, tenant_id: Uuid, form_id: Uuid) -> Result
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
 /// The id of a tenant's Standard Request Form.
-pub(crate) async fn standard_form_id(conn: &mut Conn, tenant_id: Uuid) -> Result<Uuid, StoreError> {
+pub(crate) async fn standard_form_id(conn: &mut Conn, tenant_id: TenantId) -> Result<FormId, StoreError> {
     let query = Query::select()
         .column(RequestForms::Id)
         .from(RequestForms::Table)
@@ -542,6 +578,6 @@ pub(crate) async fn standard_form_id(conn: &mut Conn, tenant_id: Uuid) -> Result
         .to_owned();
     match conn.query_opt(&query).await? {
         Some(row) => row.get(0),
-        None => Err(StoreError::Invalid("the tenant has no Standard Request Form".into())),
+        None => Err(StoreError::Missing("the tenant has no Standard Request Form".into())),
     }
 }

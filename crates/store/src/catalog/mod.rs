@@ -20,14 +20,14 @@ use crate::StoreError;
 use crate::db::Conn;
 use crate::query::one_of;
 use crate::schema::{Domains, UserGroups, Users};
+use marketplace_domain::ids::TenantId;
 use marketplace_domain::review_flow::References;
 use sea_query::{Cond, Expr, ExprTrait, Query};
-use uuid::Uuid;
 
 /// The users, groups and domains a review flow names that the tenant's directory does not hold.
 pub(crate) async fn unknown_references(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     references: &References,
     field: &str,
 ) -> Result<Vec<String>, StoreError> {

@@ -10,11 +10,11 @@ use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
 use marketplace_domain::catalog::{Role, can_manage_product};
+use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::review_flow::ReviewFlow;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query};
 use std::collections::{BTreeMap, HashMap};
-use uuid::Uuid;
 
 /// Rows read per round while filtering by what only the caller's view decides.
 const BATCH: u64 = 100;
@@ -24,7 +24,7 @@ pub struct ProductSearch {
     pub name_filter: Option<String>,
     pub descending: bool,
     /// The (name, id) of the last product of the previous page.
-    pub after: Option<(String, String)>,
+    pub after: Option<(String, ProductId)>,
     pub limit: u64,
     /// Only products where the caller's status is one of these.
     pub statuses: Vec<String>,
@@ -88,15 +88,15 @@ impl Store {
     /// A page of products in name order after `search.after`, as the caller sees them, and whether more follow.
     pub async fn search_products(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         caller: &Person,
-        caller_id: i64,
+        caller_id: UserId,
         search: &ProductSearch,
     ) -> Result<(Vec<ProductView>, bool), StoreError> {
         let mut conn = self.backend.read().await?;
         let mut after = search.after.clone();
         let mut page = Vec::new();
-        let mut form_policies: HashMap<Uuid, ReviewFlow> = HashMap::new();
+        let mut form_policies: HashMap<FormId, ReviewFlow> = HashMap::new();
         let filtered = !search.statuses.is_empty() || !search.roles.is_empty() || search.expiration.is_some();
         loop {
             let batch = if filtered { BATCH } else { search.limit + 1 };
@@ -106,7 +106,7 @@ impl Store {
                 .last()
                 .map(|product| (product.name.clone(), product.id.clone()));
             with_domains(&mut conn, tenant_id, &mut products).await?;
-            let ids: Vec<String> = products.iter().map(|product| product.id.clone()).collect();
+            let ids: Vec<ProductId> = products.iter().map(|product| product.id.clone()).collect();
             let requests = latest_requests(&mut conn, tenant_id, caller_id, &ids).await?;
             for product in products {
                 load_form_policies(&mut conn, tenant_id, &product, &mut form_policies).await?;
@@ -133,9 +133,9 @@ impl Store {
     /// One product as the caller sees it.
     pub async fn product_view(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         caller: &Person,
-        caller_id: i64,
+        caller_id: UserId,
         product: Product,
     ) -> Result<ProductView, StoreError> {
         let mut conn = self.backend.read().await?;
@@ -150,8 +150,8 @@ impl Store {
     /// by column name, and how many match.
     pub async fn columns(
         &self,
-        tenant_id: Uuid,
-        product_id: Option<&str>,
+        tenant_id: TenantId,
+        product_id: Option<&ProductId>,
         filter: &ColumnFilter,
     ) -> Result<(Vec<ColumnRecord>, u64), StoreError> {
         let tenant = tenant_id.to_string();
@@ -183,7 +183,7 @@ impl Store {
                 .column(DataProductSources::DataSourceId)
                 .from(DataProductSources::Table)
                 .and_where(Expr::col(DataProductSources::TenantId).eq(tenant.as_str()))
-                .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+                .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
                 .to_owned();
             query.and_where(Expr::col((Columns::Table, Columns::DataSourceId)).in_subquery(sources));
         }
@@ -281,16 +281,20 @@ impl Store {
     }
 
     /// The ids of all of a product's data sources.
-    pub async fn product_source_ids(&self, tenant_id: Uuid, product_id: &str) -> Result<Vec<i64>, StoreError> {
+    pub async fn product_source_ids(
+        &self,
+        tenant_id: TenantId,
+        product_id: &ProductId,
+    ) -> Result<Vec<i64>, StoreError> {
         super::products::source_ids(&mut self.backend.read().await?, tenant_id, product_id).await
     }
 
     /// Whether the user holds approved data access to the product.
     pub async fn has_approved_access(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
-        product_id: &str,
+        tenant_id: TenantId,
+        user_id: UserId,
+        product_id: &ProductId,
     ) -> Result<bool, StoreError> {
         let mut conn = self.backend.read().await?;
         let requests = latest_requests(&mut conn, tenant_id, user_id, &[product_id.to_owned()]).await?;
@@ -300,8 +304,8 @@ impl Store {
     /// A page of a product's data sources by id, after `after`.
     pub async fn product_sources(
         &self,
-        tenant_id: Uuid,
-        product_id: &str,
+        tenant_id: TenantId,
+        product_id: &ProductId,
         name_filter: Option<&str>,
         after: Option<i64>,
         limit: u64,
@@ -329,7 +333,7 @@ impl Store {
                     ),
             )
             .and_where(Expr::col((DataProductSources::Table, DataProductSources::TenantId)).eq(tenant_id.to_string()))
-            .and_where(Expr::col((DataProductSources::Table, DataProductSources::ProductId)).eq(product_id))
+            .and_where(Expr::col((DataProductSources::Table, DataProductSources::ProductId)).eq(product_id.as_str()))
             .order_by(
                 (DataProductSources::Table, DataProductSources::DataSourceId),
                 Order::Asc,
@@ -364,9 +368,9 @@ impl Store {
 /// Adds the review flows of a product's forms to `cache`, reading only forms not read yet.
 async fn load_form_policies(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     product: &Product,
-    cache: &mut HashMap<Uuid, ReviewFlow>,
+    cache: &mut HashMap<FormId, ReviewFlow>,
 ) -> Result<(), StoreError> {
     for form_id in [product.data_access_form_id, product.masking_exception_form_id] {
         if cache.contains_key(&form_id) {
@@ -382,9 +386,9 @@ async fn load_form_policies(
 /// Products in name order after the cursor: the unique index on (tenant, name) serves it.
 async fn product_batch(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     search: &ProductSearch,
-    after: Option<&(String, String)>,
+    after: Option<&(String, ProductId)>,
     limit: u64,
 ) -> Result<Vec<Product>, StoreError> {
     let order = if search.descending { Order::Desc } else { Order::Asc };
@@ -409,10 +413,10 @@ async fn product_batch(
 /// The caller's latest request on each product: (id, status, expiration).
 async fn latest_requests(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    user_id: i64,
-    product_ids: &[String],
-) -> Result<BTreeMap<String, (String, String, Option<Timestamp>, bool)>, StoreError> {
+    tenant_id: TenantId,
+    user_id: UserId,
+    product_ids: &[ProductId],
+) -> Result<BTreeMap<ProductId, (String, String, Option<Timestamp>, bool)>, StoreError> {
     let query = Query::select()
         .columns([
             AccessRequests::DataProductId,
@@ -423,15 +427,18 @@ async fn latest_requests(
         ])
         .from(AccessRequests::Table)
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::UserId).eq(user_id))
-        .and_where(one_of(AccessRequests::DataProductId, product_ids.iter().cloned()))
+        .and_where(Expr::col(AccessRequests::UserId).eq(user_id.0))
+        .and_where(one_of(
+            AccessRequests::DataProductId,
+            product_ids.iter().map(|id| id.0.clone()),
+        ))
         .order_by(AccessRequests::CreatedAt, Order::Asc)
         .order_by(AccessRequests::Id, Order::Asc)
         .to_owned();
     let mut latest = BTreeMap::new();
     let mut members = std::collections::BTreeSet::new();
     for row in conn.query(&query).await? {
-        let product: String = row.get(0)?;
+        let product: ProductId = row.get(0)?;
         let status: String = row.get(2)?;
         if status == "APPROVED" && row.get::<String>(4)? == "DATA_ACCESS" {
             members.insert(product.clone());
@@ -448,7 +455,7 @@ fn caller_view(
     caller: &Person,
     product: &Product,
     latest: Option<&(String, String, Option<Timestamp>, bool)>,
-    form_policies: &HashMap<Uuid, ReviewFlow>,
+    form_policies: &HashMap<FormId, ReviewFlow>,
 ) -> CallerView {
     let manages = can_manage_product(caller, product.domains.iter().map(String::as_str));
     let form_ids = [product.data_access_form_id, product.masking_exception_form_id];

@@ -8,26 +8,26 @@ use crate::schema::{DataProductDomains, DataProductSources, DataProducts, DataSo
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
-use marketplace_domain::ids::new_cuid;
+use marketplace_domain::ids::{FormId, GlobalUserId, ProductId, TenantId, UserId, new_cuid};
 use marketplace_domain::notifications::NotificationType;
+use marketplace_domain::problem::Problem;
 use marketplace_domain::review_flow::{References, ReviewFlow};
 use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use std::collections::BTreeMap;
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Product {
-    pub id: String,
+    pub id: ProductId,
     pub name: String,
     pub description: Option<String>,
     pub metadata: Option<ProductMetadata>,
     pub suspended: bool,
-    pub created_by: Uuid,
+    pub created_by: GlobalUserId,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub domains: Vec<String>,
-    pub data_access_form_id: Uuid,
-    pub masking_exception_form_id: Uuid,
+    pub data_access_form_id: FormId,
+    pub masking_exception_form_id: FormId,
     pub data_access_policy: ReviewFlow,
     pub masking_exception_policy: ReviewFlow,
 }
@@ -43,15 +43,15 @@ pub struct ProductStats {
 
 /// A product to create, or the whole of one to save.
 pub struct ProductDraft {
-    pub id: Option<String>,
+    pub id: Option<ProductId>,
     pub name: String,
     pub description: Option<String>,
     pub metadata: Option<ProductMetadata>,
     pub suspended: bool,
     pub domains: Vec<String>,
     /// `None` means the tenant's Standard Request Form.
-    pub data_access_form_id: Option<Uuid>,
-    pub masking_exception_form_id: Option<Uuid>,
+    pub data_access_form_id: Option<FormId>,
+    pub masking_exception_form_id: Option<FormId>,
     pub data_access_policy: ReviewFlow,
     pub masking_exception_policy: ReviewFlow,
     /// `None` on update keeps the current sources.
@@ -105,18 +105,22 @@ pub(crate) fn decode(row: &Row) -> Result<Product, StoreError> {
 }
 
 /// Fills in the domains of `products`.
-pub(crate) async fn with_domains(conn: &mut Conn, tenant_id: Uuid, products: &mut [Product]) -> Result<(), StoreError> {
+pub(crate) async fn with_domains(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    products: &mut [Product],
+) -> Result<(), StoreError> {
     let query = Query::select()
         .columns([DataProductDomains::ProductId, DataProductDomains::DomainId])
         .from(DataProductDomains::Table)
         .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
         .and_where(one_of(
             DataProductDomains::ProductId,
-            products.iter().map(|p| p.id.clone()),
+            products.iter().map(|p| p.id.0.clone()),
         ))
         .to_owned();
     for row in conn.query(&query).await? {
-        let product_id: String = row.get(0)?;
+        let product_id: ProductId = row.get(0)?;
         if let Some(product) = products.iter_mut().find(|product| product.id == product_id) {
             product.domains.push(row.get(1)?);
         }
@@ -130,7 +134,7 @@ pub(crate) async fn with_domains(conn: &mut Conn, tenant_id: Uuid, products: &mu
 
 async fn find_where(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     mut query: SelectStatement,
 ) -> Result<Option<Product>, StoreError> {
     let query = query
@@ -146,30 +150,36 @@ async fn find_where(
 }
 
 /// The product, locked until the transaction ends (on PostgreSQL; SQLite's single writer needs no lock).
-async fn find_for_update(conn: &mut Conn, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -> Result<Option<Product>, StoreError> {
     let query = select()
-        .and_where(Expr::col(DataProducts::Id).eq(id))
+        .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
         .lock(LockType::Update)
         .to_owned();
     find_where(conn, tenant_id, query).await
 }
 
-pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -> Result<Option<Product>, StoreError> {
     find_where(
         conn,
         tenant_id,
-        select().and_where(Expr::col(DataProducts::Id).eq(id)).to_owned(),
+        select()
+            .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
+            .to_owned(),
     )
     .await
 }
 
 /// The data sources of the product, by id.
-pub(crate) async fn source_ids(conn: &mut Conn, tenant_id: Uuid, product_id: &str) -> Result<Vec<i64>, StoreError> {
+pub(crate) async fn source_ids(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    product_id: &ProductId,
+) -> Result<Vec<i64>, StoreError> {
     let query = Query::select()
         .column(DataProductSources::DataSourceId)
         .from(DataProductSources::Table)
         .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
         .order_by(DataProductSources::DataSourceId, Order::Asc)
         .to_owned();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
@@ -178,7 +188,7 @@ pub(crate) async fn source_ids(conn: &mut Conn, tenant_id: Uuid, product_id: &st
 /// Checks that every data source exists and belongs to one of the product's domains.
 async fn check_sources(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     domains: &[String],
     sources: &[i64],
 ) -> Result<(), StoreError> {
@@ -206,14 +216,16 @@ async fn check_sources(
     }
     match problems.is_empty() {
         true => Ok(()),
-        false => Err(StoreError::Invalid(problems.join("; "))),
+        false => Err(StoreError::Invalid(
+            problems.into_iter().map(Problem::from_message).collect(),
+        )),
     }
 }
 
 async fn replace_sources(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    product_id: &str,
+    tenant_id: TenantId,
+    product_id: &ProductId,
     sources: &[i64],
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -222,7 +234,7 @@ async fn replace_sources(
     let delete = Query::delete()
         .from_table(DataProductSources::Table)
         .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id))
+        .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
         .and_where(one_of(DataProductSources::DataSourceId, removed))
         .to_owned();
     conn.execute(&delete).await?;
@@ -243,7 +255,7 @@ async fn replace_sources(
     for source in added {
         insert.values_panic([
             tenant_id.to_string().into(),
-            product_id.into(),
+            product_id.as_str().into(),
             source.into(),
             new_cuid().into(),
             now.millis().into(),
@@ -254,14 +266,14 @@ async fn replace_sources(
 
 async fn replace_domains(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    product_id: &str,
+    tenant_id: TenantId,
+    product_id: &ProductId,
     domains: &[String],
 ) -> Result<(), StoreError> {
     let delete = Query::delete()
         .from_table(DataProductDomains::Table)
         .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(DataProductDomains::ProductId).eq(product_id))
+        .and_where(Expr::col(DataProductDomains::ProductId).eq(product_id.as_str()))
         .to_owned();
     conn.execute(&delete).await?;
     let mut insert = Query::insert()
@@ -273,13 +285,17 @@ async fn replace_domains(
         ])
         .to_owned();
     for domain in domains {
-        insert.values_panic([tenant_id.to_string().into(), product_id.into(), domain.clone().into()]);
+        insert.values_panic([
+            tenant_id.to_string().into(),
+            product_id.as_str().into(),
+            domain.clone().into(),
+        ]);
     }
     conn.execute(&insert).await.map(drop)
 }
 
 /// Resolves the forms (a missing form is a bad request) and checks the flows' approvers exist.
-async fn resolve(conn: &mut Conn, tenant_id: Uuid, draft: &ProductDraft) -> Result<(Uuid, Uuid), StoreError> {
+async fn resolve(conn: &mut Conn, tenant_id: TenantId, draft: &ProductDraft) -> Result<(FormId, FormId), StoreError> {
     let mut problems = unknown_references(
         conn,
         tenant_id,
@@ -313,7 +329,9 @@ async fn resolve(conn: &mut Conn, tenant_id: Uuid, draft: &ProductDraft) -> Resu
         }
     }
     if !problems.is_empty() {
-        return Err(StoreError::Invalid(problems.join("; ")));
+        return Err(StoreError::Invalid(
+            problems.into_iter().map(Problem::from_message).collect(),
+        ));
     }
     if let Some(sources) = &draft.data_sources {
         check_sources(conn, tenant_id, &draft.domains, sources).await?;
@@ -327,15 +345,15 @@ fn policy_text(policy: &ReviewFlow) -> String {
 
 /// The columns a product row is written with, and their values.
 fn row_values(
-    tenant_id: Uuid,
-    id: &str,
+    tenant_id: TenantId,
+    id: &ProductId,
     draft: &ProductDraft,
-    forms: (Uuid, Uuid),
+    forms: (FormId, FormId),
     now: Timestamp,
 ) -> Vec<(DataProducts, sea_query::SimpleExpr)> {
     vec![
         (DataProducts::TenantId, tenant_id.to_string().into()),
-        (DataProducts::Id, id.into()),
+        (DataProducts::Id, id.as_str().into()),
         (DataProducts::Name, draft.name.clone().into()),
         (DataProducts::Description, draft.description.clone().into()),
         (
@@ -365,12 +383,12 @@ impl Store {
     /// Publishes a product. Its name must be free (else [`StoreError::Duplicate`]).
     pub async fn create_product(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         draft: ProductDraft,
-        created_by: Uuid,
+        created_by: GlobalUserId,
         now: Timestamp,
     ) -> Result<Product, StoreError> {
-        let id = draft.id.clone().unwrap_or_else(new_cuid);
+        let id = draft.id.clone().unwrap_or_else(|| ProductId(new_cuid()));
         let mut tx = self.backend.begin().await?;
         if find(&mut tx, tenant_id, &id).await?.is_some() {
             return Err(StoreError::Conflict(format!(
@@ -410,11 +428,11 @@ impl Store {
         Ok(product)
     }
 
-    pub async fn product(&self, tenant_id: Uuid, id: &str) -> Result<Option<Product>, StoreError> {
+    pub async fn product(&self, tenant_id: TenantId, id: &ProductId) -> Result<Option<Product>, StoreError> {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
-    pub async fn product_by_name(&self, tenant_id: Uuid, name: &str) -> Result<Option<Product>, StoreError> {
+    pub async fn product_by_name(&self, tenant_id: TenantId, name: &str) -> Result<Option<Product>, StoreError> {
         let query = select().and_where(Expr::col(DataProducts::Name).eq(name)).to_owned();
         find_where(&mut self.backend.read().await?, tenant_id, query).await
     }
@@ -422,10 +440,10 @@ impl Store {
     /// Saves the whole product as `draft` describes it. `Ok(None)` if there is none.
     pub async fn update_product(
         &self,
-        tenant_id: Uuid,
-        id: &str,
+        tenant_id: TenantId,
+        id: &ProductId,
         draft: ProductDraft,
-        actor_id: i64,
+        actor_id: UserId,
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -447,7 +465,7 @@ impl Store {
             .table(DataProducts::Table)
             .values(values)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
             .to_owned();
         tx.execute(&update).await?;
         replace_domains(&mut tx, tenant_id, id, &draft.domains).await?;
@@ -468,9 +486,9 @@ impl Store {
     /// granted. Requests keep their history. `Ok(false)` if there is none.
     pub async fn delete_product(
         &self,
-        tenant_id: Uuid,
-        id: &str,
-        actor_id: i64,
+        tenant_id: TenantId,
+        id: &ProductId,
+        actor_id: UserId,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -496,7 +514,7 @@ impl Store {
         let delete = Query::delete()
             .from_table(DataProducts::Table)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
             .to_owned();
         tx.execute(&delete).await?;
         tx.commit().await?;
@@ -506,11 +524,11 @@ impl Store {
     /// Source counts, source types and request counts of products.
     pub async fn product_stats(
         &self,
-        tenant_id: Uuid,
-        ids: &[String],
-    ) -> Result<BTreeMap<String, ProductStats>, StoreError> {
+        tenant_id: TenantId,
+        ids: &[ProductId],
+    ) -> Result<BTreeMap<ProductId, ProductStats>, StoreError> {
         let mut conn = self.backend.read().await?;
-        let mut stats: BTreeMap<String, ProductStats> =
+        let mut stats: BTreeMap<ProductId, ProductStats> =
             ids.iter().map(|id| (id.clone(), ProductStats::default())).collect();
         // Two indexed lookups rather than a join, whose planner may drive from the sources' side and visit
         // every product that shares one.
@@ -518,9 +536,9 @@ impl Store {
             .columns([DataProductSources::ProductId, DataProductSources::DataSourceId])
             .from(DataProductSources::Table)
             .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
-            .and_where(one_of(DataProductSources::ProductId, ids.iter().cloned()))
+            .and_where(one_of(DataProductSources::ProductId, ids.iter().map(|id| id.0.clone())))
             .to_owned();
-        let links: Vec<(String, i64)> = conn
+        let links: Vec<(ProductId, i64)> = conn
             .query(&links)
             .await?
             .iter()
@@ -560,10 +578,10 @@ impl Store {
     /// Replaces a product's data sources; each must be in one of its domains.
     pub async fn replace_product_sources(
         &self,
-        tenant_id: Uuid,
-        id: &str,
+        tenant_id: TenantId,
+        id: &ProductId,
         sources: &[i64],
-        actor_id: i64,
+        actor_id: UserId,
         now: Timestamp,
     ) -> Result<Option<Product>, StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -581,7 +599,7 @@ impl Store {
             .table(DataProducts::Table)
             .value(DataProducts::UpdatedAt, now.millis())
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(DataProducts::Id).eq(id))
+            .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
             .to_owned();
         tx.execute(&touch).await?;
         let product = find(&mut tx, tenant_id, id).await?;

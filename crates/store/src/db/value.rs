@@ -98,3 +98,26 @@ impl<T: FromValue> FromValue for Option<T> {
         }
     }
 }
+
+/// Ids are stored as the value they carry.
+macro_rules! id_from_value {
+    ($($id:ident($inner:ty)),+ $(,)?) => {$(
+        impl FromValue for marketplace_domain::ids::$id {
+            fn from_value(value: Value) -> Result<Self, String> {
+                <$inner>::from_value(value).map(marketplace_domain::ids::$id)
+            }
+        }
+    )+};
+}
+
+id_from_value!(
+    TenantId(Uuid),
+    UserId(i64),
+    GlobalUserId(Uuid),
+    ProductId(String),
+    RequestId(String),
+    RecordId(String),
+    FormId(Uuid),
+    AgreementId(Uuid),
+    WebhookId(Uuid),
+);

@@ -3,6 +3,7 @@
 
 mod records;
 
+use marketplace_domain::ids::TenantId;
 use records::{save_data_source, save_group, save_user};
 
 use crate::StoreError;
@@ -15,7 +16,7 @@ use uuid::Uuid;
 
 pub(crate) async fn changes(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     desired: &Directory,
     changes: &[Change],
     now: Timestamp,

@@ -8,13 +8,15 @@ use crate::schema::Tenants;
 use crate::{Store, StoreError, tenants};
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::{Change, Directory, diff};
+use marketplace_domain::ids::TenantId;
+use marketplace_domain::problem::Problem;
 use sea_query::{Expr, ExprTrait, LockType, Query};
 use uuid::Uuid;
 
 /// What an import did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
 pub struct ImportReport {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub changes: Vec<Change>,
 }
 
@@ -30,7 +32,12 @@ impl Store {
 
     /// Makes the stored directory of `desired.tenant` equal to `desired`: creates, updates and removes exactly
     /// the records that differ. With `dry_run` nothing is written. A failure writes nothing either.
-    pub async fn import_directory(&self, desired: &Directory, dry_run: bool) -> Result<ImportReport, StoreError> {
+    pub async fn import_directory(
+        &self,
+        desired: &Directory,
+        dry_run: bool,
+        now: Timestamp,
+    ) -> Result<ImportReport, StoreError> {
         let mut tx = self.backend.begin().await?;
         // Two imports of one tenant at once must not interleave (SQLite's single writer already serialises them).
         let lock = Query::select()
@@ -44,10 +51,13 @@ impl Store {
         let current = match &existing {
             Some(tenant) => {
                 if let Some(wanted) = desired.tenant.id.filter(|wanted| *wanted != tenant.id) {
-                    return Err(StoreError::Invalid(format!(
-                        "the file gives tenant `{}` the id {wanted}, but it has the id {}",
-                        tenant.short_key, tenant.id
-                    )));
+                    return Err(StoreError::Invalid(vec![Problem::new(
+                        "tenant.id",
+                        format!(
+                            "the file gives tenant `{}` the id {wanted}, but it has the id {}",
+                            tenant.short_key, tenant.id
+                        ),
+                    )]));
                 }
                 Some(load::directory(&mut tx, tenant).await?)
             }
@@ -57,10 +67,10 @@ impl Store {
             .as_ref()
             .map(|tenant| tenant.id)
             .or(desired.tenant.id)
-            .unwrap_or_else(Uuid::now_v7);
+            .unwrap_or_else(|| TenantId(Uuid::now_v7()));
         let changes = diff(current.as_ref(), desired);
         if !dry_run && !changes.is_empty() {
-            apply::changes(&mut tx, tenant_id, desired, &changes, Timestamp::now()).await?;
+            apply::changes(&mut tx, tenant_id, desired, &changes, now).await?;
             tx.commit().await?;
         }
         Ok(ImportReport { tenant_id, changes })

@@ -6,6 +6,7 @@ use crate::query::{count, limit_of, tenant_is};
 use crate::schema::{WebhookAttempts, WebhookDeliveries, Webhooks};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{TenantId, WebhookId};
 use marketplace_domain::notifications::next_delivery_attempt;
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Cond, Expr, ExprTrait, LockBehavior, LockType, Order, Query};
@@ -14,7 +15,7 @@ use uuid::Uuid;
 /// A delivery to make now, with where it goes.
 #[derive(Debug, Clone)]
 pub struct Delivery {
-    pub tenant_id: Uuid,
+    pub tenant_id: TenantId,
     pub id: String,
     pub webhook: WebhookRecord,
     pub body: String,
@@ -79,9 +80,9 @@ impl Store {
         due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         let mut claimed = Vec::new();
         for row in tx.query(&due).await? {
-            let tenant_id: Uuid = row.get(0)?;
+            let tenant_id: TenantId = row.get(0)?;
             let id: String = row.get(1)?;
-            let webhook_id: Uuid = row.get(2)?;
+            let webhook_id: WebhookId = row.get(2)?;
             let lease = Query::update()
                 .table(WebhookDeliveries::Table)
                 .value(WebhookDeliveries::LeaseUntil, now.plus_seconds(lease_seconds).millis())
@@ -165,8 +166,8 @@ impl Store {
     /// Records a test post to a webhook in its history.
     pub async fn record_test_attempt(
         &self,
-        tenant_id: Uuid,
-        webhook_id: Uuid,
+        tenant_id: TenantId,
+        webhook_id: WebhookId,
         outcome: &AttemptOutcome,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -179,8 +180,8 @@ impl Store {
     /// A page of a webhook's attempts, newest first, and how many there are.
     pub async fn webhook_history(
         &self,
-        tenant_id: Uuid,
-        webhook_id: Uuid,
+        tenant_id: TenantId,
+        webhook_id: WebhookId,
         page: OffsetPage,
     ) -> Result<(Vec<WebhookAttempt>, u64), StoreError> {
         let mut query = Query::select()
@@ -226,7 +227,7 @@ impl Store {
 
 async fn insert_attempt(
     conn: &mut crate::db::Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     webhook_id: &str,
     delivery_id: &str,
     attempt: i64,

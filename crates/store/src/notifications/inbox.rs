@@ -5,9 +5,9 @@ use crate::query::{count, limit_of, one_of, tenant_is};
 use crate::schema::InboxMessages;
 use crate::{Row, Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboxMessage {
@@ -28,7 +28,7 @@ pub struct InboxFilter {
     pub page: OffsetPage,
 }
 
-fn select(tenant_id: Uuid, user_id: i64) -> SelectStatement {
+fn select(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
     Query::select()
         .columns([
             InboxMessages::Id,
@@ -42,7 +42,7 @@ fn select(tenant_id: Uuid, user_id: i64) -> SelectStatement {
         ])
         .from(InboxMessages::Table)
         .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
-        .and_where(Expr::col(InboxMessages::UserId).eq(user_id))
+        .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
         .to_owned()
 }
 
@@ -63,8 +63,8 @@ impl Store {
     /// A page of the user's messages, newest first, and how many match.
     pub async fn inbox(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         filter: &InboxFilter,
     ) -> Result<(Vec<InboxMessage>, u64), StoreError> {
         let mut query = select(tenant_id, user_id);
@@ -88,8 +88,8 @@ impl Store {
     /// One of the user's messages.
     pub async fn inbox_message(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         id: &str,
     ) -> Result<Option<InboxMessage>, StoreError> {
         let query = select(tenant_id, user_id)
@@ -103,8 +103,8 @@ impl Store {
     /// in the order asked; `Ok(None)` if one of them is not the user's, and then nothing changes.
     pub async fn mark_inbox_messages(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         changes: &[(String, bool)],
         now: Timestamp,
     ) -> Result<Option<Vec<InboxMessage>>, StoreError> {
@@ -120,7 +120,7 @@ impl Store {
             let mut update = Query::update()
                 .table(InboxMessages::Table)
                 .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
-                .and_where(Expr::col(InboxMessages::UserId).eq(user_id))
+                .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
                 .and_where(Expr::col(InboxMessages::Id).eq(id.as_str()))
                 .to_owned();
             match read {
@@ -146,8 +146,8 @@ impl Store {
 /// The user's messages among those `changes` name.
 async fn named(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    user_id: i64,
+    tenant_id: TenantId,
+    user_id: UserId,
     changes: &[(String, bool)],
 ) -> Result<Vec<InboxMessage>, StoreError> {
     let ids = changes.iter().map(|(id, _)| id.clone());

@@ -21,6 +21,7 @@ use crate::schema::{AccessRequests, NotificationEvents};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::RequestStatus;
+use marketplace_domain::ids::{ProductId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
 use serde_json::Value as Json;
@@ -29,24 +30,27 @@ use uuid::Uuid;
 /// What an event is about.
 pub(crate) enum About<'a> {
     /// A request, and what a determination decided.
-    Request { id: &'a str, outcome: Option<&'a str> },
+    Request {
+        id: &'a RequestId,
+        outcome: Option<&'a str>,
+    },
     /// A product: its name and domains (and the users whose requests a deletion ended) travel with the event.
-    Product { id: &'a str, detail: Json },
+    Product { id: &'a ProductId, detail: Json },
 }
 
 /// Records an event in the caller's transaction. An event with a given `id` is recorded once.
 pub(crate) async fn enqueue(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     id: Option<String>,
     kind: NotificationType,
     about: About<'_>,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let (request_id, product_id, detail, outcome) = match about {
-        About::Request { id, outcome } => (Some(id.to_owned()), None, None, outcome.map(str::to_owned)),
-        About::Product { id, detail } => (None, Some(id.to_owned()), Some(detail.to_string()), None),
+        About::Request { id, outcome } => (Some(id.0.clone()), None, None, outcome.map(str::to_owned)),
+        About::Product { id, detail } => (None, Some(id.0.clone()), Some(detail.to_string()), None),
     };
     let insert = Query::insert()
         .into_table(NotificationEvents::Table)
@@ -69,7 +73,7 @@ pub(crate) async fn enqueue(
             product_id.into(),
             detail.into(),
             outcome.into(),
-            actor_id.into(),
+            actor_id.map(|id| id.0).into(),
             now.millis().into(),
         ])
         .on_conflict(
@@ -83,15 +87,15 @@ pub(crate) async fn enqueue(
 
 /// An event the job has claimed.
 pub(crate) struct Claimed {
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     id: String,
     /// `None` for a type this version does not know: it notifies nobody, and is marked sent.
     kind: Option<NotificationType>,
-    request_id: Option<String>,
-    product_id: Option<String>,
+    request_id: Option<RequestId>,
+    product_id: Option<ProductId>,
     detail: Option<String>,
     outcome: Option<String>,
-    actor_id: Option<i64>,
+    actor_id: Option<UserId>,
     created_at: Timestamp,
 }
 
@@ -166,12 +170,12 @@ impl Store {
         let mut conn = self.backend.read().await?;
         let mut due = Vec::new();
         for row in conn.query(&ending).await? {
-            let (tenant_id, id, expiration): (Uuid, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
+            let (tenant_id, id, expiration): (TenantId, RequestId, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
             if let Some(kind) = NotificationType::expiry_warning(Timestamp::from_millis(expiration), now) {
                 due.push((tenant_id, format!("{}:{id}:{expiration}", kind.as_str()), kind, id));
             }
         }
-        let mut recorded: Vec<(Uuid, String)> = Vec::new();
+        let mut recorded: Vec<(TenantId, String)> = Vec::new();
         // In chunks, so a busy week stays under the databases' limits on bound parameters.
         for chunk in due.chunks(500) {
             let query = Query::select()

@@ -4,10 +4,10 @@ use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
 use crate::schema::{NotificationProviderConfigs, NotificationTypePreferences};
 use crate::{Store, StoreError};
+use marketplace_domain::ids::{TenantId, UserId};
 use marketplace_domain::notifications::{NotificationType, Provider};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use std::collections::{BTreeMap, BTreeSet};
-use uuid::Uuid;
 
 /// A user's choices: channels switched on or off, and kinds of notification per channel.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,7 +27,11 @@ impl Preferences {
 }
 
 impl Store {
-    pub async fn notification_preferences(&self, tenant_id: Uuid, user_id: i64) -> Result<Preferences, StoreError> {
+    pub async fn notification_preferences(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+    ) -> Result<Preferences, StoreError> {
         let mut conn = self.backend.read().await?;
         let providers = Query::select()
             .columns([
@@ -36,7 +40,7 @@ impl Store {
             ])
             .from(NotificationProviderConfigs::Table)
             .and_where(tenant_is(NotificationProviderConfigs::TenantId, tenant_id))
-            .and_where(Expr::col(NotificationProviderConfigs::UserId).eq(user_id))
+            .and_where(Expr::col(NotificationProviderConfigs::UserId).eq(user_id.0))
             .to_owned();
         let mut preferences = Preferences::default();
         for row in conn.query(&providers).await? {
@@ -53,7 +57,7 @@ impl Store {
             ])
             .from(NotificationTypePreferences::Table)
             .and_where(tenant_is(NotificationTypePreferences::TenantId, tenant_id))
-            .and_where(Expr::col(NotificationTypePreferences::UserId).eq(user_id))
+            .and_where(Expr::col(NotificationTypePreferences::UserId).eq(user_id.0))
             .to_owned();
         for row in conn.query(&types).await? {
             let provider = Provider::parse(&row.get::<String>(0)?);
@@ -68,8 +72,8 @@ impl Store {
     /// Records the user's choices, all or none.
     pub async fn set_notification_preferences(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         choices: &Preferences,
     ) -> Result<Preferences, StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -85,7 +89,7 @@ impl Store {
                 ])
                 .values_panic([
                     tenant.as_str().into(),
-                    user_id.into(),
+                    user_id.0.into(),
                     provider.as_str().into(),
                     (*enabled).into(),
                 ])
@@ -113,7 +117,7 @@ impl Store {
                 ])
                 .values_panic([
                     tenant.as_str().into(),
-                    user_id.into(),
+                    user_id.0.into(),
                     provider.as_str().into(),
                     kind.as_str().into(),
                     (*enabled).into(),
@@ -139,16 +143,16 @@ impl Store {
 /// Of `users`, those who switched the in-app channel off, or this kind of notification off in it.
 pub(crate) async fn inbox_declined(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    users: &BTreeSet<i64>,
+    tenant_id: TenantId,
+    users: &BTreeSet<UserId>,
     kind: NotificationType,
-) -> Result<BTreeSet<i64>, StoreError> {
+) -> Result<BTreeSet<UserId>, StoreError> {
     let in_app = Provider::InApp.as_str();
     let channel_off = Query::select()
         .column(NotificationProviderConfigs::UserId)
         .from(NotificationProviderConfigs::Table)
         .and_where(tenant_is(NotificationProviderConfigs::TenantId, tenant_id))
-        .and_where(one_of(NotificationProviderConfigs::UserId, users.iter().copied()))
+        .and_where(one_of(NotificationProviderConfigs::UserId, users.iter().map(|id| id.0)))
         .and_where(Expr::col(NotificationProviderConfigs::Provider).eq(in_app))
         .and_where(Expr::col(NotificationProviderConfigs::Enabled).eq(false))
         .to_owned();
@@ -156,7 +160,7 @@ pub(crate) async fn inbox_declined(
         .column(NotificationTypePreferences::UserId)
         .from(NotificationTypePreferences::Table)
         .and_where(tenant_is(NotificationTypePreferences::TenantId, tenant_id))
-        .and_where(one_of(NotificationTypePreferences::UserId, users.iter().copied()))
+        .and_where(one_of(NotificationTypePreferences::UserId, users.iter().map(|id| id.0)))
         .and_where(Expr::col(NotificationTypePreferences::Provider).eq(in_app))
         .and_where(Expr::col(NotificationTypePreferences::NotificationType).eq(kind.as_str()))
         .and_where(Expr::col(NotificationTypePreferences::Enabled).eq(false))
@@ -164,7 +168,7 @@ pub(crate) async fn inbox_declined(
     let mut declined = BTreeSet::new();
     for query in [channel_off, kind_off] {
         for row in conn.query(&query).await? {
-            declined.insert(row.get::<i64>(0)?);
+            declined.insert(row.get::<UserId>(0)?);
         }
     }
     Ok(declined)

@@ -4,18 +4,22 @@ use crate::StoreError;
 use crate::db::Conn;
 use crate::query::tenant_is;
 use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions, Users};
+use marketplace_domain::ids::{TenantId, UserId};
 use sea_query::{Expr, ExprTrait, Query, SelectStatement, SimpleExpr};
 use std::collections::BTreeSet;
-use uuid::Uuid;
 
 /// The ids of the users who hold one of `keys` (`user:`, `group:`, `group-name:`, `permission:`,
 /// `domain:<id>:<permission>`, `attribute:<key>=<value>`). A key of an unknown shape matches nobody.
-pub(crate) async fn holders(conn: &mut Conn, tenant_id: Uuid, keys: &[String]) -> Result<BTreeSet<i64>, StoreError> {
+pub(crate) async fn holders(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    keys: &[String],
+) -> Result<BTreeSet<UserId>, StoreError> {
     let mut users = BTreeSet::new();
     for key in keys {
         for query in queries(tenant_id, key) {
             for row in conn.query(&query).await? {
-                users.insert(row.get::<i64>(0)?);
+                users.insert(row.get::<UserId>(0)?);
             }
         }
     }
@@ -23,7 +27,7 @@ pub(crate) async fn holders(conn: &mut Conn, tenant_id: Uuid, keys: &[String]) -
 }
 
 /// The members of the groups `group` picks.
-fn members(tenant_id: Uuid, group: SimpleExpr) -> SelectStatement {
+fn members(tenant_id: TenantId, group: SimpleExpr) -> SelectStatement {
     Query::select()
         .column(GroupMembers::UserId)
         .from(GroupMembers::Table)
@@ -32,11 +36,11 @@ fn members(tenant_id: Uuid, group: SimpleExpr) -> SelectStatement {
         .to_owned()
 }
 
-fn members_of_groups(tenant_id: Uuid, groups: SelectStatement) -> SelectStatement {
+fn members_of_groups(tenant_id: TenantId, groups: SelectStatement) -> SelectStatement {
     members(tenant_id, Expr::col(GroupMembers::GroupId).in_subquery(groups))
 }
 
-fn queries(tenant_id: Uuid, key: &str) -> Vec<SelectStatement> {
+fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
     let Some((kind, value)) = key.split_once(':') else {
         return Vec::new();
     };

@@ -7,9 +7,9 @@ use crate::db::Conn;
 use crate::requests::find_request;
 use crate::schema::{ApprovalRecordKeys, InboxMessages, Users};
 use marketplace_domain::DomainPermission;
-use marketplace_domain::notifications::{
-    NotificationType, RequestEvent, RequestFacts, product_message, request_message,
-};
+use marketplace_domain::access_request::domain_key;
+use marketplace_domain::ids::{ProductId, RequestId, TenantId, UserId};
+use marketplace_domain::notifications::{CloudEvent, NotificationType, RequestFacts, product_message, request_message};
 use sea_query::{Expr, ExprTrait, OnConflict, Query};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 /// What a sent event says, to whom.
 struct Message {
-    recipients: BTreeSet<i64>,
+    recipients: BTreeSet<UserId>,
     subject: String,
     message: String,
     link: String,
@@ -63,7 +63,7 @@ pub(super) async fn send(conn: &mut Conn, event: &Claimed) -> Result<(), StoreEr
                 event.tenant_id.to_string().into(),
                 Uuid::now_v7().to_string().into(),
                 event.id.as_str().into(),
-                (*user_id).into(),
+                user_id.0.into(),
                 kind.as_str().into(),
                 message.subject.as_str().into(),
                 message.message.as_str().into(),
@@ -91,7 +91,7 @@ pub(super) async fn send(conn: &mut Conn, event: &Claimed) -> Result<(), StoreEr
     }
     let tenant = crate::tenants::by_id(conn, event.tenant_id).await?;
     let source = tenant.map_or_else(|| event.tenant_id.to_string(), |tenant| tenant.short_key);
-    let document = RequestEvent {
+    let document = CloudEvent {
         id: &event.id,
         tenant: &source,
         kind,
@@ -109,7 +109,7 @@ async fn request_event(
     conn: &mut Conn,
     event: &Claimed,
     kind: NotificationType,
-    request_id: &str,
+    request_id: &RequestId,
 ) -> Result<Option<Message>, StoreError> {
     let Some(request) = find_request(conn, event.tenant_id, request_id, false).await? else {
         return Ok(None);
@@ -122,7 +122,7 @@ async fn request_event(
             .column(ApprovalRecordKeys::ApproverKey)
             .from(ApprovalRecordKeys::Table)
             .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(event.tenant_id.to_string()))
-            .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id))
+            .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id.as_str()))
             .to_owned();
         let keys: Vec<String> = conn
             .query(&keys)
@@ -142,7 +142,7 @@ async fn request_event(
         recipients.insert(request.user_id);
     }
     let people = people(conn, event.tenant_id, &[request.requesting_user_id, request.user_id]).await?;
-    let name = |id: i64| people.get(&id).map_or("A removed user", |person| person.name.as_str());
+    let name = |id: UserId| people.get(&id).map_or("A removed user", |person| person.name.as_str());
     let facts = RequestFacts {
         requester: name(request.requesting_user_id),
         user: name(request.user_id),
@@ -151,7 +151,7 @@ async fn request_event(
         expiration: request.expiration,
     };
     let (subject, message) = request_message(kind, &facts);
-    let person = |id: i64| {
+    let person = |id: UserId| {
         people
             .get(&id)
             .map(|someone| json!({"globalUserId": someone.global_user_id, "username": someone.username}))
@@ -181,14 +181,14 @@ async fn product_event(
     conn: &mut Conn,
     event: &Claimed,
     kind: NotificationType,
-    product_id: &str,
+    product_id: &ProductId,
 ) -> Result<Message, StoreError> {
     let detail: Json = event
         .detail
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or_default();
-    let name = detail["name"].as_str().unwrap_or(product_id);
+    let name = detail["name"].as_str().unwrap_or(product_id.as_str());
     let strings = |field: &str| -> Vec<Json> { detail[field].as_array().cloned().unwrap_or_default() };
     let receivers = kind.receivers();
     let mut recipients = BTreeSet::new();
@@ -196,12 +196,12 @@ async fn product_event(
         let keys: Vec<String> = strings("domains")
             .iter()
             .filter_map(Json::as_str)
-            .map(|domain| format!("domain:{domain}:{}", DomainPermission::ManageDataProducts.as_str()))
+            .map(|domain| domain_key(domain, DomainPermission::ManageDataProducts))
             .collect();
         recipients.extend(recipients::holders(conn, event.tenant_id, &keys).await?);
     }
     if receivers.impacted {
-        recipients.extend(strings("impacted").iter().filter_map(Json::as_i64));
+        recipients.extend(strings("impacted").iter().filter_map(Json::as_i64).map(UserId));
     }
     let (subject, message) = product_message(kind, name);
     Ok(Message {
@@ -221,12 +221,12 @@ struct Someone {
     name: String,
 }
 
-async fn people(conn: &mut Conn, tenant_id: Uuid, ids: &[i64]) -> Result<BTreeMap<i64, Someone>, StoreError> {
+async fn people(conn: &mut Conn, tenant_id: TenantId, ids: &[UserId]) -> Result<BTreeMap<UserId, Someone>, StoreError> {
     let query = Query::select()
         .columns([Users::Id, Users::GlobalUserId, Users::Username, Users::Name])
         .from(Users::Table)
         .and_where(Expr::col(Users::TenantId).eq(tenant_id.to_string()))
-        .and_where(crate::query::one_of(Users::Id, ids.iter().copied()))
+        .and_where(crate::query::one_of(Users::Id, ids.iter().map(|id| id.0)))
         .to_owned();
     conn.query(&query)
         .await?

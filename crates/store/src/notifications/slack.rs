@@ -4,8 +4,8 @@ use crate::query::tenant_is;
 use crate::schema::SlackConfigurations;
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::TenantId;
 use sea_query::{OnConflict, Query};
-use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlackConfiguration {
@@ -17,7 +17,7 @@ pub struct SlackConfiguration {
 }
 
 impl Store {
-    pub async fn slack_configuration(&self, tenant_id: Uuid) -> Result<Option<SlackConfiguration>, StoreError> {
+    pub async fn slack_configuration(&self, tenant_id: TenantId) -> Result<Option<SlackConfiguration>, StoreError> {
         let query = Query::select()
             .columns([
                 SlackConfigurations::TeamId,
@@ -45,7 +45,7 @@ impl Store {
     /// Connects the tenant to a workspace, replacing any earlier one.
     pub async fn set_slack_configuration(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         configuration: &SlackConfiguration,
         now: Timestamp,
     ) -> Result<(), StoreError> {
@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Disconnects the tenant from its workspace; `false` if it had none.
-    pub async fn delete_slack_configuration(&self, tenant_id: Uuid) -> Result<bool, StoreError> {
+    pub async fn delete_slack_configuration(&self, tenant_id: TenantId) -> Result<bool, StoreError> {
         let delete = Query::delete()
             .from_table(SlackConfigurations::Table)
             .and_where(tenant_is(SlackConfigurations::TenantId, tenant_id))

@@ -6,12 +6,13 @@ use crate::query::tenant_is;
 use crate::schema::{WebhookDeliveries, Webhooks};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{TenantId, WebhookId};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query, SelectStatement};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookRecord {
-    pub id: Uuid,
+    pub id: WebhookId,
     pub url: String,
     pub verify_tls: bool,
     /// Never shown: the API says only whether there is one.
@@ -29,7 +30,7 @@ pub struct WebhookChange {
     pub signing_key: Option<Option<String>>,
 }
 
-fn select(tenant_id: Uuid) -> SelectStatement {
+fn select(tenant_id: TenantId) -> SelectStatement {
     Query::select()
         .columns([
             Webhooks::Id,
@@ -57,7 +58,11 @@ fn decode(row: &Row) -> Result<WebhookRecord, StoreError> {
     })
 }
 
-pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<Option<WebhookRecord>, StoreError> {
+pub(crate) async fn find(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    id: WebhookId,
+) -> Result<Option<WebhookRecord>, StoreError> {
     let query = select(tenant_id)
         .and_where(Expr::col(Webhooks::Id).eq(id.to_string()))
         .to_owned();
@@ -67,13 +72,13 @@ pub(crate) async fn find(conn: &mut Conn, tenant_id: Uuid, id: Uuid) -> Result<O
 impl Store {
     pub async fn create_webhook(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         url: &str,
         verify_tls: bool,
         signing_key: Option<&str>,
         now: Timestamp,
     ) -> Result<WebhookRecord, StoreError> {
-        let id = Uuid::now_v7();
+        let id = WebhookId(Uuid::now_v7());
         let insert = Query::insert()
             .into_table(Webhooks::Table)
             .columns([
@@ -101,24 +106,24 @@ impl Store {
         tx.execute(&insert).await?;
         let created = find(&mut tx, tenant_id, id).await?;
         tx.commit().await?;
-        created.ok_or_else(|| StoreError::Invalid("the webhook just written is missing".into()))
+        created.ok_or_else(|| StoreError::Missing("the webhook just written is missing".into()))
     }
 
-    pub async fn webhooks(&self, tenant_id: Uuid) -> Result<Vec<WebhookRecord>, StoreError> {
+    pub async fn webhooks(&self, tenant_id: TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
         let query = select(tenant_id).order_by(Webhooks::CreatedAt, Order::Asc).to_owned();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(decode).collect()
     }
 
-    pub async fn webhook(&self, tenant_id: Uuid, id: Uuid) -> Result<Option<WebhookRecord>, StoreError> {
+    pub async fn webhook(&self, tenant_id: TenantId, id: WebhookId) -> Result<Option<WebhookRecord>, StoreError> {
         find(&mut self.backend.read().await?, tenant_id, id).await
     }
 
     /// Saves what the change gives; saving a webhook lifts its suppression. `Ok(None)` if there is none.
     pub async fn update_webhook(
         &self,
-        tenant_id: Uuid,
-        id: Uuid,
+        tenant_id: TenantId,
+        id: WebhookId,
         change: &WebhookChange,
         now: Timestamp,
     ) -> Result<Option<WebhookRecord>, StoreError> {
@@ -148,7 +153,7 @@ impl Store {
     }
 
     /// Deletes a webhook with its deliveries and history.
-    pub async fn delete_webhook(&self, tenant_id: Uuid, id: Uuid) -> Result<bool, StoreError> {
+    pub async fn delete_webhook(&self, tenant_id: TenantId, id: WebhookId) -> Result<bool, StoreError> {
         let delete = Query::delete()
             .from_table(Webhooks::Table)
             .and_where(tenant_is(Webhooks::TenantId, tenant_id))
@@ -162,7 +167,7 @@ impl Store {
 }
 
 /// The tenant's webhooks that are not suppressed: those new events are delivered to.
-pub(crate) async fn active(conn: &mut Conn, tenant_id: Uuid) -> Result<Vec<WebhookRecord>, StoreError> {
+pub(crate) async fn active(conn: &mut Conn, tenant_id: TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
     let active = select(tenant_id)
         .and_where(Expr::col(Webhooks::Suppressed).eq(false))
         .to_owned();
@@ -172,7 +177,7 @@ pub(crate) async fn active(conn: &mut Conn, tenant_id: Uuid) -> Result<Vec<Webho
 /// Queues `body` for each of `hooks`, once per event.
 pub(crate) async fn enqueue(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     hooks: &[WebhookRecord],
     event_id: &str,
     body: &str,

@@ -5,12 +5,16 @@ use crate::query::tenant_is;
 use crate::schema::{AccessRequestColumns, AccessRequests};
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RequestStatus, RequestType};
+use marketplace_domain::ids::{RequestId, TenantId, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
-use uuid::Uuid;
 
 impl Store {
     /// The columns a request names, in the order it named them, as they were when it was made.
-    pub async fn request_columns(&self, tenant_id: Uuid, request_id: &str) -> Result<Vec<RequestedColumn>, StoreError> {
+    pub async fn request_columns(
+        &self,
+        tenant_id: TenantId,
+        request_id: &RequestId,
+    ) -> Result<Vec<RequestedColumn>, StoreError> {
         let query = Query::select()
             .columns([
                 AccessRequestColumns::DataSourceId,
@@ -22,7 +26,7 @@ impl Store {
             ])
             .from(AccessRequestColumns::Table)
             .and_where(tenant_is(AccessRequestColumns::TenantId, tenant_id))
-            .and_where(Expr::col(AccessRequestColumns::RequestId).eq(request_id))
+            .and_where(Expr::col(AccessRequestColumns::RequestId).eq(request_id.as_str()))
             .order_by(AccessRequestColumns::Position, Order::Asc)
             .to_owned();
         let mut conn = self.backend.read().await?;
@@ -50,8 +54,8 @@ impl Store {
     /// exception.
     pub async fn approved_masking_columns(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
     ) -> Result<Vec<(i64, String)>, StoreError> {
         let query = Query::select()
             .distinct()
@@ -70,7 +74,7 @@ impl Store {
                     ),
             )
             .and_where(tenant_is((AccessRequests::Table, AccessRequests::TenantId), tenant_id))
-            .and_where(Expr::col((AccessRequests::Table, AccessRequests::UserId)).eq(user_id))
+            .and_where(Expr::col((AccessRequests::Table, AccessRequests::UserId)).eq(user_id.0))
             .and_where(
                 Expr::col((AccessRequests::Table, AccessRequests::RequestType))
                     .eq(RequestType::MaskingException.as_str()),

@@ -8,9 +8,9 @@ use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
 use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
+use marketplace_domain::ids::{ProductId, TenantId};
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use std::collections::BTreeMap;
-use uuid::Uuid;
 
 /// The tenant as a whole.
 pub(crate) const TENANT: &str = "";
@@ -34,7 +34,7 @@ pub(crate) struct CountChanges(BTreeMap<(String, String, &'static str, &'static 
 impl CountChanges {
     fn add(
         &mut self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         target: Option<&RequestTarget>,
         kind: RequestType,
         status: RequestStatus,
@@ -50,7 +50,7 @@ impl CountChanges {
     /// A new request, in the tenant and for its target.
     pub(crate) fn created(
         &mut self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         target: &RequestTarget,
         kind: RequestType,
         status: RequestStatus,
@@ -61,7 +61,7 @@ impl CountChanges {
     /// A request moved from one status to another.
     pub(crate) fn moved(
         &mut self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         target: Option<&RequestTarget>,
         kind: RequestType,
         from: RequestStatus,
@@ -122,7 +122,7 @@ async fn adjust(
 /// How many requests in `scope` have one of the statuses and one of the types; empty lists mean any.
 pub(crate) async fn total(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     scope: &str,
     statuses: &[String],
     types: &[RequestType],
@@ -153,9 +153,9 @@ pub(crate) async fn total(
 /// How many requests each product has per status, of any type.
 pub(crate) async fn per_product_status(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    product_ids: &[String],
-) -> Result<Vec<(String, String, u64)>, StoreError> {
+    tenant_id: TenantId,
+    product_ids: &[ProductId],
+) -> Result<Vec<(ProductId, String, u64)>, StoreError> {
     let scopes = product_ids
         .iter()
         .map(|id| RequestTarget::Product(id.clone()).count_scope());
@@ -171,7 +171,7 @@ pub(crate) async fn per_product_status(
     for row in conn.query(&query).await? {
         let (scope, status, count): (String, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
         if let Some(product) = scope.strip_prefix("product:") {
-            counts.push((product.to_owned(), status, u64::try_from(count).unwrap_or(0)));
+            counts.push((ProductId::from(product), status, u64::try_from(count).unwrap_or(0)));
         }
     }
     Ok(counts)

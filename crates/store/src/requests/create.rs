@@ -10,17 +10,17 @@ use crate::schema::{
 };
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::{Decision, RequestStatus, RequestType, approver_keys};
+use marketplace_domain::access_request::{Decision, RequestEvent, RequestStatus, RequestType, approver_keys};
+use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
 use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
-use uuid::Uuid;
 
 /// What a request is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RequestTarget {
-    Product(String),
+    Product(ProductId),
     Asset(String),
 }
 
@@ -49,7 +49,7 @@ pub struct RequestedColumn {
 
 #[derive(Debug, Clone)]
 pub struct NewAccessRequest {
-    pub id: String,
+    pub id: RequestId,
     pub request_type: RequestType,
     pub target: RequestTarget,
     pub target_name: String,
@@ -57,8 +57,8 @@ pub struct NewAccessRequest {
     /// `DATA_PRODUCT`, or the data object's legacy type.
     pub target_type: String,
     pub domains: Vec<String>,
-    pub requesting_user_id: i64,
-    pub user_id: i64,
+    pub requesting_user_id: UserId,
+    pub user_id: UserId,
     pub form_version: String,
     pub form: Json,
     pub columns: Vec<RequestedColumn>,
@@ -71,7 +71,7 @@ impl Store {
     /// [`StoreError::Conflict`].
     pub async fn create_access_request(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         new: NewAccessRequest,
         now: Timestamp,
     ) -> Result<AccessRequestRecord, StoreError> {
@@ -86,7 +86,7 @@ impl Store {
                 .column(AccessRequests::Id)
                 .from(AccessRequests::Table)
                 .and_where(Expr::col(AccessRequests::TenantId).eq(tenant.as_str()))
-                .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id))
+                .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id.0))
                 .and_where(new.target.matches())
                 .and_where(Expr::col(AccessRequests::RequestType).eq(RequestType::DataAccess.as_str()))
                 .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
@@ -126,10 +126,10 @@ impl Store {
                 new.id.as_str().into(),
                 new.request_type.as_str().into(),
                 status.as_str().into(),
-                product_id.into(),
+                product_id.map(|id| id.0).into(),
                 asset_id.into(),
-                new.requesting_user_id.into(),
-                new.user_id.into(),
+                new.requesting_user_id.0.into(),
+                new.user_id.0.into(),
                 new.form_version.as_str().into(),
                 new.form.to_string().into(),
                 expiration.map(Timestamp::millis).into(),
@@ -165,7 +165,7 @@ impl Store {
             &mut tx,
             tenant_id,
             &new.id,
-            "SUBMITTED",
+            RequestEvent::Submitted,
             Some(new.requesting_user_id),
             None,
             None,
@@ -178,7 +178,7 @@ impl Store {
                     &mut tx,
                     tenant_id,
                     &new.id,
-                    "AUTO_APPROVED",
+                    RequestEvent::AutoApproved,
                     None,
                     None,
                     Some(reason),
@@ -191,7 +191,7 @@ impl Store {
                     &mut tx,
                     tenant_id,
                     &new.id,
-                    "AUTO_DENIED",
+                    RequestEvent::AutoDenied,
                     None,
                     None,
                     Some(reason),
@@ -203,7 +203,7 @@ impl Store {
         }
         let request = find_request(&mut tx, tenant_id, &new.id, false)
             .await?
-            .ok_or_else(|| StoreError::Invalid("the request just written is missing".into()))?;
+            .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         let mut counts = super::counts::CountChanges::default();
         counts.created(tenant_id, &new.target, new.request_type, status);
         counts.apply(&mut tx).await?;
@@ -214,7 +214,7 @@ impl Store {
 
 async fn insert_records(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     new: &NewAccessRequest,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -280,7 +280,7 @@ async fn insert_records(
     Ok(())
 }
 
-async fn insert_columns(conn: &mut Conn, tenant_id: Uuid, new: &NewAccessRequest) -> Result<(), StoreError> {
+async fn insert_columns(conn: &mut Conn, tenant_id: TenantId, new: &NewAccessRequest) -> Result<(), StoreError> {
     for (position, column) in new.columns.iter().enumerate() {
         let insert = Query::insert()
             .into_table(AccessRequestColumns::Table)
@@ -317,11 +317,11 @@ async fn insert_columns(conn: &mut Conn, tenant_id: Uuid, new: &NewAccessRequest
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_event(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    request_id: &str,
-    event: &str,
-    actor_id: Option<i64>,
-    record_id: Option<&str>,
+    tenant_id: TenantId,
+    request_id: &RequestId,
+    event: RequestEvent,
+    actor_id: Option<UserId>,
+    record_id: Option<&RecordId>,
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -329,7 +329,7 @@ pub(super) async fn record_event(
     if let Some(kind) = NotificationType::for_request_event(event) {
         let about = About::Request {
             id: request_id,
-            outcome: NotificationType::outcome_of(event),
+            outcome: NotificationType::outcome_of(event).map(RequestStatus::as_str),
         };
         crate::notifications::enqueue(conn, tenant_id, None, kind, about, actor_id, now).await?;
     }
@@ -340,11 +340,11 @@ pub(super) async fn record_event(
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn record_history(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    request_id: &str,
-    event: &str,
-    actor_id: Option<i64>,
-    record_id: Option<&str>,
+    tenant_id: TenantId,
+    request_id: &RequestId,
+    event: RequestEvent,
+    actor_id: Option<UserId>,
+    record_id: Option<&RecordId>,
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -353,7 +353,7 @@ pub(super) async fn record_history(
         .expr(Expr::cust("COALESCE(MAX(position), 0) + 1"))
         .from(AccessRequestEvents::Table)
         .and_where(Expr::col(AccessRequestEvents::TenantId).eq(tenant.as_str()))
-        .and_where(Expr::col(AccessRequestEvents::RequestId).eq(request_id))
+        .and_where(Expr::col(AccessRequestEvents::RequestId).eq(request_id.as_str()))
         .to_owned();
     let position: i64 = conn.query_opt(&next).await?.map_or(Ok(1), |row| row.get(0))?;
     let insert = Query::insert()
@@ -370,11 +370,11 @@ pub(super) async fn record_history(
         ])
         .values_panic([
             tenant.into(),
-            request_id.into(),
+            request_id.as_str().into(),
             position.into(),
-            event.into(),
-            actor_id.into(),
-            record_id.map(str::to_owned).into(),
+            event.as_str().into(),
+            actor_id.map(|id| id.0).into(),
+            record_id.map(|id| id.0.clone()).into(),
             reason.map(str::to_owned).into(),
             now.millis().into(),
         ])

@@ -20,25 +20,25 @@ use crate::schema::{AccessRequests, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType};
+use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
 use serde_json::Value as Json;
-use uuid::Uuid;
 
 /// A stored access request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessRequestRecord {
-    pub id: String,
+    pub id: RequestId,
     pub request_type: RequestType,
     pub status: RequestStatus,
-    pub data_product_id: Option<String>,
+    pub data_product_id: Option<ProductId>,
     pub asset_id: Option<String>,
     pub target_name: String,
     pub target_description: Option<String>,
     pub target_type: String,
     pub domains: Vec<String>,
-    pub requesting_user_id: i64,
-    pub user_id: i64,
+    pub requesting_user_id: UserId,
+    pub user_id: UserId,
     pub form_version: String,
     pub form: Option<Json>,
     pub metadata: Option<Json>,
@@ -55,7 +55,7 @@ impl AccessRequestRecord {
 }
 
 /// The target a stored request names, from its product and asset columns.
-pub(crate) fn target_of(product_id: Option<String>, asset_id: Option<String>) -> Option<RequestTarget> {
+pub(crate) fn target_of(product_id: Option<ProductId>, asset_id: Option<String>) -> Option<RequestTarget> {
     match (product_id, asset_id) {
         (Some(id), _) => Some(RequestTarget::Product(id)),
         (None, Some(id)) => Some(RequestTarget::Asset(id)),
@@ -66,12 +66,12 @@ pub(crate) fn target_of(product_id: Option<String>, asset_id: Option<String>) ->
 /// One approval record of a request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApprovalRecordRow {
-    pub id: String,
-    pub request_id: String,
+    pub id: RecordId,
+    pub request_id: RequestId,
     pub approvers: Vec<Approver>,
-    pub prerequisites: Vec<String>,
+    pub prerequisites: Vec<RecordId>,
     pub status: RecordStatus,
-    pub action_by: Option<i64>,
+    pub action_by: Option<UserId>,
     pub reason: Option<String>,
     pub criteria_met: Option<Vec<Approver>>,
     pub duration: Option<u32>,
@@ -101,7 +101,7 @@ const REQUEST_COLUMNS: [AccessRequests; 17] = [
     AccessRequests::UpdatedAt,
 ];
 
-pub(crate) fn select_requests(tenant_id: Uuid) -> SelectStatement {
+pub(crate) fn select_requests(tenant_id: TenantId) -> SelectStatement {
     select_requests_of_every_tenant()
         .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant_id.to_string()))
         .to_owned()
@@ -177,7 +177,7 @@ const RECORD_COLUMNS: [ApprovalRecords; 13] = [
     ApprovalRecords::UpdatedAt,
 ];
 
-fn select_records(tenant_id: Uuid) -> SelectStatement {
+fn select_records(tenant_id: TenantId) -> SelectStatement {
     Query::select()
         .columns(RECORD_COLUMNS)
         .from(ApprovalRecords::Table)
@@ -215,12 +215,12 @@ fn decode_record(row: &Row) -> Result<ApprovalRecordRow, StoreError> {
 /// already serialises every transaction).
 pub(crate) async fn find_request(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    id: &str,
+    tenant_id: TenantId,
+    id: &RequestId,
     lock: bool,
 ) -> Result<Option<AccessRequestRecord>, StoreError> {
     let mut query = select_requests(tenant_id)
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id))
+        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id.as_str()))
         .to_owned();
     if lock {
         query.lock(LockType::Update);
@@ -230,28 +230,32 @@ pub(crate) async fn find_request(
 
 pub(crate) async fn records_of(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    request_id: &str,
+    tenant_id: TenantId,
+    request_id: &RequestId,
 ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
     let query = select_records(tenant_id)
-        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id))
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id.as_str()))
         .to_owned();
     conn.query(&query).await?.iter().map(decode_record).collect()
 }
 
 pub(crate) async fn find_record(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    id: &str,
+    tenant_id: TenantId,
+    id: &RecordId,
 ) -> Result<Option<ApprovalRecordRow>, StoreError> {
     let query = select_records(tenant_id)
-        .and_where(Expr::col(ApprovalRecords::Id).eq(id))
+        .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
         .to_owned();
     conn.query_opt(&query).await?.as_ref().map(decode_record).transpose()
 }
 
 impl Store {
-    pub async fn access_request(&self, tenant_id: Uuid, id: &str) -> Result<Option<AccessRequestRecord>, StoreError> {
+    pub async fn access_request(
+        &self,
+        tenant_id: TenantId,
+        id: &RequestId,
+    ) -> Result<Option<AccessRequestRecord>, StoreError> {
         let mut conn = self.backend.read().await?;
         find_request(&mut conn, tenant_id, id, false).await
     }
@@ -259,14 +263,18 @@ impl Store {
     /// A request's approval records, in the order the review flow made them.
     pub async fn approval_records(
         &self,
-        tenant_id: Uuid,
-        request_id: &str,
+        tenant_id: TenantId,
+        request_id: &RequestId,
     ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
         let mut conn = self.backend.read().await?;
         records_of(&mut conn, tenant_id, request_id).await
     }
 
-    pub async fn approval_record(&self, tenant_id: Uuid, id: &str) -> Result<Option<ApprovalRecordRow>, StoreError> {
+    pub async fn approval_record(
+        &self,
+        tenant_id: TenantId,
+        id: &RecordId,
+    ) -> Result<Option<ApprovalRecordRow>, StoreError> {
         let mut conn = self.backend.read().await?;
         find_record(&mut conn, tenant_id, id).await
     }

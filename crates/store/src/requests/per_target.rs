@@ -6,20 +6,20 @@ use crate::query::one_of;
 use crate::schema::AccessRequests;
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RequestStatus, RequestType};
+use marketplace_domain::ids::{RequestId, TenantId, UserId};
 use sea_query::{Expr, ExprTrait, Order};
-use uuid::Uuid;
 
 impl Store {
     /// The user's most recent request for the target, of either type.
     pub async fn latest_request(
         &self,
-        tenant_id: Uuid,
-        user_id: i64,
+        tenant_id: TenantId,
+        user_id: UserId,
         target: &RequestTarget,
     ) -> Result<Option<AccessRequestRecord>, StoreError> {
         let query = select_requests(tenant_id)
             .and_where(target.matches())
-            .and_where(Expr::col(col(AccessRequests::UserId)).eq(user_id))
+            .and_where(Expr::col(col(AccessRequests::UserId)).eq(user_id.0))
             .order_by(col(AccessRequests::CreatedAt), Order::Desc)
             .order_by(col(AccessRequests::Id), Order::Desc)
             .limit(1)
@@ -32,10 +32,10 @@ impl Store {
     /// the records people decided.
     pub async fn recent_determinations(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         target: &RequestTarget,
         request_type: RequestType,
-        except: Option<&str>,
+        except: Option<&RequestId>,
         limit: u64,
     ) -> Result<Vec<(AccessRequestRecord, Vec<super::ApprovalRecordRow>)>, StoreError> {
         let mut conn = self.backend.read().await?;
@@ -52,7 +52,7 @@ impl Store {
             .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_decided(tenant_id, None)))
             .order_by(col(AccessRequests::UpdatedAt), Order::Desc)
             .order_by(col(AccessRequests::Id), Order::Desc)
-            .and_where(Expr::col(col(AccessRequests::Id)).ne(except.unwrap_or_default()))
+            .and_where(Expr::col(col(AccessRequests::Id)).ne(except.map_or("", RequestId::as_str)))
             .limit(limit)
             .to_owned();
         let requests: Vec<AccessRequestRecord> = conn

@@ -6,6 +6,7 @@ use crate::query::{contains, count, limit_of, one_of, tenant_is};
 use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RecordStatus, RequestType};
+use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
@@ -39,9 +40,9 @@ pub enum RequestSort {
 }
 
 /// Who searches: what decides which requests they see.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Searcher {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub governance: bool,
     pub managed_domains: Vec<String>,
     /// The caller's approver keys (`access_request::person_keys`).
@@ -56,7 +57,7 @@ pub struct RequestSearch {
     pub types: Vec<RequestType>,
     pub user_ids: Vec<Uuid>,
     pub expiration: Option<bool>,
-    pub data_product_id: Option<String>,
+    pub data_product_id: Option<ProductId>,
     pub asset_id: Option<String>,
     /// `DATA_PRODUCT` and/or `DATA_OBJECT`.
     pub asset_types: Vec<String>,
@@ -73,7 +74,7 @@ pub(super) fn col(column: AccessRequests) -> (AccessRequests, AccessRequests) {
 }
 
 /// The requests with a record filed under one of `keys`.
-fn request_ids_with_keys(tenant_id: Uuid, keys: &[String]) -> SelectStatement {
+fn request_ids_with_keys(tenant_id: TenantId, keys: &[String]) -> SelectStatement {
     Query::select()
         .column(ApprovalRecordKeys::RequestId)
         .from(ApprovalRecordKeys::Table)
@@ -84,7 +85,7 @@ fn request_ids_with_keys(tenant_id: Uuid, keys: &[String]) -> SelectStatement {
 
 /// The requests with a pending record filed under one of `keys`. Driven from the tenant's pending records (an
 /// index range that grows with the open workload, not with history), each probing the keys' primary key.
-fn request_ids_pending_with_keys(tenant_id: Uuid, keys: &[String]) -> SelectStatement {
+fn request_ids_pending_with_keys(tenant_id: TenantId, keys: &[String]) -> SelectStatement {
     let filed = Query::select()
         .expr(Expr::cust("1"))
         .from(ApprovalRecordKeys::Table)
@@ -117,19 +118,19 @@ fn request_ids_pending_with_keys(tenant_id: Uuid, keys: &[String]) -> SelectStat
         .to_owned()
 }
 
-pub(super) fn request_ids_decided(tenant_id: Uuid, by: Option<i64>) -> SelectStatement {
+pub(super) fn request_ids_decided(tenant_id: TenantId, by: Option<UserId>) -> SelectStatement {
     Query::select()
         .column(ApprovalRecords::RequestId)
         .from(ApprovalRecords::Table)
         .and_where(tenant_is(ApprovalRecords::TenantId, tenant_id))
         .and_where(match by {
-            Some(user_id) => Expr::col(ApprovalRecords::ActionBy).eq(user_id),
+            Some(user_id) => Expr::col(ApprovalRecords::ActionBy).eq(user_id.0),
             None => Expr::col(ApprovalRecords::ActionBy).is_not_null(),
         })
         .to_owned()
 }
 
-fn users_where(tenant_id: Uuid, condition: Cond) -> SelectStatement {
+fn users_where(tenant_id: TenantId, condition: Cond) -> SelectStatement {
     Query::select()
         .column(Users::Id)
         .from(Users::Table)
@@ -139,7 +140,7 @@ fn users_where(tenant_id: Uuid, condition: Cond) -> SelectStatement {
 }
 
 /// What the searcher may see in these roles; `None` when that is everything (`GOVERNANCE` as a manager).
-fn visible_to(tenant_id: Uuid, searcher: &Searcher, roles: &[RequestRole]) -> Option<Cond> {
+fn visible_to(tenant_id: TenantId, searcher: &Searcher, roles: &[RequestRole]) -> Option<Cond> {
     if searcher.governance && roles.contains(&RequestRole::Manager) {
         return None;
     }
@@ -147,8 +148,8 @@ fn visible_to(tenant_id: Uuid, searcher: &Searcher, roles: &[RequestRole]) -> Op
     for role in roles {
         visible = match role {
             RequestRole::Requestor => visible
-                .add(Expr::col(col(AccessRequests::RequestingUserId)).eq(searcher.user_id))
-                .add(Expr::col(col(AccessRequests::UserId)).eq(searcher.user_id)),
+                .add(Expr::col(col(AccessRequests::RequestingUserId)).eq(searcher.user_id.0))
+                .add(Expr::col(col(AccessRequests::UserId)).eq(searcher.user_id.0)),
             RequestRole::Manager => visible.add(
                 Expr::col(col(AccessRequests::Id)).in_subquery(
                     Query::select()
@@ -206,7 +207,7 @@ impl RequestSearch {
         }
     }
 
-    fn filters(&self, tenant_id: Uuid, searcher: &Searcher) -> SelectStatement {
+    fn filters(&self, tenant_id: TenantId, searcher: &Searcher) -> SelectStatement {
         let mut query = select_requests(tenant_id);
         // A request awaiting your review is one you steward: checking visibility too would only make the
         // database walk everything you may see.
@@ -299,8 +300,8 @@ impl RequestSearch {
                                 Expr::col(col(AccessRequests::Id))
                                     .in_subquery(request_ids_pending_with_keys(tenant_id, &searcher.keys)),
                             )
-                            .add(Expr::col(col(AccessRequests::RequestingUserId)).ne(searcher.user_id))
-                            .add(Expr::col(col(AccessRequests::UserId)).ne(searcher.user_id)),
+                            .add(Expr::col(col(AccessRequests::RequestingUserId)).ne(searcher.user_id.0))
+                            .add(Expr::col(col(AccessRequests::UserId)).ne(searcher.user_id.0)),
                     ),
                 };
             }
@@ -314,7 +315,7 @@ impl Store {
     /// One page of the requests the searcher may see that match, and how many match in all.
     pub async fn search_access_requests(
         &self,
-        tenant_id: Uuid,
+        tenant_id: TenantId,
         searcher: &Searcher,
         search: &RequestSearch,
     ) -> Result<(Vec<AccessRequestRecord>, u64), StoreError> {

@@ -9,17 +9,18 @@ use crate::db::Conn;
 use crate::schema::{AccessRequests, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestStatus, progress};
+use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestEvent, RequestStatus, progress};
+use marketplace_domain::ids::{RecordId, RequestId, TenantId, UserId};
+use marketplace_domain::problem::Problem;
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
-use uuid::Uuid;
 
 /// A steward's decision on one approval record.
 #[derive(Debug, Clone)]
 pub struct Determination {
     pub approve: bool,
     pub reason: String,
-    pub actor_id: i64,
+    pub actor_id: UserId,
     pub criteria_met: Vec<Approver>,
     /// A temporary approval's length.
     pub duration: Option<(u32, DurationUnit)>,
@@ -42,8 +43,8 @@ impl Store {
     /// Decides a pending record and applies what it adds up to. `Ok(None)` if there is no such record.
     pub async fn decide_record(
         &self,
-        tenant_id: Uuid,
-        record_id: &str,
+        tenant_id: TenantId,
+        record_id: &RecordId,
         determination: Determination,
         now: Timestamp,
     ) -> Result<Option<ApprovalRecordRow>, StoreError> {
@@ -58,7 +59,7 @@ impl Store {
         let mut records = records_of(&mut tx, tenant_id, &request.id).await?;
         let current = records
             .iter_mut()
-            .find(|candidate| candidate.id == record_id)
+            .find(|candidate| candidate.id == *record_id)
             .ok_or_else(|| wrong_state("The record no longer belongs to its request."))?;
         if current.status != RecordStatus::Pending || request.status != RequestStatus::Pending {
             return Err(wrong_state("Only a pending approval record can be decided."));
@@ -70,7 +71,7 @@ impl Store {
         let ends_at = match (determination.approve, determination.duration) {
             (true, Some((amount, unit))) => Some(
                 unit.after(amount, now)
-                    .ok_or_else(|| StoreError::Invalid("duration: too long".into()))?,
+                    .ok_or_else(|| StoreError::Invalid(vec![Problem::new("duration", "duration: too long")]))?,
             ),
             _ => None,
         };
@@ -78,7 +79,7 @@ impl Store {
             .table(ApprovalRecords::Table)
             .values([
                 (ApprovalRecords::Status, status.as_str().into()),
-                (ApprovalRecords::ActionBy, determination.actor_id.into()),
+                (ApprovalRecords::ActionBy, determination.actor_id.0.into()),
                 (ApprovalRecords::Reason, determination.reason.as_str().into()),
                 (
                     ApprovalRecords::CriteriaMet,
@@ -106,15 +107,15 @@ impl Store {
                 (ApprovalRecords::UpdatedAt, now.millis().into()),
             ])
             .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(ApprovalRecords::Id).eq(record_id))
+            .and_where(Expr::col(ApprovalRecords::Id).eq(record_id.as_str()))
             .to_owned();
         tx.execute(&update).await?;
         current.status = status;
         current.ends_at = ends_at;
         let event = if determination.approve {
-            "RECORD_APPROVED"
+            RequestEvent::RecordApproved
         } else {
-            "RECORD_DENIED"
+            RequestEvent::RecordDenied
         };
         let reason = Some(determination.reason.as_str());
         record_event(
@@ -154,7 +155,7 @@ impl Store {
                     &mut tx,
                     tenant_id,
                     &request.id,
-                    "DENIED",
+                    RequestEvent::Denied,
                     Some(determination.actor_id),
                     None,
                     reason,
@@ -177,7 +178,7 @@ impl Store {
                     &mut tx,
                     tenant_id,
                     &request.id,
-                    "APPROVED",
+                    RequestEvent::Approved,
                     Some(determination.actor_id),
                     None,
                     reason,
@@ -195,7 +196,7 @@ impl Store {
         let decided = records_of(&mut tx, tenant_id, &request.id)
             .await?
             .into_iter()
-            .find(|record| record.id == record_id);
+            .find(|record| record.id == *record_id);
         counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(decided)
@@ -204,10 +205,10 @@ impl Store {
     /// Cancels a pending request or revokes an approved one. `Ok(None)` if there is no such request.
     pub async fn change_request(
         &self,
-        tenant_id: Uuid,
-        id: &str,
+        tenant_id: TenantId,
+        id: &RequestId,
         transition: Transition,
-        actor_id: i64,
+        actor_id: UserId,
         reason: Option<&str>,
         now: Timestamp,
     ) -> Result<Option<AccessRequestRecord>, StoreError> {
@@ -219,13 +220,13 @@ impl Store {
             Transition::Cancel => (
                 RequestStatus::Pending,
                 RequestStatus::Canceled,
-                "CANCELED",
+                RequestEvent::Canceled,
                 "Only a pending access request can be canceled",
             ),
             Transition::Revoke => (
                 RequestStatus::Approved,
                 RequestStatus::Revoked,
-                "REVOKED",
+                RequestEvent::Revoked,
                 "Only an approved access request can be revoked",
             ),
         };
@@ -248,7 +249,7 @@ impl Store {
     /// Expires up to `limit` approved requests whose end has passed, across tenants, and returns them. Rows
     /// another instance is expiring are skipped, and the state is checked under the row lock, so each request
     /// expires once however many instances run this.
-    pub async fn expire_due(&self, now: Timestamp, limit: u64) -> Result<Vec<(Uuid, String)>, StoreError> {
+    pub async fn expire_due(&self, now: Timestamp, limit: u64) -> Result<Vec<(TenantId, RequestId)>, StoreError> {
         let mut tx = self.backend.begin().await?;
         let due = super::select_requests_of_every_tenant()
             .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
@@ -261,7 +262,7 @@ impl Store {
         let mut expired = Vec::new();
         let mut counts = CountChanges::default();
         for row in tx.query(&due).await? {
-            let (request, tenant_id): (AccessRequestRecord, Uuid) =
+            let (request, tenant_id): (AccessRequestRecord, TenantId) =
                 (decode_request(&row)?, row.get(super::TENANT_COLUMN)?);
             set_status(
                 &mut tx,
@@ -273,7 +274,17 @@ impl Store {
                 now,
             )
             .await?;
-            record_event(&mut tx, tenant_id, &request.id, "EXPIRED", None, None, None, now).await?;
+            record_event(
+                &mut tx,
+                tenant_id,
+                &request.id,
+                RequestEvent::Expired,
+                None,
+                None,
+                None,
+                now,
+            )
+            .await?;
             expired.push((tenant_id, request.id));
         }
         counts.apply(&mut tx).await?;
@@ -287,7 +298,7 @@ impl Store {
 pub(super) async fn set_status(
     conn: &mut Conn,
     counts: &mut CountChanges,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     request: &AccessRequestRecord,
     status: RequestStatus,
     expiration: Option<Timestamp>,
@@ -311,20 +322,20 @@ pub(super) async fn set_status(
     conn.execute(&update).await.map(drop)
 }
 
-async fn touch(conn: &mut Conn, tenant_id: Uuid, id: &str, now: Timestamp) -> Result<(), StoreError> {
+async fn touch(conn: &mut Conn, tenant_id: TenantId, id: &RequestId, now: Timestamp) -> Result<(), StoreError> {
     let update = Query::update()
         .table(AccessRequests::Table)
         .values([(AccessRequests::UpdatedAt, now.millis().into())])
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::Id).eq(id))
+        .and_where(Expr::col(AccessRequests::Id).eq(id.as_str()))
         .to_owned();
     conn.execute(&update).await.map(drop)
 }
 
 async fn set_record_status(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    id: &str,
+    tenant_id: TenantId,
+    id: &RecordId,
     status: RecordStatus,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -335,7 +346,7 @@ async fn set_record_status(
             (ApprovalRecords::UpdatedAt, now.millis().into()),
         ])
         .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(ApprovalRecords::Id).eq(id))
+        .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
         .to_owned();
     conn.execute(&update).await.map(drop)
 }
@@ -343,8 +354,8 @@ async fn set_record_status(
 /// Pending and blocked records of a request that ends undecided are canceled.
 pub(super) async fn close_open_records(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    request_id: &str,
+    tenant_id: TenantId,
+    request_id: &RequestId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let update = Query::update()
@@ -354,7 +365,7 @@ pub(super) async fn close_open_records(
             (ApprovalRecords::UpdatedAt, now.millis().into()),
         ])
         .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id))
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id.as_str()))
         .and_where(
             Expr::col(ApprovalRecords::Status).is_in([RecordStatus::Pending.as_str(), RecordStatus::Blocked.as_str()]),
         )

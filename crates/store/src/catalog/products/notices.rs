@@ -6,19 +6,19 @@ use crate::db::Conn;
 use crate::notifications::{About, enqueue};
 use crate::schema::Users;
 use marketplace_domain::Timestamp;
+use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
 use sea_query::{Expr, ExprTrait, Query};
 use serde_json::json;
-use uuid::Uuid;
 
 /// Records that `product` changed as `kind` says; `impacted` are the users whose requests the change ended.
 pub(super) async fn notify(
     conn: &mut Conn,
-    tenant_id: Uuid,
+    tenant_id: TenantId,
     kind: NotificationType,
     product: &Product,
-    impacted: &[i64],
-    actor_id: Option<i64>,
+    impacted: &[UserId],
+    actor_id: Option<UserId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let detail = json!({"name": product.name, "domains": product.domains, "impacted": impacted});
@@ -32,9 +32,9 @@ pub(super) async fn notify(
 /// The directory id of the user with this global id, if they are still there.
 pub(super) async fn user_id_of(
     conn: &mut Conn,
-    tenant_id: Uuid,
-    global_user_id: Uuid,
-) -> Result<Option<i64>, StoreError> {
+    tenant_id: TenantId,
+    global_user_id: GlobalUserId,
+) -> Result<Option<UserId>, StoreError> {
     let query = Query::select()
         .column(Users::Id)
         .from(Users::Table)

@@ -4,6 +4,7 @@ use crate::requests::{RequestTarget, counts};
 use crate::schema::AccessRequests;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::directory::parse_directory;
+use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use sea_query::Query;
 
 const DIRECTORY: &str = r#"
@@ -15,7 +16,7 @@ users:
 dataSources: [{id: 1, name: S, domain: D, platform: Snowflake}]
 "#;
 
-async fn request(store: &Store, tenant_id: Uuid, product: &str, id: &str, status: &str) {
+async fn request(store: &Store, tenant_id: TenantId, product: &ProductId, id: &str, status: &str) {
     let insert = Query::insert()
         .into_table(AccessRequests::Table)
         .columns([
@@ -35,7 +36,7 @@ async fn request(store: &Store, tenant_id: Uuid, product: &str, id: &str, status
             id.into(),
             "DATA_ACCESS".into(),
             status.into(),
-            product.into(),
+            product.as_str().into(),
             2i64.into(),
             2i64.into(),
             "v".into(),
@@ -45,7 +46,7 @@ async fn request(store: &Store, tenant_id: Uuid, product: &str, id: &str, status
         .to_owned();
     let mut tx = store.backend.begin().await.unwrap();
     tx.execute(&insert).await.unwrap();
-    let target = RequestTarget::Product(product.to_owned());
+    let target = RequestTarget::Product(product.clone());
     let status = RequestStatus::parse(status).unwrap();
     let mut counts = counts::CountChanges::default();
     counts.created(tenant_id, &target, RequestType::DataAccess, status);
@@ -74,7 +75,7 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
     let store = Store::open(&url).unwrap();
     store.migrate().await.unwrap();
     let report = store
-        .import_directory(&parse_directory(DIRECTORY).unwrap(), false)
+        .import_directory(&parse_directory(DIRECTORY).unwrap(), false, Timestamp::now())
         .await
         .unwrap();
     let tenant_id = report.tenant_id;
@@ -91,7 +92,7 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
         masking_exception_policy: ReviewFlow::default_for_target(),
         data_sources: Some(vec![1]),
     };
-    let ann = Uuid::parse_str("1b4e28ba-2fa1-11d2-883f-0016d3cca427").unwrap();
+    let ann = "1b4e28ba-2fa1-11d2-883f-0016d3cca427".parse().unwrap();
     let product = store
         .create_product(tenant_id, draft, ann, Timestamp::now())
         .await
@@ -109,11 +110,16 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
         .await
         .unwrap();
     assert_eq!(stats[&product.id].requests["APPROVED"], 2);
-    assert!(store.has_approved_access(tenant_id, 2, &product.id).await.unwrap());
+    assert!(
+        store
+            .has_approved_access(tenant_id, UserId(2), &product.id)
+            .await
+            .unwrap()
+    );
 
     assert!(
         store
-            .delete_product(tenant_id, &product.id, 1, Timestamp::now())
+            .delete_product(tenant_id, &product.id, UserId(1), Timestamp::now())
             .await
             .unwrap()
     );
@@ -129,7 +135,7 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
     assert!(store.product(tenant_id, &product.id).await.unwrap().is_none());
     assert!(
         !store
-            .delete_product(tenant_id, &product.id, 1, Timestamp::now())
+            .delete_product(tenant_id, &product.id, UserId(1), Timestamp::now())
             .await
             .unwrap()
     );

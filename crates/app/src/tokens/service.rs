@@ -145,10 +145,10 @@ impl TokenService {
         user: &UserRecord,
         description: &str,
         expires_at: Option<Timestamp>,
+        now: Timestamp,
     ) -> Result<(Uuid, String), StoreError> {
         // Time-ordered, so a user's tokens list in the order they were made.
         let id = Uuid::now_v7();
-        let now = Timestamp::now();
         let claims = Claims {
             iss: self.issuer(),
             aud: AUDIENCE.into(),
