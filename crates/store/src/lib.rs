@@ -14,8 +14,6 @@ mod migrations;
 mod notifications;
 mod query;
 mod requests;
-// The schema lists every table and column, whether a query names it yet or not.
-#[allow(dead_code)]
 mod schema;
 mod tenants;
 #[cfg(any(test, feature = "testing"))]
