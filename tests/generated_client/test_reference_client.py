@@ -5,6 +5,7 @@ against the `marketplace` binary, on SQLite or (with MARKETPLACE_TEST_DATABASE_U
 must parse into the reference's own models; that is what "every call answered the same way" means for a client.
 """
 
+import contextlib
 import datetime
 import json
 import os
@@ -98,19 +99,31 @@ def free_port():
         return probe.getsockname()[1]
 
 
+@contextlib.contextmanager
 def database_url(workdir):
+    """A SQLite file in `workdir`, or a new database on the server MARKETPLACE_TEST_DATABASE_URL names, dropped
+    afterwards."""
     server = os.environ.get("MARKETPLACE_TEST_DATABASE_URL")
     if not server:
-        return f"sqlite://{workdir}/marketplace.db"
+        yield f"sqlite://{workdir}/marketplace.db"
+        return
     name = f"reference_client_{uuid.uuid4().hex}"
     subprocess.run(["psql", server, "-q", "-c", f"CREATE DATABASE {name}"], check=True)
-    return server.rsplit("/", 1)[0] + "/" + name
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        subprocess.run(["psql", server, "-q", "-c", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
 
 
 @pytest.fixture(scope="module")
 def marketplace():
     workdir = tempfile.mkdtemp()
-    env = dict(os.environ, MARKETPLACE_DATABASE_URL=database_url(workdir))
+    with database_url(workdir) as url:
+        yield from serve(workdir, url)
+
+
+def serve(workdir, url):
+    env = dict(os.environ, MARKETPLACE_DATABASE_URL=url)
     env.pop("MARKETPLACE_SIGNING_KEY", None)
     run = lambda *args: subprocess.run([str(BINARY), *args], env=env, check=True, capture_output=True, text=True)
     run("directory", "import", str(ROOT / "examples" / "directory.yaml"))

@@ -1,5 +1,6 @@
 //! Persistence for the marketplace: SQLite (embedded, the default) and PostgreSQL (scale-out) behind one
-//! interface. Every query is written once with sea-query; only migrations and connection set-up differ.
+//! interface. Every query is written once with sea-query, every migration once in SQL (rendered per backend);
+//! only connection set-up differs.
 //! Every table is scoped by tenant, and every use case that changes state runs in one transaction.
 
 mod catalog;
@@ -9,13 +10,14 @@ mod directory_search;
 mod error;
 mod keys;
 mod metadata;
+mod migrations;
 mod notifications;
 mod query;
 mod requests;
-// The schema lists every table and column, whether a query names it yet or not.
-#[allow(dead_code)]
 mod schema;
 mod tenants;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 mod tokens;
 
 pub use catalog::{
@@ -45,15 +47,7 @@ pub use tenants::Tenant;
 pub use tokens::{Credential, NewToken, TokenRecord};
 
 use db::Synchronous;
-
-mod embedded {
-    pub mod sqlite {
-        refinery::embed_migrations!("migrations/sqlite");
-    }
-    pub mod postgres {
-        refinery::embed_migrations!("migrations/postgres");
-    }
-}
+use migrations::Dialect;
 
 /// Where the database is, as given by `--database-url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,13 +143,13 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(sqlite) => {
                 let mut writer = sqlite.writer().await?;
-                embedded::sqlite::migrations::runner().run(&mut *writer)?;
+                migrations::runner(Dialect::Sqlite).run(&mut *writer)?;
             }
             Backend::Postgres(postgres) => {
                 let mut client = postgres.client().await?;
                 // refinery does not lock; an advisory lock keeps concurrent starts from racing.
                 client.batch_execute("SELECT pg_advisory_lock(727274)").await?;
-                let outcome = embedded::postgres::migrations::runner().run_async(&mut **client).await;
+                let outcome = migrations::runner(Dialect::Postgres).run_async(&mut **client).await;
                 client.batch_execute("SELECT pg_advisory_unlock(727274)").await?;
                 outcome?;
             }

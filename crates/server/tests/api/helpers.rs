@@ -5,6 +5,7 @@ use marketplace_app::model::{DatabaseUrl, ImportReport};
 use marketplace_domain::directory::parse_directory;
 use marketplace_domain::{Segment, Timestamp};
 use marketplace_server::app::{AppState, Application, HttpLimits};
+use marketplace_store::testing::TestDatabase;
 use reqwest::{Client, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
 use std::sync::Arc;
@@ -15,44 +16,23 @@ pub const UNAUTHENTICATED: &str = r#"{"message":"Not authenticated.","error":"Un
 pub const SALES: &str = "4d004a3a-4568-4c1d-822e-30958ef898dc";
 pub const FINANCE: &str = "9b2f6c1e-0c7a-4b53-9d7e-5f3a1c2b8e41";
 
-/// A database of its own for one test.
+/// A database of its own for one test, dropped when the last handle on it goes.
 pub struct TestDb {
     pub url: String,
-    _dir: Option<tempfile::TempDir>,
+    database: TestDatabase,
 }
 
 impl TestDb {
     pub async fn new() -> Arc<TestDb> {
-        let db = match std::env::var("MARKETPLACE_TEST_DATABASE_URL") {
-            Ok(server) => {
-                let name = format!("marketplace_test_{}", uuid::Uuid::new_v4().simple());
-                let (client, connection) = tokio_postgres::connect(&server, tokio_postgres::NoTls)
-                    .await
-                    .expect("MARKETPLACE_TEST_DATABASE_URL must point at a running PostgreSQL");
-                tokio::spawn(connection);
-                client
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .await
-                    .expect("create the test database");
-                let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
-                TestDb {
-                    url: format!("{base}/{name}"),
-                    _dir: None,
-                }
-            }
-            Err(_) => {
-                let dir = tempfile::tempdir().expect("temporary directory");
-                TestDb {
-                    url: format!("sqlite://{}", dir.path().join("marketplace.db").display()),
-                    _dir: Some(dir),
-                }
-            }
-        };
-        Arc::new(db)
+        let database = TestDatabase::create().await;
+        Arc::new(TestDb {
+            url: database.url().to_owned(),
+            database,
+        })
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.url.starts_with("postgres")
+        self.database.is_postgres()
     }
 }
 

@@ -16,6 +16,7 @@ mod masking;
 mod metadata;
 mod notifications;
 mod openapi;
+mod openapi_snapshot;
 mod product_notifications;
 mod products;
 mod request_races;

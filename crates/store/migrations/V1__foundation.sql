@@ -18,7 +18,7 @@ CREATE TABLE tenants (
 
 CREATE TABLE signing_keys (
     kid TEXT PRIMARY KEY,
-    secret BYTEA NOT NULL,
+    secret {{bytes}} NOT NULL,
     created_at BIGINT NOT NULL
 );
 
