@@ -142,3 +142,6 @@ pub fn progress(records: &[RecordState]) -> Progress {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod proptests;
