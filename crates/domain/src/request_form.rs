@@ -280,3 +280,6 @@ mod tests {
         assert_eq!(name_problems(&"x".repeat(256)).len(), 1);
     }
 }
+
+#[cfg(test)]
+mod proptests;

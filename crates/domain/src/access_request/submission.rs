@@ -184,3 +184,6 @@ fn check_answer(field: &FormField, value: &Value) -> Result<Option<(u32, Duratio
         }
     }
 }
+
+#[cfg(test)]
+mod proptests;
