@@ -7,6 +7,7 @@ mod assets;
 mod authentication;
 mod cli;
 mod directory;
+mod directory_props;
 mod errors;
 mod forms;
 mod health;
