@@ -17,6 +17,7 @@ mod masking;
 mod metadata;
 mod notifications;
 mod openapi;
+mod pagination_props;
 mod product_notifications;
 mod products;
 mod request_races;
