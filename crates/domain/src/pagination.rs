@@ -71,3 +71,56 @@ mod tests {
         assert_eq!(OffsetPage::new(0, 5000).limit, MAX_LIMIT);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn walking_every_page_meets_every_item_once_and_the_last_page_says_so(
+            total in 0u64..3000,
+            limit in 1u64..1500,
+        ) {
+            let items: Vec<u64> = (0..total).collect();
+            let mut seen = Vec::new();
+            let mut page = OffsetPage::new(0, limit);
+            let mut number = 1;
+            loop {
+                let start = (page.offset as usize).min(items.len());
+                let on_page = items[start..(start + page.limit as usize).min(items.len())].to_vec();
+                let meta = PageMeta::new(page, total, on_page.len() as u64);
+                prop_assert_eq!(meta.limit, limit.min(MAX_LIMIT));
+                prop_assert_eq!(meta.current_page, number);
+                prop_assert_eq!(meta.page_count, on_page.len() as u64);
+                seen.extend(on_page);
+                if total == 0 {
+                    // No items: one empty first page, and no pages to count.
+                    prop_assert_eq!((meta.page_count, meta.total_pages), (0, 0));
+                    break;
+                }
+                let last = meta.current_page == meta.total_pages;
+                prop_assert_eq!(last, seen.len() as u64 == total, "{:?}", meta);
+                if last {
+                    break;
+                }
+                prop_assert!(meta.current_page < meta.total_pages);
+                page = OffsetPage::new(page.offset + page.limit, limit);
+                number += 1;
+            }
+            prop_assert_eq!(seen, items);
+        }
+
+        #[test]
+        fn any_offset_and_limit_are_served_within_bounds(offset: u64, limit in 1u64..) {
+            let page = OffsetPage::new(offset, limit);
+            prop_assert!((1..=MAX_LIMIT).contains(&page.limit));
+            prop_assert!(page.offset <= i64::MAX as u64);
+            prop_assert_eq!(page.offset, offset.min(i64::MAX as u64));
+            let meta = PageMeta::new(page, u64::MAX, 0);
+            prop_assert_eq!(meta.current_page, page.offset / page.limit + 1);
+            prop_assert_eq!(meta.total_pages, u64::MAX.div_ceil(page.limit));
+        }
+    }
+}

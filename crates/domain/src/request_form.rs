@@ -284,3 +284,6 @@ mod tests {
         assert_eq!(name_problems(&"x".repeat(256)).len(), 1);
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -393,4 +393,6 @@ fn check_condition(condition: &Value, path: &str, problems: &mut Vec<String>) {
 }
 
 #[cfg(test)]
+pub(crate) mod proptests;
+#[cfg(test)]
 mod tests;

@@ -159,3 +159,6 @@ pub fn progress(records: &[RecordState]) -> Progress {
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -53,8 +53,13 @@ impl Submission {
                 answers: Vec::new(),
                 accepted_data_use_agreement_ids: Vec::new(),
             },
-            Some(value) => serde_json::from_value::<RawSubmission>(value.clone())
-                .map_err(|error| vec![format!("form: {error}")])?,
+            Some(value) => {
+                if let Some(problem) = not_an_object(value) {
+                    return Err(vec![problem]);
+                }
+                serde_json::from_value::<RawSubmission>(value.clone())
+                    .map_err(|error| vec![format!("form: {error}")])?
+            }
         };
         let mut problems = Vec::new();
         let mut answers = BTreeMap::new();
@@ -120,6 +125,16 @@ impl Submission {
     }
 }
 
+/// serde reads a struct from an array too, field by field in order: the form and its answers must be objects.
+fn not_an_object(form: &Value) -> Option<String> {
+    if !form.is_object() {
+        return Some("form must be an object".into());
+    }
+    let answers = form.get("answers").and_then(Value::as_array)?;
+    let at = answers.iter().position(|answer| !answer.is_object())?;
+    Some(format!("form.answers[{at}] must be an object"))
+}
+
 fn is_blank(value: &Value) -> bool {
     match value {
         Value::Null => true,
@@ -156,8 +171,13 @@ fn check_answer(field: &FormField, value: &Value) -> Result<Option<(u32, Duratio
             }
         }
         FormField::AccessDuration { .. } => {
-            let answer: DurationAnswer = serde_json::from_value(value.clone())
-                .map_err(|_| "must be {\"duration\": a whole number ≥ 1, \"durationUnit\": HOURS | DAYS | WEEKS | MONTHS | YEARS}")?;
+            let answer = match value.is_object() {
+                true => serde_json::from_value::<DurationAnswer>(value.clone()).ok(),
+                false => None,
+            };
+            let answer = answer.ok_or(
+                "must be {\"duration\": a whole number ≥ 1, \"durationUnit\": HOURS | DAYS | WEEKS | MONTHS | YEARS}",
+            )?;
             match answer.duration.0 {
                 0 => Err("duration must be at least 1".into()),
                 amount => Ok(Some((amount, answer.duration_unit))),
@@ -165,3 +185,6 @@ fn check_answer(field: &FormField, value: &Value) -> Result<Option<(u32, Duratio
         }
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -116,6 +116,32 @@ fn every_bad_answer_is_named() {
     assert!(Submission::check(Some(&unknown_key), &form(review_by_governance())).unwrap_err()[0].starts_with("form:"));
 }
 
+#[test]
+fn arrays_are_not_read_as_objects() {
+    let form = form(review_by_governance());
+    let positional = [
+        (json!([[], [AGREEMENT]]), "form must be an object"),
+        (
+            json!({"answers": [[REASON, "Quarterly report"]], "acceptedDataUseAgreementIds": [AGREEMENT]}),
+            "form.answers[0] must be an object",
+        ),
+    ];
+    for (submission, expected) in positional {
+        assert_eq!(
+            Submission::check(Some(&submission), &form),
+            Err(vec![expected.to_owned()])
+        );
+    }
+    let mut duration = good_answers();
+    duration["answers"][3]["value"] = json!([30, "DAYS"]);
+    let problems = Submission::check(Some(&duration), &form).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with(&format!("form.answers[{HOW_LONG}]: must be")),
+        "{problems:?}"
+    );
+}
+
 fn person(groups: &[(i64, &str)], attributes: &[(&str, &str)]) -> Person {
     Person {
         global_user_id: GlobalUserId(Uuid::from_u128(100)),

@@ -133,3 +133,6 @@ impl Column {
         self.global_masking.is_some() || self.local_masking.is_some()
     }
 }
+
+#[cfg(test)]
+mod proptests;

@@ -182,3 +182,16 @@ pub fn error_message(body: &Value, status: u16) -> Value {
     assert!(body["error"].is_string(), "{body}");
     body["message"].clone()
 }
+
+/// A property test's configuration: `cases` cases, or `PROPTEST_CASES` to run more (each case sets up a
+/// database, so the default is modest).
+pub fn cases(cases: u32) -> proptest::test_runner::Config {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(cases);
+    proptest::test_runner::Config {
+        failure_persistence: None,
+        ..proptest::test_runner::Config::with_cases(cases)
+    }
+}
