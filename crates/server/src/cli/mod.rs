@@ -2,6 +2,7 @@
 
 mod listen;
 mod quickstart;
+mod shell;
 mod token;
 
 use crate::app::{AppState, Application};

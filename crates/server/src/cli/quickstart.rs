@@ -1,9 +1,10 @@
 //! `marketplace quickstart`: from nothing to a running marketplace with a demo tenant in one command.
 
-use super::{DatabaseArgs, ListenArgs};
+use super::{DatabaseArgs, ListenArgs, shell};
 use crate::app::Application;
 use anyhow::Context;
 use marketplace_domain::directory::parse_directory;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
 pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Option<PathBuf>) -> anyhow::Result<()> {
@@ -32,8 +33,7 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
                 listen.listen
             )
         })?;
-    let address = app.local_addr()?;
-    let base = format!("http://{address}/marketplace");
+    let base = format!("http://{}/marketplace", reachable(app.local_addr()?));
     let tenant = state
         .store
         .tenant_by_short_key(&directory.tenant.short_key)
@@ -71,9 +71,35 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
     }
     out.push_str(&format!(
         "\nMore to try (with any token above): {base}/api/metadata/domain, {base}/api/metadata/users, \
-         {base}/api/settings/frontend\nPress Ctrl-C to stop.\n"
+         {base}/api/settings/frontend\n"
     ));
+    let consumer = directory
+        .users
+        .values()
+        .find(|user| user.permissions.is_empty() && user.domain_permissions.is_empty());
+    if let Some(user) = consumer.or_else(|| directory.users.values().next()) {
+        out.push_str(&format!(
+            "\nA token of your own, from another terminal:\n  \
+             TOKEN=$({} token create {} --tenant {} --user {} --expires-in 30d)\n  \
+             curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/auth/user\n",
+            shell::program(),
+            shell::database_flags(&database),
+            shell::quote(&tenant.short_key),
+            shell::quote(&user.username),
+        ));
+    }
+    out.push_str("\nPress Ctrl-C to stop.\n");
     print!("{out}");
     app.run_until(super::shutdown_signal()).await?;
     Ok(())
+}
+
+/// Where a client on this machine reaches a server listening on `address`: a server listening on every
+/// interface (`0.0.0.0`, `::`) is reached on the loopback one.
+fn reachable(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), address.port()),
+        _ => address,
+    }
 }

@@ -18,6 +18,7 @@ mod notifications;
 mod openapi;
 mod product_notifications;
 mod products;
+mod quickstart;
 mod request_races;
 mod requests;
 mod risk;
