@@ -48,16 +48,18 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
     ));
     out.push_str(&format!("Interactive API docs: {base}/api/docs\n\n"));
     out.push_str(&format!(
-        "Personal access tokens for tenant `{}` (new ones each start; they do not expire):\n",
+        "Personal access tokens for tenant `{}` (they do not expire; each start replaces them):\n",
         tenant.short_key
     ));
+    let mut exports = Vec::new();
     for user in directory.users.values() {
         let record = state
             .store
             .user_by_username(tenant.id, &user.username)
             .await?
             .context("an imported user is missing")?;
-        let (_, token) = state.tokens.issue(&tenant, &record, "quickstart", None).await?;
+        let (_, token) = state.tokens.replace(&tenant, &record, TOKEN_DESCRIPTION, None).await?;
+        exports.push((variable_name(&user.username, &exports), token.clone()));
         let roles: Vec<&str> = user.permissions.iter().map(|p| p.as_str()).collect();
         let roles = if roles.is_empty() {
             String::new()
@@ -69,10 +71,18 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
             "  curl -s -H 'Authorization: Bearer {token}' {base}/api/auth/user\n"
         ));
     }
-    out.push_str(&format!(
-        "\nMore to try (with any token above): {base}/api/metadata/domain, {base}/api/metadata/users, \
-         {base}/api/settings/frontend\n"
-    ));
+    out.push_str("\nFor your shell:\n");
+    for (name, token) in &exports {
+        out.push_str(&format!("  export {name}={token}\n"));
+    }
+    if let Some((name, _)) = exports.first() {
+        out.push_str("\nMore to try, after those exports:\n");
+        for path in ["/api/metadata/domain", "/api/metadata/users", "/api/settings/frontend"] {
+            out.push_str(&format!(
+                "  curl -s -H \"Authorization: Bearer ${name}\" {base}{path}\n"
+            ));
+        }
+    }
     let consumer = directory
         .users
         .values()
@@ -94,6 +104,32 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
     Ok(())
 }
 
+/// What marks the tokens quickstart makes, so that the next start replaces them.
+const TOKEN_DESCRIPTION: &str = "quickstart";
+
+/// `CASEY_TOKEN` for `casey`: a shell variable name (letters, digits and underscores), unlike those already
+/// `taken`.
+fn variable_name(username: &str, taken: &[(String, String)]) -> String {
+    let mut name: String = username
+        .chars()
+        .map(|c| match c.is_ascii_alphanumeric() {
+            true => c.to_ascii_uppercase(),
+            false => '_',
+        })
+        .collect();
+    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        name.insert(0, 'U');
+    }
+    name.push_str("_TOKEN");
+    let mut unique = name.clone();
+    let mut counter = 2;
+    while taken.iter().any(|(existing, _)| *existing == unique) {
+        unique = format!("{}_{counter}_TOKEN", name.trim_end_matches("_TOKEN"));
+        counter += 1;
+    }
+    unique
+}
+
 /// Where a client on this machine reaches a server listening on `address`: a server listening on every
 /// interface (`0.0.0.0`, `::`) is reached on the loopback one.
 fn reachable(address: SocketAddr) -> SocketAddr {
@@ -101,5 +137,20 @@ fn reachable(address: SocketAddr) -> SocketAddr {
         IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port()),
         IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), address.port()),
         _ => address,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variable_name;
+
+    #[test]
+    fn usernames_become_shell_variables() {
+        assert_eq!(variable_name("casey", &[]), "CASEY_TOKEN");
+        assert_eq!(variable_name("jane.doe@corp", &[]), "JANE_DOE_CORP_TOKEN");
+        assert_eq!(variable_name("9lives", &[]), "U9LIVES_TOKEN");
+        assert_eq!(variable_name("_x", &[]), "U_X_TOKEN");
+        let taken = [("JANE_DOE_TOKEN".to_owned(), String::new())];
+        assert_eq!(variable_name("jane-doe", &taken), "JANE_DOE_2_TOKEN");
     }
 }

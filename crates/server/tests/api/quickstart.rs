@@ -165,12 +165,21 @@ async fn every_command_quickstart_prints_works_as_printed_from_another_directory
     let shell = Shell::new(elsewhere.path(), true);
     let curls = server.commands("curl ");
     assert!(curls.len() >= 6, "{:#?}", server.printed);
+    // The curl lines, the ones that use the exported variables after the export lines as printed.
+    let exports = server.commands("export ").join("\n");
+    assert_eq!(server.commands("export ").len(), 6, "{:#?}", server.printed);
+    let mut users = 0;
     for curl in curls.iter().filter(|curl| !curl.contains("$TOKEN")) {
-        let answer: Value = serde_json::from_str(&shell.run(curl)).unwrap_or_else(|_| panic!("{curl}"));
-        if curl.contains("/api/auth/user") && !curl.contains("$TOKEN") {
+        let answer = shell.run(&format!("{exports}\n{curl}"));
+        let answer: Value = serde_json::from_str(&answer).unwrap_or_else(|_| panic!("{curl}: {answer}"));
+        assert!(answer.get("statusCode").is_none(), "{curl}: {answer}");
+        if curl.ends_with("/api/auth/user") {
             assert!(answer["username"].is_string(), "{curl}: {answer}");
+            users += 1;
         }
     }
+    assert_eq!(users, 6);
+    assert!(curls.iter().any(|curl| curl.contains("$ADMIN_TOKEN")), "{curls:#?}");
 
     // A token of one's own, with `marketplace` on the PATH as after `cargo install`.
     let own = server.commands("TOKEN=$(");
@@ -187,4 +196,96 @@ async fn every_command_quickstart_prints_works_as_printed_from_another_directory
         .unwrap();
     assert_eq!(me["username"], user, "{me}");
     assert!(me["expiration"].is_i64(), "{me}");
+}
+
+/// The tokens a start printed, by variable name (`CASEY_TOKEN`).
+fn exported(server: &Quickstart) -> Vec<(String, String)> {
+    server
+        .commands("export ")
+        .iter()
+        .map(|line| {
+            let (name, token) = line["export ".len()..].split_once('=').unwrap();
+            (name.to_owned(), token.to_owned())
+        })
+        .collect()
+}
+
+async fn status(base: &str, token: &str) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .get(format!("{base}/api/auth/user"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_second_start_replaces_the_tokens_of_the_first_and_keeps_the_others() {
+    let db = TestDb::new().await;
+    let home = tempfile::tempdir().unwrap();
+    let args = database_args(&db);
+    let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+    args.extend(["--listen", "127.0.0.1:0"]);
+    // Without `marketplace` on the PATH, as after `cargo run`.
+    let shell = Shell::new(home.path(), false);
+
+    let first = shell.quickstart(&args);
+    let old = exported(&first);
+    let names: Vec<_> = old.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ADMIN_TOKEN",
+            "DANA_TOKEN",
+            "SAM_TOKEN",
+            "FRAN_TOKEN",
+            "CASEY_TOKEN",
+            "RILEY_TOKEN"
+        ]
+    );
+    for (name, token) in &old {
+        assert_eq!(status(&first.base(), token).await, reqwest::StatusCode::OK, "{name}");
+    }
+    // A token made another way is not quickstart's to replace.
+    let own = first.commands("TOKEN=$(");
+    assert!(
+        own[0].starts_with(&format!("TOKEN=$({} ", binary().display())),
+        "{}",
+        own[0]
+    );
+    let kept = shell.run(&format!("{}\necho \"$TOKEN\"", own[0])).trim().to_owned();
+    drop(first);
+
+    let second = shell.quickstart(&args);
+    let base = second.base();
+    let new = exported(&second);
+    for ((name, old), (_, new)) in old.iter().zip(&new) {
+        assert_ne!(old, new);
+        expect_unauthenticated(
+            reqwest::Client::new()
+                .get(format!("{base}/api/auth/user"))
+                .bearer_auth(old),
+        )
+        .await;
+        assert_eq!(status(&base, new).await, reqwest::StatusCode::OK, "{name}");
+    }
+    assert_eq!(status(&base, &kept).await, reqwest::StatusCode::OK);
+    let (_, casey) = &new[4];
+    let tokens = reqwest::Client::new()
+        .get(format!("{base}/api/auth/tokens"))
+        .bearer_auth(casey)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let descriptions: Vec<_> = tokens
+        .as_array()
+        .unwrap_or_else(|| panic!("{tokens}"))
+        .iter()
+        .map(|token| token["description"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(descriptions, ["quickstart"], "only the latest start's token is left");
 }
