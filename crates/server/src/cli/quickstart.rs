@@ -1,5 +1,6 @@
 //! `marketplace quickstart`: from nothing to a running marketplace with a demo tenant in one command.
 
+use super::output::Stdout;
 use super::{DatabaseArgs, ListenArgs, shell};
 use crate::app::Application;
 use anyhow::Context;
@@ -99,7 +100,8 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
         ));
     }
     out.push_str("\nPress Ctrl-C to stop.\n");
-    print!("{out}");
+    // A reader that went away (`| head`) takes nothing from the server: it goes on serving.
+    Stdout::default().write(&out)?;
     app.run_until(super::shutdown_signal()).await?;
     Ok(())
 }
