@@ -57,7 +57,7 @@ impl App {
                 .ok_or_else(|| AppError::internal("an imported user is missing"))?;
             let (_, token) = self
                 .tokens
-                .issue(&tenant, &record, QUICKSTART_TOKEN_DESCRIPTION, None, self.now())
+                .replace(&tenant, &record, QUICKSTART_TOKEN_DESCRIPTION, None, self.now())
                 .await?;
             tokens.push(DemoToken {
                 username: user.username.clone(),

@@ -3,7 +3,7 @@ use crate::schema::{ApiTokens, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{TenantId, UserId};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, SimpleExpr};
+use sea_query::{Expr, ExprTrait, InsertStatement, Order, Query, SelectStatement, SimpleExpr};
 use uuid::Uuid;
 
 /// A personal access token as stored: never the token itself, only its SHA-256.
@@ -70,32 +70,53 @@ fn decode_token(tenant_id: TenantId, row: &crate::Row) -> Result<TokenRecord, St
     })
 }
 
+fn insert_statement(token: &NewToken) -> InsertStatement {
+    Query::insert()
+        .into_table(ApiTokens::Table)
+        .columns([
+            ApiTokens::Id,
+            ApiTokens::TenantId,
+            ApiTokens::UserId,
+            ApiTokens::Description,
+            ApiTokens::TokenHash,
+            ApiTokens::CreatedAt,
+            ApiTokens::ExpiresAt,
+        ])
+        .values_panic([
+            token.id.to_string().into(),
+            token.tenant_id.to_string().into(),
+            token.user_id.0.into(),
+            token.description.clone().into(),
+            token.token_hash.clone().into(),
+            token.created_at.millis().into(),
+            token.expires_at.map(Timestamp::millis).into(),
+        ])
+        .to_owned()
+}
+
 impl Store {
     pub async fn insert_token(&self, token: &NewToken) -> Result<(), StoreError> {
-        let insert = Query::insert()
-            .into_table(ApiTokens::Table)
-            .columns([
-                ApiTokens::Id,
-                ApiTokens::TenantId,
-                ApiTokens::UserId,
-                ApiTokens::Description,
-                ApiTokens::TokenHash,
-                ApiTokens::CreatedAt,
-                ApiTokens::ExpiresAt,
-            ])
-            .values_panic([
-                token.id.to_string().into(),
-                token.tenant_id.to_string().into(),
-                token.user_id.0.into(),
-                token.description.clone().into(),
-                token.token_hash.clone().into(),
-                token.created_at.millis().into(),
-                token.expires_at.map(Timestamp::millis).into(),
-            ])
+        let mut tx = self.backend.begin().await?;
+        tx.execute(&insert_statement(token)).await?;
+        tx.commit().await
+    }
+
+    /// Stores `token` in place of its user's tokens with the same description, in one transaction: a tool that
+    /// makes tokens for itself (`quickstart`) leaves only its latest working. Returns how many were deleted.
+    pub async fn replace_tokens(&self, token: &NewToken) -> Result<u64, StoreError> {
+        let delete = Query::update()
+            .table(ApiTokens::Table)
+            .value(ApiTokens::RevokedAt, token.created_at.millis())
+            .and_where(Expr::col(ApiTokens::TenantId).eq(token.tenant_id.to_string()))
+            .and_where(Expr::col(ApiTokens::UserId).eq(token.user_id.0))
+            .and_where(Expr::col(ApiTokens::Description).eq(token.description.as_str()))
+            .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
             .to_owned();
         let mut tx = self.backend.begin().await?;
-        tx.execute(&insert).await?;
-        tx.commit().await
+        let deleted = tx.execute(&delete).await?;
+        tx.execute(&insert_statement(token)).await?;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     /// The user's tokens that have not been deleted, newest first.

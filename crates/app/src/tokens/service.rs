@@ -147,6 +147,35 @@ impl TokenService {
         expires_at: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<(Uuid, String), StoreError> {
+        let (record, token) = self.mint(tenant, user, description, expires_at, now);
+        self.store.insert_token(&record).await?;
+        Ok((record.id, token))
+    }
+
+    /// As [`Self::issue`], deleting in the same transaction the user's tokens with the same description, so
+    /// only the new one works.
+    pub async fn replace(
+        &self,
+        tenant: &Tenant,
+        user: &UserRecord,
+        description: &str,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<(Uuid, String), StoreError> {
+        let (record, token) = self.mint(tenant, user, description, expires_at, now);
+        self.store.replace_tokens(&record).await?;
+        Ok((record.id, token))
+    }
+
+    /// A signed token and the record that stores its hash.
+    fn mint(
+        &self,
+        tenant: &Tenant,
+        user: &UserRecord,
+        description: &str,
+        expires_at: Option<Timestamp>,
+        now: Timestamp,
+    ) -> (NewToken, String) {
         // Time-ordered, so a user's tokens list in the order they were made.
         let id = Uuid::now_v7();
         let claims = Claims {
@@ -160,18 +189,16 @@ impl TokenService {
             exp: expires_at.map(Timestamp::seconds),
         };
         let token = self.sign(&claims);
-        self.store
-            .insert_token(&NewToken {
-                id,
-                tenant_id: tenant.id,
-                user_id: user.id,
-                description: description.to_owned(),
-                token_hash: token_hash(&token),
-                created_at: now,
-                expires_at,
-            })
-            .await?;
-        Ok((id, token))
+        let record = NewToken {
+            id,
+            tenant_id: tenant.id,
+            user_id: user.id,
+            description: description.to_owned(),
+            token_hash: token_hash(&token),
+            created_at: now,
+            expires_at,
+        };
+        (record, token)
     }
 }
 

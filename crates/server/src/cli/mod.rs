@@ -1,7 +1,9 @@
 //! The `marketplace` command line: the contract scripts, docs and tests rely on (DESIGN §4).
 
 mod listen;
+mod output;
 mod quickstart;
+mod shell;
 mod token;
 
 use crate::app::{AppState, Application};
@@ -11,6 +13,7 @@ use listen::ListenArgs;
 use marketplace_app::model::{DatabaseUrl, SlackConfiguration};
 use marketplace_domain::Segment;
 use marketplace_domain::directory::parse_directory;
+use output::{Stdout, note};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -188,14 +191,14 @@ pub fn run() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the runtime: {error}");
+            note(&format!("error: cannot start the runtime: {error}"));
             return ExitCode::FAILURE;
         }
     };
     match runtime.block_on(execute(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            note(&format!("error: {error:#}"));
             ExitCode::FAILURE
         }
     }
@@ -250,17 +253,21 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 .map_err(|error| anyhow::anyhow!("{} is not a valid directory file:\n{error}", file.display()))?;
             let state = database.state().await?;
             let report = state.app.import_directory(&directory, dry_run).await?;
+            let mut out = Stdout::default();
             for change in &report.changes {
-                println!("{change}");
+                out.line(&change.to_string())?;
+                if out.is_closed() {
+                    break;
+                }
             }
             let verb = if dry_run { "would change" } else { "changed" };
-            eprintln!(
+            note(&format!(
                 "tenant {} ({}): {verb} {} record(s){}",
                 directory.tenant.short_key,
                 report.tenant_id,
                 report.changes.len(),
                 if dry_run { "; nothing was written (dry run)" } else { "" }
-            );
+            ));
             Ok(())
         }
         Command::Token {
@@ -275,7 +282,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         } => {
             let state = database.state().await?;
             let token = token::create(&state, &tenant, &user, &description, expires_in).await?;
-            println!("{token}");
+            Stdout::default().line(&token)?;
             Ok(())
         }
         Command::Slack {
@@ -299,10 +306,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 enterprise_name,
             };
             let tenant = state.app.configure_slack(&tenant, &configuration).await?;
-            eprintln!(
+            note(&format!(
                 "tenant {}: Slack workspace {} configured",
                 tenant.short_key, configuration.team_name
-            );
+            ));
             Ok(())
         }
         Command::Openapi { format } => {
@@ -311,12 +318,12 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 Format::Yaml => document.to_yaml()?,
                 Format::Json => document.to_pretty_json()?,
             };
-            println!("{text}");
+            Stdout::default().line(&text)?;
             Ok(())
         }
         Command::Migrate { database } => {
             database.state().await?;
-            eprintln!("{} is up to date", database.url()?.redacted());
+            note(&format!("{} is up to date", database.url()?.redacted()));
             Ok(())
         }
     }

@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_agreements, create_agreement))
         .routes(routes!(get_agreement, update_agreement, delete_agreement))
         .routes(routes!(agreement_forms))
+        .routes(routes!(search_access_agreements))
+        .routes(routes!(get_access_agreement))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,4 +203,35 @@ async fn agreement_forms(
             .map(|(id, name)| AssociatedRequestForm { id: id.0, name })
             .collect(),
     ))
+}
+
+// `/api/access-agreement` is the path of the private preview's "access agreement", which data use agreements
+// replaced; Immuta's own documentation still shows `curl {base}/api/access-agreement`. Reading it answers as the
+// data use agreement list and read do, so that example and older scripts work.
+
+#[utoipa::path(get, path = "/api/access-agreement", operation_id = "getAccessAgreements",
+    tag = "Data Use Agreement", summary = "Search data use agreements (alias of searchDataUseAgreements)",
+    description = "Alias of `GET /api/data-use-agreement` (`searchDataUseAgreements`): the same query parameters \
+                   and the same answer, under the path of the data use agreement's predecessor, the access \
+                   agreement, which Immuta's documentation still shows.",
+    security(("bearer" = [])), params(ListingQuery), responses((status = 200, body = PaginatedDataUseAgreement)))]
+async fn search_access_agreements(
+    state: State<AppState>,
+    caller: Caller,
+    query: ApiQuery<ListingQuery>,
+) -> Result<ApiJson<PaginatedDataUseAgreement>, ApiError> {
+    search_agreements(state, caller, query).await
+}
+
+#[utoipa::path(get, path = "/api/access-agreement/{id}", operation_id = "getAccessAgreementById",
+    tag = "Data Use Agreement", summary = "Get data use agreement by ID (alias of getDataUseAgreementById)",
+    description = "Alias of `GET /api/data-use-agreement/{id}` (`getDataUseAgreementById`): the same answer, \
+                   under the path of the data use agreement's predecessor, the access agreement.",
+    security(("bearer" = [])), params(("id" = String, Path)), responses((status = 200, body = DataUseAgreement)))]
+async fn get_access_agreement(
+    state: State<AppState>,
+    caller: Caller,
+    id: ApiPath<String>,
+) -> Result<ApiJson<DataUseAgreement>, ApiError> {
+    get_agreement(state, caller, id).await
 }

@@ -215,3 +215,101 @@ async fn agreements_are_searched_sorted_and_paginated() {
     .await;
     assert!(error_message(&answer, 400)[0].as_str().unwrap().starts_with("sortBy"));
 }
+
+/// `/api/access-agreement`, the path in Immuta's documentation example, lists and reads data use agreements.
+#[tokio::test]
+async fn the_access_agreement_path_lists_and_reads_data_use_agreements() {
+    let app = spawn_app().await;
+    let admin = app.token("admin").await;
+    let casey = app.token("casey").await;
+    for name in ["Charlie", "alpha", "Bravo"] {
+        create_agreement(&app, &admin, name, "text").await;
+    }
+    for query in [
+        "",
+        "?limit=2",
+        "?offset=1&limit=1&sortOrder=desc",
+        "?sortBy=createdAt",
+        "?nameFilter=AL",
+        "?nameFilter=alpha&exactMatch=true",
+    ] {
+        let original = expect(
+            app.get(&format!("/api/data-use-agreement{query}")).bearer_auth(&casey),
+            StatusCode::OK,
+        )
+        .await;
+        let alias = expect(
+            app.get(&format!("/api/access-agreement{query}")).bearer_auth(&casey),
+            StatusCode::OK,
+        )
+        .await;
+        assert_eq!(alias, original, "{query}");
+    }
+    let all = expect(app.get("/api/access-agreement").bearer_auth(&casey), StatusCode::OK).await;
+    assert_eq!(all["meta"]["totalCount"], 3);
+    let id = all["data"][0]["id"].as_str().unwrap();
+    let read = expect(
+        app.get(&format!("/api/access-agreement/{id}")).bearer_auth(&casey),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(read, all["data"][0]);
+
+    // Refusals are the data use agreement's too.
+    let bad = expect(
+        app.get("/api/access-agreement?sortBy=size").bearer_auth(&casey),
+        StatusCode::BAD_REQUEST,
+    )
+    .await;
+    assert!(error_message(&bad, 400)[0].as_str().unwrap().starts_with("sortBy"));
+    let missing = expect(
+        app.get("/api/access-agreement/6a0e8f52-1c4b-4e8e-a2f1-0c9d8b7a6e51")
+            .bearer_auth(&casey),
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(error_message(&missing, 404), "Data use agreement not found.");
+    expect_unauthenticated(app.get("/api/access-agreement")).await;
+    expect_unauthenticated(app.get(&format!("/api/access-agreement/{id}"))).await;
+    // Only reads have an alias.
+    expect(
+        app.post("/api/access-agreement")
+            .bearer_auth(&admin)
+            .json(&json!({"name": "x", "body": "y"})),
+        StatusCode::METHOD_NOT_ALLOWED,
+    )
+    .await;
+}
+
+/// The aliases are documented as such, next to the operations they stand for.
+#[test]
+fn the_access_agreement_aliases_are_documented() {
+    let document = serde_json::to_value(marketplace_server::openapi::document()).unwrap();
+    let paths = &document["paths"];
+    for (alias, original, id) in [
+        (
+            "/api/access-agreement",
+            "/api/data-use-agreement",
+            "getAccessAgreements",
+        ),
+        (
+            "/api/access-agreement/{id}",
+            "/api/data-use-agreement/{id}",
+            "getAccessAgreementById",
+        ),
+    ] {
+        let (alias_op, original_op) = (&paths[alias]["get"], &paths[original]["get"]);
+        assert_eq!(alias_op["operationId"], id);
+        assert_eq!(alias_op["tags"], json!(["Data Use Agreement"]));
+        assert_eq!(alias_op["parameters"], original_op["parameters"], "{alias}");
+        assert_eq!(alias_op["responses"], original_op["responses"], "{alias}");
+        assert!(
+            alias_op["description"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("Alias of `GET {original}`")),
+            "{alias_op}"
+        );
+        assert_eq!(paths[alias].as_object().unwrap().len(), 1, "{alias} is read-only");
+    }
+}

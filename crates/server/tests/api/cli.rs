@@ -242,3 +242,53 @@ async fn slack_configure_connects_a_tenant_that_the_api_then_reports_and_disconn
     assert_eq!(read["isConfigured"], false);
     expect(app.delete(path).bearer_auth(&admin), StatusCode::OK).await;
 }
+
+/// Runs the binary with its stdout read by a reader that stops after `read` bytes (0: before anything is
+/// written) and goes away, as `| head` does; returns the exit status and stderr.
+fn with_reader_gone(args: &[&str], database_url: &str, read: usize) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .args(args)
+        .env("MARKETPLACE_DATABASE_URL", database_url)
+        .env_remove("MARKETPLACE_SIGNING_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marketplace");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut head = vec![0; read];
+    stdout.read_exact(&mut head).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    (output.status, text(&output.stderr))
+}
+
+#[tokio::test]
+async fn a_reader_that_stops_early_ends_the_output_quietly() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("directory.yaml");
+    std::fs::write(&file, DEMO).unwrap();
+    let file = file.to_str().unwrap();
+    let cases: [(&[&str], usize); 7] = [
+        // The document is far larger than a pipe holds, so writing goes on after the reader has gone.
+        (&["openapi", "--format", "yaml"], 1000),
+        (&["openapi", "--format", "json"], 1000),
+        (&["openapi"], 0),
+        (&["directory", "import", file, "--dry-run"], 0),
+        (&["directory", "import", file], 0),
+        (&["token", "create", "--tenant", "demo", "--user", "sam"], 0),
+        (&["--help"], 0),
+    ];
+    for (args, read) in cases {
+        let (status, stderr) = with_reader_gone(args, &db.url, read);
+        assert_eq!(status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("panicked") && !stderr.contains("error"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The import was done, and said so on stderr.
+    let again = marketplace(&["directory", "import", file], &db.url);
+    assert_eq!(text(&again.stdout), "", "already imported");
+}

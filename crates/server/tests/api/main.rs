@@ -21,6 +21,7 @@ mod openapi_snapshot;
 mod pagination_props;
 mod product_notifications;
 mod products;
+mod quickstart;
 mod request_races;
 mod requests;
 mod risk;
