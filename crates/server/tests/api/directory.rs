@@ -34,6 +34,18 @@ async fn an_edited_file_adds_updates_and_removes_exactly_the_differences() {
     // A dry run reports and writes nothing.
     let dry = app.state.app.import_directory(&edited, true).await.unwrap();
     assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), before);
+    // Each line names the record, and for an update the fields that change, as the file names them.
+    let lines: Vec<String> = dry.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "- user 6 (riley)",
+            "~ user 5 (casey): name",
+            "- group 3 (Marketing)",
+            "~ group 2 (Finance Analysts): members",
+            "+ data source 15 (Forecasts)",
+        ]
+    );
 
     let report = app.state.app.import_directory(&edited, false).await.unwrap();
     let changes: Vec<_> = report.changes.iter().map(|c| (c.kind, c.entity.clone())).collect();
