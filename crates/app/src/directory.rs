@@ -4,7 +4,7 @@
 use crate::{App, AppError};
 use marketplace_domain::GlobalPermission;
 use marketplace_domain::directory::Directory;
-use marketplace_store::{ImportReport, Tenant};
+use marketplace_store::{ImportReport, ImportStep, Tenant};
 
 /// How the tokens the quickstart hands out are described.
 pub const QUICKSTART_TOKEN_DESCRIPTION: &str = "quickstart";
@@ -38,7 +38,21 @@ impl App {
     /// exactly the records that differ, in one transaction. With `dry_run` nothing is written; the report says
     /// what would change.
     pub async fn import_directory(&self, directory: &Directory, dry_run: bool) -> Result<ImportReport, AppError> {
-        Ok(self.store.import_directory(directory, dry_run, self.now()).await?)
+        self.import_directory_with_progress(directory, dry_run, &mut |_| {})
+            .await
+    }
+
+    /// As [`Self::import_directory`], telling `progress` how far it has got, for a long import's progress line.
+    pub async fn import_directory_with_progress(
+        &self,
+        directory: &Directory,
+        dry_run: bool,
+        progress: &mut dyn FnMut(ImportStep),
+    ) -> Result<ImportReport, AppError> {
+        Ok(self
+            .store
+            .import_directory(directory, dry_run, self.now(), progress)
+            .await?)
     }
 
     /// A new token that never expires for each user of an imported `directory`, as the quickstart prints them.

@@ -49,11 +49,11 @@ pub mod model {
     pub use marketplace_store::{
         AccessRequestRecord, Agreement, AppliedTagFilter, ApprovalRecordRow, AttemptOutcome, AttributeRecord,
         CallerView, ColumnFilter, ColumnRecord, DataSourceRecord, DatabaseUrl, Delivery, DomainGrantRecord,
-        DomainRecord, FormRecord, GroupRecord, ImportReport, InboxFilter, InboxMessage, LinkedProduct, Listing,
-        ObjectLookup, ObjectRecord, ObjectSettings, Preferences, Product, ProductSearch, ProductSource, ProductStats,
-        ProductView, RequestRole, RequestSearch, RequestSort, RequestTarget, RequestedColumn, ReviewStatus,
-        STANDARD_FORM_NAME, SlackConfiguration, SortKey, TagRecord, Tenant, TokenRecord, UserAccess, UserRecord,
-        WebhookAttempt, WebhookRecord,
+        DomainRecord, FormRecord, GroupRecord, ImportReport, ImportStep, InboxFilter, InboxMessage, LinkedProduct,
+        Listing, ObjectLookup, ObjectRecord, ObjectSettings, Preferences, Product, ProductSearch, ProductSource,
+        ProductStats, ProductView, RequestRole, RequestSearch, RequestSort, RequestTarget, RequestedColumn,
+        ReviewStatus, STANDARD_FORM_NAME, SlackConfiguration, SortKey, TagRecord, Tenant, TokenRecord, UserAccess,
+        UserRecord, WebhookAttempt, WebhookRecord,
     };
 }
 

@@ -83,7 +83,7 @@ async fn requests_of(size: usize) -> Vec<(String, Timing)> {
     let store = marketplace_store::Store::open(&url).expect("open the store");
     let directory = parse_directory(include_str!("../../../examples/directory.yaml")).unwrap();
     store
-        .import_directory(&directory, false, Timestamp::now())
+        .import_directory(&directory, false, Timestamp::now(), &mut |_| {})
         .await
         .unwrap();
     let tenant = store.tenant_by_short_key("demo").await.unwrap().unwrap();

@@ -27,7 +27,7 @@ pub use catalog::{
 };
 use db::{Backend, PostgresBackend, SqliteBackend};
 pub use db::{FromValue, Row, Value};
-pub use directory::ImportReport;
+pub use directory::{ImportReport, ImportStep};
 pub use error::StoreError;
 pub use keys::SigningKey;
 pub use metadata::{

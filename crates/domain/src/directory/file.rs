@@ -161,8 +161,24 @@ struct FileColumn {
 /// The identity provider id that users and groups get when the file names none.
 const DEFAULT_IAM_ID: &str = "bim";
 
+mod limits;
+
+pub use limits::{MAX_FILE_BYTES, MAX_VALUES};
+
 /// Parses and validates a directory file. Either the whole file is usable, or every problem found is returned.
 pub fn parse_directory(text: &str) -> Result<Directory, DirectoryFileError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(DirectoryFileError {
+            problems: vec![Problem {
+                line: 0,
+                message: format!(
+                    "the file is {} MiB, more than the {} MiB a directory file may have",
+                    text.len() >> 20,
+                    MAX_FILE_BYTES >> 20
+                ),
+            }],
+        });
+    }
     if let Some(field) = unstorable_field(text) {
         return Err(DirectoryFileError {
             problems: vec![Problem {
@@ -173,15 +189,16 @@ pub fn parse_directory(text: &str) -> Result<Directory, DirectoryFileError> {
     }
     // The YAML parser knows the line of a bad value, the path tracker knows which field it is.
     let mut field = None;
-    let parsed = serde_saphyr::with_deserializer_from_str(text, |deserializer| {
-        serde_path_to_error::deserialize(deserializer).map_err(|error| {
-            // `Spanned` wraps each record in a `value` field of its own; the file has no such level.
-            field = Some(error.path().to_string().replace(".value", ""));
-            error.into_inner()
-        })
-    });
+    let parsed =
+        serde_saphyr::with_deserializer_from_str_with_options(text, limits::parser_options(), |deserializer| {
+            serde_path_to_error::deserialize(deserializer).map_err(|error| {
+                // `Spanned` wraps each record in a `value` field of its own; the file has no such level.
+                field = Some(error.path().to_string().replace(".value", ""));
+                error.into_inner()
+            })
+        });
     let root: FileRoot = parsed.map_err(|error| {
-        let message = parser_message(&error.to_string());
+        let message = limits::explain(&parser_message(&error.to_string()));
         let message = match field.filter(|path| path != ".") {
             Some(path) => format!("{path}: {message}"),
             None => message,
@@ -211,7 +228,7 @@ fn unstorable_field(yaml: &str) -> Option<String> {
     if !yaml.contains(crate::text::UNSTORABLE) && !ESCAPES.iter().any(|escape| yaml.contains(escape)) {
         return None;
     }
-    let value: serde_json::Value = serde_saphyr::from_str(yaml).ok()?;
+    let value: serde_json::Value = serde_saphyr::from_str_with_options(yaml, limits::parser_options()).ok()?;
     crate::text::unstorable_field(&value, "file")
 }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 pub use diff::{Change, ChangeKind, EntityRef, diff};
-pub use file::{DirectoryFileError, parse_directory};
+pub use file::{DirectoryFileError, MAX_FILE_BYTES, MAX_VALUES, parse_directory};
 pub use objects::{DataObject, data_objects, object_id};
 
 /// One tenant's directory, normalised: every reference is resolved to the referenced record's id, and every

@@ -1,5 +1,6 @@
 //! The `marketplace` command line: the contract scripts, docs and tests rely on (DESIGN §4).
 
+mod import;
 mod listen;
 mod output;
 mod quickstart;
@@ -12,7 +13,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use listen::ListenArgs;
 use marketplace_app::model::{DatabaseUrl, SlackConfiguration};
 use marketplace_domain::Segment;
-use marketplace_domain::directory::parse_directory;
 use output::{Stdout, note};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -247,29 +247,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                     dry_run,
                     database,
                 },
-        } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let directory = parse_directory(&text)
-                .map_err(|error| anyhow::anyhow!("{} is not a valid directory file:\n{error}", file.display()))?;
-            let state = database.state().await?;
-            let report = state.app.import_directory(&directory, dry_run).await?;
-            let mut out = Stdout::default();
-            for change in &report.changes {
-                out.line(&change.to_string())?;
-                if out.is_closed() {
-                    break;
-                }
-            }
-            let verb = if dry_run { "would change" } else { "changed" };
-            note(&format!(
-                "tenant {} ({}): {verb} {} record(s){}",
-                directory.tenant.short_key,
-                report.tenant_id,
-                report.changes.len(),
-                if dry_run { "; nothing was written (dry run)" } else { "" }
-            ));
-            Ok(())
-        }
+        } => import::run(&file, dry_run, &database).await,
         Command::Token {
             command:
                 TokenCommand::Create {

@@ -3,7 +3,7 @@
 //! error (a full disk) is still reported.
 
 use anyhow::Context;
-use std::io::{self, ErrorKind, Write};
+use std::io::{self, ErrorKind, IsTerminal, Write};
 
 /// Standard output that goes quiet once its reader has gone away.
 #[derive(Default)]
@@ -40,4 +40,51 @@ impl Stdout {
 /// A message for the person at the terminal. Best effort: nowhere to report a stderr that is gone.
 pub fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "{text}");
+}
+
+/// A progress line on stderr for long work, redrawn in place, shown only when stderr is a terminal (a log file
+/// or a pipe gets the final summary alone).
+pub struct Progress {
+    shown: bool,
+    enabled: bool,
+    last: Option<std::time::Instant>,
+}
+
+impl Progress {
+    pub fn on_terminal() -> Self {
+        Self {
+            shown: false,
+            enabled: io::stderr().is_terminal(),
+            last: None,
+        }
+    }
+
+    /// Redraws the line, at most ten times a second unless `now` says the step just began or ended.
+    pub fn show(&mut self, text: &str, now: bool) {
+        if !self.enabled {
+            return;
+        }
+        let due = self.last.is_none_or(|at| at.elapsed().as_millis() >= 100);
+        if !now && !due {
+            return;
+        }
+        self.last = Some(std::time::Instant::now());
+        self.shown = true;
+        // `\x1b[K` clears what a longer earlier line left.
+        let _ = write!(io::stderr().lock(), "\r{text}\x1b[K");
+    }
+
+    /// Ends the progress line so the next message starts on a line of its own.
+    pub fn finish(&mut self) {
+        if self.shown {
+            let _ = write!(io::stderr().lock(), "\r\x1b[K");
+            self.shown = false;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
 }

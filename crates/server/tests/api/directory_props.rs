@@ -4,8 +4,8 @@
 
 use crate::helpers::*;
 use marketplace_domain::Segment;
-use marketplace_domain::ids::TenantId;
 use marketplace_domain::directory::{data_objects, parse_directory};
+use marketplace_domain::ids::TenantId;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::TestRunner;

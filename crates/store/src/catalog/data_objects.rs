@@ -137,17 +137,21 @@ pub(crate) async fn sync(
         .iter()
         .map(|row| row.get(0))
         .collect::<Result<_, _>>()?;
+    let kept: std::collections::HashSet<Uuid> = objects.iter().map(|object| object.id).collect();
     let gone: Vec<String> = existing
         .iter()
-        .filter(|id| !objects.iter().any(|object| object.id == **id))
+        .filter(|id| !kept.contains(id))
         .map(Uuid::to_string)
         .collect();
-    let delete = Query::delete()
-        .from_table(DataObjects::Table)
-        .and_where(Expr::col(DataObjects::TenantId).eq(tenant.as_str()))
-        .and_where(one_of(DataObjects::Id, gone))
-        .to_owned();
-    conn.execute(&delete).await?;
+    // A statement binds at most 32,766 values on SQLite.
+    for chunk in gone.chunks(10_000) {
+        let delete = Query::delete()
+            .from_table(DataObjects::Table)
+            .and_where(Expr::col(DataObjects::TenantId).eq(tenant.as_str()))
+            .and_where(one_of(DataObjects::Id, chunk.iter().cloned()))
+            .to_owned();
+        conn.execute(&delete).await?;
+    }
     for chunk in objects.chunks(200) {
         let mut insert = Query::insert()
             .into_table(DataObjects::Table)

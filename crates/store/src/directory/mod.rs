@@ -13,6 +13,21 @@ use marketplace_domain::problem::Problem;
 use sea_query::{Expr, ExprTrait, LockType, Query};
 use uuid::Uuid;
 
+/// How far an import has got, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStep {
+    /// Reading the stored directory, to compare the file with.
+    Loading,
+    /// Comparing the two.
+    Comparing,
+    /// Writing the changes: rows written or deleted so far, of all the import writes.
+    Writing { rows: usize, of: usize },
+    /// Bringing the data objects (databases, schemas, tables) in line with the data sources.
+    DataObjects,
+    /// Committing the transaction.
+    Committing,
+}
+
 /// What an import did (or, in a dry run, would do).
 #[derive(Debug, Clone)]
 pub struct ImportReport {
@@ -32,11 +47,13 @@ impl Store {
 
     /// Makes the stored directory of `desired.tenant` equal to `desired`: creates, updates and removes exactly
     /// the records that differ. With `dry_run` nothing is written. A failure writes nothing either.
+    /// `progress` is told how far it has got.
     pub async fn import_directory(
         &self,
         desired: &Directory,
         dry_run: bool,
         now: Timestamp,
+        progress: &mut dyn FnMut(ImportStep),
     ) -> Result<ImportReport, StoreError> {
         let mut tx = self.backend.begin().await?;
         // Two imports of one tenant at once must not interleave (SQLite's single writer already serialises them).
@@ -59,6 +76,7 @@ impl Store {
                         ),
                     )]));
                 }
+                progress(ImportStep::Loading);
                 Some(load::directory(&mut tx, tenant).await?)
             }
             None => None,
@@ -68,9 +86,11 @@ impl Store {
             .map(|tenant| tenant.id)
             .or(desired.tenant.id)
             .unwrap_or_else(|| TenantId(Uuid::now_v7()));
+        progress(ImportStep::Comparing);
         let changes = diff(current.as_ref(), desired);
         if !dry_run && !changes.is_empty() {
-            apply::changes(&mut tx, tenant_id, desired, &changes, now).await?;
+            apply::changes(&mut tx, tenant_id, desired, &changes, now, progress).await?;
+            progress(ImportStep::Committing);
             tx.commit().await?;
         }
         Ok(ImportReport { tenant_id, changes })

@@ -3,6 +3,7 @@
 use super::*;
 use crate::access::Person;
 use crate::access_request::RequestType;
+use crate::ids::{GlobalUserId, RecordId};
 use crate::number::Whole;
 use crate::permissions::{DomainPermission, GlobalPermission};
 use crate::review_flow::proptests::{Shape, any_shape, condition};
@@ -11,7 +12,6 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::json;
 use std::collections::BTreeSet;
-use crate::ids::{GlobalUserId, RecordId};
 use uuid::Uuid;
 
 fn any_person() -> impl Strategy<Value = Person> {

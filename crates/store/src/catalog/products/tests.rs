@@ -75,7 +75,12 @@ async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
     let store = Store::open(&url).unwrap();
     store.migrate().await.unwrap();
     let report = store
-        .import_directory(&parse_directory(DIRECTORY).unwrap(), false, Timestamp::now())
+        .import_directory(
+            &parse_directory(DIRECTORY).unwrap(),
+            false,
+            Timestamp::now(),
+            &mut |_| {},
+        )
         .await
         .unwrap();
     let tenant_id = report.tenant_id;

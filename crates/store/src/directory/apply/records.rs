@@ -1,37 +1,141 @@
-//! Writing one directory record with everything that hangs off it: a user's permissions and attributes, a
-//! group's members, a data source's tags and columns.
+//! Writing the directory's records with everything that hangs off them (a user's permissions and attributes,
+//! a group's members, a data source's tags and columns), a kind of record at a time: the records, then the
+//! old dependents of those that existed, then the new dependents, each in statements of many rows.
 
-use super::{delete, insert_rows, upsert};
+use super::batch::{delete_in, insert_batched, upsert};
+use super::{Keys, Plan, Writer};
 use crate::StoreError;
-use crate::db::Conn;
 use crate::schema::{
-    ColumnTags, Columns, DataSourceTags, DataSources, DomainPermissions, GroupMembers, UserAttributes, UserGroups,
-    UserPermissions, Users,
+    ColumnTags, Columns, DataSourceTags, DataSources, DomainPermissions, Domains, GroupMembers, Tags, UserAttributes,
+    UserGroups, UserPermissions, Users,
 };
-use marketplace_domain::Timestamp;
-use marketplace_domain::directory::{DataSource, DomainGrant, Group, User};
-use sea_query::Query;
+use marketplace_domain::directory::{DataSource, Directory, DomainGrant, Group, User};
+use sea_query::{Query, SimpleExpr};
+use std::collections::BTreeSet;
 use uuid::Uuid;
 
-/// Replaces the domain permissions held by one user or one group.
-async fn replace_grants(
-    conn: &mut Conn,
-    tenant: &str,
-    holder: DomainPermissions,
-    holder_id: i64,
-    grants: &std::collections::BTreeSet<DomainGrant>,
-    now: Timestamp,
+/// How many rows writing the saved records takes, dependents included.
+pub(super) fn rows(desired: &Directory, plan: &Plan) -> usize {
+    let users: usize = plan
+        .users
+        .saved()
+        .map(|id| {
+            let user = &desired.users[id];
+            1 + user.permissions.len()
+                + user.domain_permissions.len()
+                + user.attributes.values().map(BTreeSet::len).sum::<usize>()
+        })
+        .sum();
+    let groups: usize = plan
+        .groups
+        .saved()
+        .map(|id| {
+            let group = &desired.groups[id];
+            1 + group.members.len() + group.domain_permissions.len()
+        })
+        .sum();
+    let sources: usize = plan
+        .sources
+        .saved()
+        .map(|id| {
+            let source = &desired.data_sources[id];
+            let columns: usize = source.columns.iter().map(|column| 1 + column.tags.len()).sum();
+            1 + source.tags.len() + columns
+        })
+        .sum();
+    plan.domains.saved().count() + plan.tags.saved().count() + users + groups + sources
+}
+
+pub(super) async fn save_domains(
+    w: &mut Writer<'_>,
+    desired: &Directory,
+    keys: &Keys<String>,
 ) -> Result<(), StoreError> {
-    delete(
-        conn,
-        DomainPermissions::Table,
-        DomainPermissions::TenantId,
-        holder,
-        tenant,
-        holder_id,
-    )
-    .await?;
-    let mut insert = Query::insert()
+    let insert = Query::insert()
+        .into_table(Domains::Table)
+        .columns([
+            Domains::TenantId,
+            Domains::Id,
+            Domains::Name,
+            Domains::Description,
+            Domains::CreatedAt,
+        ])
+        .on_conflict(upsert(
+            [Domains::TenantId, Domains::Id],
+            [Domains::Name, Domains::Description],
+        ))
+        .to_owned();
+    let (tenant, now) = (w.tenant.clone(), w.now.millis());
+    let rows = keys.saved().map(|id| {
+        let domain = &desired.domains[id];
+        [
+            tenant.clone().into(),
+            domain.id.clone().into(),
+            domain.name.clone().into(),
+            domain.description.clone().into(),
+            now.into(),
+        ]
+    });
+    insert_batched(w, &insert, rows).await
+}
+
+pub(super) async fn save_tags(w: &mut Writer<'_>, desired: &Directory, keys: &Keys<i64>) -> Result<(), StoreError> {
+    let insert = Query::insert()
+        .into_table(Tags::Table)
+        .columns([
+            Tags::TenantId,
+            Tags::Id,
+            Tags::Name,
+            Tags::DisplayName,
+            Tags::Description,
+            Tags::Color,
+            Tags::Source,
+            Tags::Protected,
+            Tags::SystemCreated,
+            Tags::CreatedAt,
+            Tags::UpdatedAt,
+        ])
+        .on_conflict(upsert(
+            [Tags::TenantId, Tags::Id],
+            [
+                Tags::Name,
+                Tags::DisplayName,
+                Tags::Description,
+                Tags::Color,
+                Tags::Source,
+                Tags::Protected,
+                Tags::SystemCreated,
+                Tags::UpdatedAt,
+            ],
+        ))
+        .to_owned();
+    let (tenant, now) = (w.tenant.clone(), w.now.millis());
+    let rows = keys.saved().map(|id| {
+        let tag = &desired.tags[id];
+        [
+            tenant.clone().into(),
+            tag.id.into(),
+            tag.name.clone().into(),
+            tag.display_name.clone().into(),
+            tag.description.clone().into(),
+            tag.color.clone().into(),
+            tag.source.clone().into(),
+            tag.protected.into(),
+            tag.system_created.into(),
+            now.into(),
+            now.into(),
+        ]
+    });
+    insert_batched(w, &insert, rows).await
+}
+
+/// Inserts the domain permissions held by users or by groups (`holder`).
+async fn insert_grants<'a>(
+    w: &mut Writer<'_>,
+    holder: DomainPermissions,
+    grants: impl Iterator<Item = (i64, &'a BTreeSet<DomainGrant>)>,
+) -> Result<(), StoreError> {
+    let insert = Query::insert()
         .into_table(DomainPermissions::Table)
         .columns([
             DomainPermissions::TenantId,
@@ -42,20 +146,26 @@ async fn replace_grants(
             DomainPermissions::CreatedAt,
         ])
         .to_owned();
-    for (domain_id, permission) in grants {
-        insert.values_panic([
-            tenant.into(),
-            Uuid::now_v7().to_string().into(),
-            domain_id.clone().into(),
-            permission.as_str().into(),
-            holder_id.into(),
-            now.millis().into(),
-        ]);
-    }
-    insert_rows(conn, insert, grants.len()).await
+    let (tenant, now) = (w.tenant.clone(), w.now.millis());
+    let rows = grants.flat_map(|(holder_id, grants)| {
+        let tenant = tenant.clone();
+        grants.iter().map(move |(domain_id, permission)| -> [SimpleExpr; 6] {
+            [
+                tenant.clone().into(),
+                Uuid::now_v7().to_string().into(),
+                domain_id.clone().into(),
+                permission.as_str().into(),
+                holder_id.into(),
+                now.into(),
+            ]
+        })
+    });
+    insert_batched(w, &insert, rows).await
 }
 
-pub(super) async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: Timestamp) -> Result<(), StoreError> {
+pub(super) async fn save_users(w: &mut Writer<'_>, desired: &Directory, keys: &Keys<i64>) -> Result<(), StoreError> {
+    let users: Vec<&User> = keys.saved().map(|id| &desired.users[id]).collect();
+    let tenant = w.tenant.clone();
     let insert = Query::insert()
         .into_table(Users::Table)
         .columns([
@@ -66,15 +176,6 @@ pub(super) async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: T
             Users::Username,
             Users::Name,
             Users::Email,
-        ])
-        .values_panic([
-            tenant.into(),
-            user.id.into(),
-            user.iam_id.clone().into(),
-            user.global_user_id.to_string().into(),
-            user.username.clone().into(),
-            user.name.clone().into(),
-            user.email.clone().into(),
         ])
         .on_conflict(upsert(
             [Users::TenantId, Users::Id],
@@ -87,18 +188,45 @@ pub(super) async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: T
             ],
         ))
         .to_owned();
-    conn.execute(&insert).await?;
+    let rows = users.iter().map(|user| -> [SimpleExpr; 7] {
+        [
+            tenant.clone().into(),
+            user.id.into(),
+            user.iam_id.clone().into(),
+            user.global_user_id.to_string().into(),
+            user.username.clone().into(),
+            user.name.clone().into(),
+            user.email.clone().into(),
+        ]
+    });
+    insert_batched(w, &insert, rows).await?;
 
-    delete(
-        conn,
+    delete_in(
+        w,
         UserPermissions::Table,
         UserPermissions::TenantId,
         UserPermissions::UserId,
-        tenant,
-        user.id,
+        &keys.updated,
     )
     .await?;
-    let mut insert = Query::insert()
+    delete_in(
+        w,
+        UserAttributes::Table,
+        UserAttributes::TenantId,
+        UserAttributes::UserId,
+        &keys.updated,
+    )
+    .await?;
+    delete_in(
+        w,
+        DomainPermissions::Table,
+        DomainPermissions::TenantId,
+        DomainPermissions::UserId,
+        &keys.updated,
+    )
+    .await?;
+
+    let insert = Query::insert()
         .into_table(UserPermissions::Table)
         .columns([
             UserPermissions::TenantId,
@@ -106,21 +234,15 @@ pub(super) async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: T
             UserPermissions::Permission,
         ])
         .to_owned();
-    for permission in &user.permissions {
-        insert.values_panic([tenant.into(), user.id.into(), permission.as_str().into()]);
-    }
-    insert_rows(conn, insert, user.permissions.len()).await?;
+    let rows = users.iter().flat_map(|user| {
+        let tenant = tenant.clone();
+        user.permissions.iter().map(move |permission| -> [SimpleExpr; 3] {
+            [tenant.clone().into(), user.id.into(), permission.as_str().into()]
+        })
+    });
+    insert_batched(w, &insert, rows).await?;
 
-    delete(
-        conn,
-        UserAttributes::Table,
-        UserAttributes::TenantId,
-        UserAttributes::UserId,
-        tenant,
-        user.id,
-    )
-    .await?;
-    let mut insert = Query::insert()
+    let insert = Query::insert()
         .into_table(UserAttributes::Table)
         .columns([
             UserAttributes::TenantId,
@@ -129,26 +251,28 @@ pub(super) async fn save_user(conn: &mut Conn, tenant: &str, user: &User, now: T
             UserAttributes::Value,
         ])
         .to_owned();
-    let mut count = 0;
-    for (key, values) in &user.attributes {
-        for value in values {
-            insert.values_panic([tenant.into(), user.id.into(), key.clone().into(), value.clone().into()]);
-            count += 1;
-        }
-    }
-    insert_rows(conn, insert, count).await?;
-    replace_grants(
-        conn,
-        tenant,
-        DomainPermissions::UserId,
-        user.id,
-        &user.domain_permissions,
-        now,
-    )
-    .await
+    let rows = users.iter().flat_map(|user| {
+        let tenant = tenant.clone();
+        user.attributes.iter().flat_map(move |(key, values)| {
+            let tenant = tenant.clone();
+            values.iter().map(move |value| -> [SimpleExpr; 4] {
+                [
+                    tenant.clone().into(),
+                    user.id.into(),
+                    key.clone().into(),
+                    value.clone().into(),
+                ]
+            })
+        })
+    });
+    insert_batched(w, &insert, rows).await?;
+    let grants = users.iter().map(|user| (user.id, &user.domain_permissions));
+    insert_grants(w, DomainPermissions::UserId, grants).await
 }
 
-pub(super) async fn save_group(conn: &mut Conn, tenant: &str, group: &Group, now: Timestamp) -> Result<(), StoreError> {
+pub(super) async fn save_groups(w: &mut Writer<'_>, desired: &Directory, keys: &Keys<i64>) -> Result<(), StoreError> {
+    let groups: Vec<&Group> = keys.saved().map(|id| &desired.groups[id]).collect();
+    let tenant = w.tenant.clone();
     let insert = Query::insert()
         .into_table(UserGroups::Table)
         .columns([
@@ -158,53 +282,62 @@ pub(super) async fn save_group(conn: &mut Conn, tenant: &str, group: &Group, now
             UserGroups::Name,
             UserGroups::Email,
         ])
-        .values_panic([
-            tenant.into(),
-            group.id.into(),
-            group.iam_id.clone().into(),
-            group.name.clone().into(),
-            group.email.clone().into(),
-        ])
         .on_conflict(upsert(
             [UserGroups::TenantId, UserGroups::Id],
             [UserGroups::IamId, UserGroups::Name, UserGroups::Email],
         ))
         .to_owned();
-    conn.execute(&insert).await?;
-    delete(
-        conn,
+    let rows = groups.iter().map(|group| -> [SimpleExpr; 5] {
+        [
+            tenant.clone().into(),
+            group.id.into(),
+            group.iam_id.clone().into(),
+            group.name.clone().into(),
+            group.email.clone().into(),
+        ]
+    });
+    insert_batched(w, &insert, rows).await?;
+
+    delete_in(
+        w,
         GroupMembers::Table,
         GroupMembers::TenantId,
         GroupMembers::GroupId,
-        tenant,
-        group.id,
+        &keys.updated,
     )
     .await?;
-    let mut insert = Query::insert()
+    delete_in(
+        w,
+        DomainPermissions::Table,
+        DomainPermissions::TenantId,
+        DomainPermissions::GroupId,
+        &keys.updated,
+    )
+    .await?;
+
+    let insert = Query::insert()
         .into_table(GroupMembers::Table)
         .columns([GroupMembers::TenantId, GroupMembers::GroupId, GroupMembers::UserId])
         .to_owned();
-    for member in &group.members {
-        insert.values_panic([tenant.into(), group.id.into(), (*member).into()]);
-    }
-    insert_rows(conn, insert, group.members.len()).await?;
-    replace_grants(
-        conn,
-        tenant,
-        DomainPermissions::GroupId,
-        group.id,
-        &group.domain_permissions,
-        now,
-    )
-    .await
+    let rows = groups.iter().flat_map(|group| {
+        let tenant = tenant.clone();
+        group
+            .members
+            .iter()
+            .map(move |member| -> [SimpleExpr; 3] { [tenant.clone().into(), group.id.into(), (*member).into()] })
+    });
+    insert_batched(w, &insert, rows).await?;
+    let grants = groups.iter().map(|group| (group.id, &group.domain_permissions));
+    insert_grants(w, DomainPermissions::GroupId, grants).await
 }
 
-pub(super) async fn save_data_source(
-    conn: &mut Conn,
-    tenant: &str,
-    source: &DataSource,
-    now: Timestamp,
+pub(super) async fn save_data_sources(
+    w: &mut Writer<'_>,
+    desired: &Directory,
+    keys: &Keys<i64>,
 ) -> Result<(), StoreError> {
+    let sources: Vec<&DataSource> = keys.saved().map(|id| &desired.data_sources[id]).collect();
+    let (tenant, now) = (w.tenant.clone(), w.now.millis());
     let insert = Query::insert()
         .into_table(DataSources::Table)
         .columns([
@@ -220,19 +353,6 @@ pub(super) async fn save_data_source(
             DataSources::Prefix,
             DataSources::CreatedAt,
         ])
-        .values_panic([
-            tenant.into(),
-            source.id.into(),
-            source.name.clone().into(),
-            source.domain_id.clone().into(),
-            source.platform.clone().into(),
-            source.hostname.clone().into(),
-            source.database.clone().into(),
-            source.schema.clone().into(),
-            source.table.clone().into(),
-            source.prefix.clone().into(),
-            now.millis().into(),
-        ])
         .on_conflict(upsert(
             [DataSources::TenantId, DataSources::Id],
             [
@@ -247,18 +367,42 @@ pub(super) async fn save_data_source(
             ],
         ))
         .to_owned();
-    conn.execute(&insert).await?;
+    let rows = sources.iter().map(|source| -> [SimpleExpr; 11] {
+        [
+            tenant.clone().into(),
+            source.id.into(),
+            source.name.clone().into(),
+            source.domain_id.clone().into(),
+            source.platform.clone().into(),
+            source.hostname.clone().into(),
+            source.database.clone().into(),
+            source.schema.clone().into(),
+            source.table.clone().into(),
+            source.prefix.clone().into(),
+            now.into(),
+        ]
+    });
+    insert_batched(w, &insert, rows).await?;
 
-    delete(
-        conn,
+    // Column tags go with their columns (ON DELETE CASCADE).
+    delete_in(
+        w,
         DataSourceTags::Table,
         DataSourceTags::TenantId,
         DataSourceTags::DataSourceId,
-        tenant,
-        source.id,
+        &keys.updated,
     )
     .await?;
-    let mut insert = Query::insert()
+    delete_in(
+        w,
+        Columns::Table,
+        Columns::TenantId,
+        Columns::DataSourceId,
+        &keys.updated,
+    )
+    .await?;
+
+    let insert = Query::insert()
         .into_table(DataSourceTags::Table)
         .columns([
             DataSourceTags::TenantId,
@@ -266,22 +410,16 @@ pub(super) async fn save_data_source(
             DataSourceTags::TagId,
         ])
         .to_owned();
-    for tag in &source.tags {
-        insert.values_panic([tenant.into(), source.id.into(), (*tag).into()]);
-    }
-    insert_rows(conn, insert, source.tags.len()).await?;
+    let rows = sources.iter().flat_map(|source| {
+        let tenant = tenant.clone();
+        source
+            .tags
+            .iter()
+            .map(move |tag| -> [SimpleExpr; 3] { [tenant.clone().into(), source.id.into(), (*tag).into()] })
+    });
+    insert_batched(w, &insert, rows).await?;
 
-    // Column tags go with their columns (ON DELETE CASCADE).
-    delete(
-        conn,
-        Columns::Table,
-        Columns::TenantId,
-        Columns::DataSourceId,
-        tenant,
-        source.id,
-    )
-    .await?;
-    let mut columns = Query::insert()
+    let insert = Query::insert()
         .into_table(Columns::Table)
         .columns([
             Columns::TenantId,
@@ -293,7 +431,27 @@ pub(super) async fn save_data_source(
             Columns::LocalMasking,
         ])
         .to_owned();
-    let mut tags = Query::insert()
+    let rows = sources.iter().flat_map(|source| {
+        let tenant = tenant.clone();
+        source
+            .columns
+            .iter()
+            .enumerate()
+            .map(move |(position, column)| -> [SimpleExpr; 7] {
+                [
+                    tenant.clone().into(),
+                    source.id.into(),
+                    column.name.clone().into(),
+                    (position as i64).into(),
+                    column.data_type.clone().into(),
+                    column.global_masking.clone().into(),
+                    column.local_masking.clone().into(),
+                ]
+            })
+    });
+    insert_batched(w, &insert, rows).await?;
+
+    let insert = Query::insert()
         .into_table(ColumnTags::Table)
         .columns([
             ColumnTags::TenantId,
@@ -302,27 +460,19 @@ pub(super) async fn save_data_source(
             ColumnTags::TagId,
         ])
         .to_owned();
-    let mut tag_count = 0;
-    for (position, column) in source.columns.iter().enumerate() {
-        columns.values_panic([
-            tenant.into(),
-            source.id.into(),
-            column.name.clone().into(),
-            (position as i64).into(),
-            column.data_type.clone().into(),
-            column.global_masking.clone().into(),
-            column.local_masking.clone().into(),
-        ]);
-        for tag in &column.tags {
-            tags.values_panic([
-                tenant.into(),
-                source.id.into(),
-                column.name.clone().into(),
-                (*tag).into(),
-            ]);
-            tag_count += 1;
-        }
-    }
-    insert_rows(conn, columns, source.columns.len()).await?;
-    insert_rows(conn, tags, tag_count).await
+    let rows = sources.iter().flat_map(|source| {
+        let tenant = tenant.clone();
+        source.columns.iter().flat_map(move |column| {
+            let tenant = tenant.clone();
+            column.tags.iter().map(move |tag| -> [SimpleExpr; 4] {
+                [
+                    tenant.clone().into(),
+                    source.id.into(),
+                    column.name.clone().into(),
+                    (*tag).into(),
+                ]
+            })
+        })
+    });
+    insert_batched(w, &insert, rows).await
 }
