@@ -8,7 +8,7 @@
 //! The house has four layers, and imports point down only:
 //!
 //! ```text
-//! crates/server   HTTP: the JSON API, the web pages, the command line and the job scheduler.
+//! crates/server   HTTP: the JSON API, the command line and the job scheduler.
 //!    │            Extracts, calls one use case here, renders. Never names the store.
 //! crates/app      this crate: the use cases, permission checks, the order of store calls, the clock.
 //!    │

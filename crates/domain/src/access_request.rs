@@ -9,7 +9,7 @@ mod submission;
 mod tests;
 
 pub use facts::Facts;
-pub use review::{Decision, PlannedRecord, Progress, RecordState, decide, progress};
+pub use review::{Decision, PlannedRecord, Progress, RecordState, criteria_met, decide, progress};
 pub use submission::Submission;
 
 use crate::access::Person;
@@ -142,13 +142,4 @@ pub fn person_keys(person: &Person) -> Vec<String> {
         keys.extend(values.iter().map(|value| format!("attribute:{key}={value}")));
     }
     keys
-}
-
-/// The approver criteria of a record that a person meets (`approverCriteriaMet`).
-pub fn criteria_met(person: &Person, approvers: &[Approver], target_domains: &[String]) -> Vec<Approver> {
-    approvers
-        .iter()
-        .filter(|approver| person.matches(approver, target_domains))
-        .cloned()
-        .collect()
 }

@@ -1,8 +1,9 @@
 //! What a review flow makes of a request at submission, and how the approval records' determinations add up to
-//! the request's outcome (DESIGN §2 "Review flow" and "Determinations").
+//! the request's outcome (DESIGN §2 "Review flow" and "Determinations"), and who may make a determination.
 
 use super::{RecordStatus, facts::Facts};
 use crate::Timestamp;
+use crate::access::Person;
 use crate::ids::{RecordId, new_cuid};
 use crate::review_flow::{Approver, DurationUnit, Event, ReviewFlow, Stage};
 
@@ -162,3 +163,12 @@ pub fn progress(records: &[RecordState]) -> Progress {
 
 #[cfg(test)]
 mod proptests;
+
+/// The approver criteria of a record that a person meets (`approverCriteriaMet`).
+pub fn criteria_met(person: &Person, approvers: &[Approver], target_domains: &[String]) -> Vec<Approver> {
+    approvers
+        .iter()
+        .filter(|approver| person.matches(approver, target_domains))
+        .cloned()
+        .collect()
+}

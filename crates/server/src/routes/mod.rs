@@ -1,4 +1,5 @@
-//! One module per API tag. Handlers parse and authorise, call the store, and map the result.
+//! One module per API tag. A handler extracts the caller and the wire input, calls one use case of
+//! `marketplace_app`, and renders its answer in the wire's names and shapes.
 
 pub mod access_requests;
 pub mod agreements;
