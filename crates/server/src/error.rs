@@ -136,8 +136,8 @@ impl From<AppError> for ApiError {
     }
 }
 
-/// An error and its causes, on one line.
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+/// An error and its causes, on one line, for logs (an internal error's own message says only that it is one).
+pub(crate) struct Chain<'a>(pub(crate) &'a (dyn std::error::Error + 'static));
 
 impl std::fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -3,6 +3,7 @@
 //! database (skipping rows another instance holds), so running many instances changes nothing but speed.
 
 use crate::app::AppState;
+use crate::error::Chain;
 use marketplace_app::AppError;
 use std::time::Duration;
 
@@ -61,19 +62,4 @@ where
             }
         }
     });
-}
-
-/// An error and its causes, on one line (an internal error's own message says only that it is one).
-struct Chain<'a>(&'a (dyn std::error::Error + 'static));
-
-impl std::fmt::Display for Chain<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut cause = self.0.source();
-        while let Some(error) = cause {
-            write!(f, ": {error}")?;
-            cause = error.source();
-        }
-        Ok(())
-    }
 }
