@@ -1,6 +1,6 @@
 //! A real company's directory file, generated: tens of thousands of users with attributes and permissions,
 //! thousands of groups with members, tens of thousands of data sources with columns. Deterministic, so two
-//! calls with one size give the same file. Shared by the import tests and the `directory_import` benchmark.
+//! calls with one size give the same file.
 
 use std::fmt::Write;
 
