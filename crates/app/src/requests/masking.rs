@@ -110,7 +110,7 @@ impl App {
         Ok(columns)
     }
 
-    /// The columns a request asks to see unmasked (at most [`MAX_COLUMNS`]), for those who may see it.
+    /// The columns a request asks to see unmasked (at most `MAX_COLUMNS`, 500), for those who may see it.
     pub async fn request_columns(&self, actor: &Actor, id: &RequestId) -> Result<Vec<RequestedColumn>, AppError> {
         let person = self.person(actor).await?;
         self.visible_request(actor, &person, id).await?;
