@@ -61,7 +61,7 @@ impl Default for ConnectionLimits {
 }
 
 /// 10,000 connections, or fewer if the process may not open that many files: raises the soft limit on open files
-/// to the hard one, and keeps [`RESERVED_DESCRIPTORS`] of them for everything else.
+/// to the hard one, and keeps `RESERVED_DESCRIPTORS` (1,024) of them for everything else.
 pub fn default_max_connections() -> usize {
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(4096);
     limit.saturating_sub(RESERVED_DESCRIPTORS).clamp(64, 10_000) as usize
