@@ -38,7 +38,10 @@ tables! {
     DomainPermissions { TenantId, Id, DomainId, Permission, UserId, GroupId, CreatedAt }
     DataSources {
         TenantId, Id, Name, DomainId, Platform, Hostname, DatabaseName, SchemaName, TableName, Prefix, CreatedAt,
+        ConnectionName,
     }
+    Connections { TenantId, Name, Platform, UrlEnv, UrlFile, OnDrift, CreatedAt, UpdatedAt }
+    UserAccounts { TenantId, UserId, ConnectionName, Account }
     DataSourceTags { TenantId, DataSourceId, TagId }
     Columns { TenantId, DataSourceId, Name, Position, DataType, GlobalMasking, LocalMasking }
     ColumnTags { TenantId, DataSourceId, ColumnName, TagId }

@@ -1,7 +1,7 @@
 //! What changes when a directory is replaced by another: the records added, updated and removed, and for an
 //! update, which of its fields.
 
-use super::{DataSource, Directory, Domain, Group, Tag, TenantProfile, Theme, User};
+use super::{Connection, DataSource, Directory, Domain, Group, Tag, TenantProfile, Theme, UrlSource, User};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -21,6 +21,8 @@ pub enum EntityRef {
     User(i64),
     Group(i64),
     DataSource(i64),
+    /// By name.
+    Connection(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,8 @@ impl fmt::Display for Change {
             EntityRef::User(id) => ("user", Some(id.to_string())),
             EntityRef::Group(id) => ("group", Some(id.to_string())),
             EntityRef::DataSource(id) => ("data source", Some(id.to_string())),
+            // A connection's name is its id.
+            EntityRef::Connection(_) => ("connection", None),
         };
         match id {
             Some(id) => write!(f, "{sign} {what} {id} ({})", self.label)?,
@@ -60,8 +64,8 @@ impl fmt::Display for Change {
     }
 }
 
-/// The changes that turn `current` (absent for a new tenant) into `desired`, tenant first, then domains, tags,
-/// users, groups and data sources, each by id.
+/// The changes that turn `current` (absent for a new tenant) into `desired`, tenant first, then connections,
+/// domains, tags, users, groups and data sources, each by id.
 pub fn diff(current: Option<&Directory>, desired: &Directory) -> Vec<Change> {
     let mut changes = Vec::new();
     let tenant_change = match current {
@@ -89,8 +93,12 @@ pub fn diff(current: Option<&Directory>, desired: &Directory) -> Vec<Change> {
         users: BTreeMap::new(),
         groups: BTreeMap::new(),
         data_sources: BTreeMap::new(),
+        connections: BTreeMap::new(),
     };
     let current = current.unwrap_or(&empty);
+    compare(&mut changes, &current.connections, &desired.connections, |c| {
+        (EntityRef::Connection(c.name.clone()), c.name.clone())
+    });
     compare(&mut changes, &current.domains, &desired.domains, |d| {
         (EntityRef::Domain(d.id.clone()), d.name.clone())
     });
@@ -239,6 +247,7 @@ impl Fields for User {
             permissions,
             domain_permissions,
             attributes,
+            accounts,
         } = new;
         Differing::default()
             .check("id", &self.id, id)
@@ -250,6 +259,7 @@ impl Fields for User {
             .check("permissions", &self.permissions, permissions)
             .check("domainPermissions", &self.domain_permissions, domain_permissions)
             .check("attributes", &self.attributes, attributes)
+            .check("accounts", &self.accounts, accounts)
             .0
     }
 }
@@ -289,6 +299,7 @@ impl Fields for DataSource {
             prefix,
             tags,
             columns,
+            connection,
         } = new;
         Differing::default()
             .check("id", &self.id, id)
@@ -302,6 +313,29 @@ impl Fields for DataSource {
             .check("prefix", &self.prefix, prefix)
             .check("tags", &self.tags, tags)
             .check("columns", &self.columns, columns)
+            .check("connection", &self.connection, connection)
+            .0
+    }
+}
+
+impl Fields for Connection {
+    fn differing_fields(&self, new: &Self) -> Vec<&'static str> {
+        let Connection {
+            name,
+            platform,
+            url,
+            on_drift,
+        } = new;
+        // Named as the file names where the URL now comes from.
+        let url_field = match url {
+            UrlSource::Env(_) => "urlEnv",
+            UrlSource::File(_) => "urlFile",
+        };
+        Differing::default()
+            .check("name", &self.name, name)
+            .check("platform", &self.platform, platform)
+            .check(url_field, &self.url, url)
+            .check("onDrift", &self.on_drift, on_drift)
             .0
     }
 }

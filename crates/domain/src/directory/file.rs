@@ -44,6 +44,7 @@ struct FileRoot {
     users: Option<Vec<Spanned<FileUser>>>,
     groups: Option<Vec<Spanned<FileGroup>>>,
     data_sources: Option<Vec<Spanned<FileDataSource>>>,
+    connections: Option<Vec<Spanned<FileConnection>>>,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +113,9 @@ struct FileUser {
     domain_permissions: Vec<FileGrant>,
     #[serde(default)]
     attributes: BTreeMap<String, Vec<String>>,
+    /// The user's account per connection, where it is not the username.
+    #[serde(default)]
+    accounts: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -143,6 +147,18 @@ struct FileDataSource {
     tags: Vec<Spanned<String>>,
     #[serde(default)]
     columns: Vec<Spanned<FileColumn>>,
+    /// The name of the connection access is provisioned through.
+    connection: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileConnection {
+    name: String,
+    platform: String,
+    url_env: Option<String>,
+    url_file: Option<String>,
+    on_drift: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +174,7 @@ struct FileColumn {
 }
 
 mod checker;
+mod connections;
 mod limits;
 
 use checker::Checker;

@@ -2,6 +2,7 @@
 //! sources. It is owned by the governance side and synced from a YAML file (`file`), so this module also
 //! knows how two versions of a directory differ (`diff`).
 
+mod connection;
 mod diff;
 mod file;
 mod objects;
@@ -11,6 +12,7 @@ use crate::permissions::{DomainPermission, GlobalPermission};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
+pub use connection::{Connection, OnDrift, Platform, UrlSource};
 pub use diff::{Change, ChangeKind, EntityRef, diff};
 pub use file::{DirectoryFileError, MAX_FILE_BYTES, MAX_VALUES, parse_directory};
 pub use objects::{DataObject, data_objects, object_id};
@@ -25,6 +27,8 @@ pub struct Directory {
     pub users: BTreeMap<i64, User>,
     pub groups: BTreeMap<i64, Group>,
     pub data_sources: BTreeMap<i64, DataSource>,
+    /// By name.
+    pub connections: BTreeMap<String, Connection>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +93,15 @@ pub struct User {
     pub permissions: BTreeSet<GlobalPermission>,
     pub domain_permissions: BTreeSet<DomainGrant>,
     pub attributes: BTreeMap<String, BTreeSet<String>>,
+    /// The user's account (role) on each connection that names one; on the others, the username.
+    pub accounts: BTreeMap<String, String>,
+}
+
+impl User {
+    /// The user's account (role name) on `connection`.
+    pub fn account(&self, connection: &str) -> &str {
+        self.accounts.get(connection).unwrap_or(&self.username)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +128,8 @@ pub struct DataSource {
     pub tags: BTreeSet<i64>,
     /// In the order the governance side lists them.
     pub columns: Vec<Column>,
+    /// The connection access to it is provisioned through; none: it is not provisioned.
+    pub connection: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,13 @@ fn any_directory() -> impl Strategy<Value = Directory> {
     let users = prop::collection::btree_map(1i64..5, (prop::sample::select(vec!["Ann", "Bob"]), any::<bool>()), 0..4);
     let groups = prop::collection::btree_map(1i64..4, prop::collection::btree_set(1i64..5, 0..2), 0..3);
     let sources = prop::collection::btree_map(1i64..5, (prop::sample::select(vec!["a", "b"]), 0usize..2), 0..4);
-    (domains, tags, users, groups, sources).prop_map(|(domains, tags, users, groups, sources)| Directory {
+    let connections = prop::collection::btree_map(
+        prop::sample::select(vec!["warehouse", "lake"]),
+        prop::sample::select(OnDrift::ALL.to_vec()),
+        0..2,
+    );
+    let all = (domains, tags, users, groups, sources, connections);
+    all.prop_map(|(domains, tags, users, groups, sources, connections)| Directory {
         tenant: TenantProfile {
             id: None,
             short_key: "t".into(),
@@ -68,6 +74,10 @@ fn any_directory() -> impl Strategy<Value = Directory> {
                     },
                     domain_permissions: BTreeSet::new(),
                     attributes: BTreeMap::new(),
+                    accounts: connections
+                        .keys()
+                        .map(|name| (name.to_string(), format!("{id}_role")))
+                        .collect(),
                 };
                 (id, user)
             })
@@ -108,8 +118,21 @@ fn any_directory() -> impl Strategy<Value = Directory> {
                     prefix: None,
                     tags: BTreeSet::new(),
                     columns: vec![column; columns],
+                    connection: None,
                 };
                 (id, source)
+            })
+            .collect(),
+        connections: connections
+            .iter()
+            .map(|(name, on_drift)| {
+                let connection = Connection {
+                    name: name.to_string(),
+                    platform: Platform::PostgreSql,
+                    url: UrlSource::Env(format!("MARKETPLACE_CONNECTION_{}", name.to_uppercase())),
+                    on_drift: *on_drift,
+                };
+                (name.to_string(), connection)
             })
             .collect(),
     })
@@ -135,11 +158,12 @@ fn expected<K: Ord + Clone, V: PartialEq>(
 fn rank(entity: &EntityRef) -> u8 {
     match entity {
         EntityRef::Tenant => 0,
-        EntityRef::Domain(_) => 1,
-        EntityRef::Tag(_) => 2,
-        EntityRef::User(_) => 3,
-        EntityRef::Group(_) => 4,
-        EntityRef::DataSource(_) => 5,
+        EntityRef::Connection(_) => 1,
+        EntityRef::Domain(_) => 2,
+        EntityRef::Tag(_) => 3,
+        EntityRef::User(_) => 4,
+        EntityRef::Group(_) => 5,
+        EntityRef::DataSource(_) => 6,
     }
 }
 
@@ -159,6 +183,7 @@ proptest! {
         if renamed {
             wanted.insert((ChangeKind::Updated, EntityRef::Tenant));
         }
+        wanted.extend(expected(&current.connections, &desired.connections, |name| EntityRef::Connection(name.clone())));
         wanted.extend(expected(&current.domains, &desired.domains, |id| EntityRef::Domain(id.clone())));
         wanted.extend(expected(&current.tags, &desired.tags, |id| EntityRef::Tag(*id)));
         wanted.extend(expected(&current.users, &desired.users, |id| EntityRef::User(*id)));
@@ -168,14 +193,14 @@ proptest! {
             changes.iter().map(|change| (change.kind, change.entity.clone())).collect();
         prop_assert_eq!(found.len(), changes.len(), "no record twice: {:?}", changes);
         prop_assert_eq!(found, wanted);
-        // Tenant first, then domains, tags, users, groups and data sources.
+        // Tenant first, then connections, domains, tags, users, groups and data sources.
         let ranks: Vec<u8> = changes.iter().map(|change: &Change| rank(&change.entity)).collect();
         prop_assert!(ranks.windows(2).all(|pair| pair[0] <= pair[1]), "{:?}", changes);
         prop_assert_eq!(diff(Some(&desired), &desired), Vec::new());
         let fresh = diff(None, &desired);
         prop_assert!(fresh.iter().all(|change| change.kind == ChangeKind::Added));
         let records = desired.domains.len() + desired.tags.len() + desired.users.len()
-            + desired.groups.len() + desired.data_sources.len();
+            + desired.groups.len() + desired.data_sources.len() + desired.connections.len();
         prop_assert_eq!(fresh.len(), 1 + records);
     }
 

@@ -1,6 +1,6 @@
 use crate::authentication::remove_user;
 use crate::helpers::*;
-use marketplace_domain::directory::{ChangeKind, EntityRef, parse_directory};
+use marketplace_domain::directory::{ChangeKind, Connection, EntityRef, OnDrift, Platform, UrlSource, parse_directory};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -134,4 +134,58 @@ async fn swapping_names_and_moving_records_in_one_import_works() {
     let mut desired = parse_directory(&moved).unwrap();
     desired.tenant.id = Some(report.tenant_id);
     assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), desired);
+}
+
+#[tokio::test]
+async fn connections_and_accounts_are_kept_as_the_file_gives_them_and_go_when_it_drops_them() {
+    let app = spawn_app().await;
+    let demo = app.state.app.stored_directory("demo").await.unwrap().unwrap();
+    let mut connected = demo.clone();
+    connected.connections.insert(
+        "warehouse".into(),
+        Connection {
+            name: "warehouse".into(),
+            platform: Platform::PostgreSql,
+            url: UrlSource::File("/run/secrets/warehouse".into()),
+            on_drift: OnDrift::Report,
+        },
+    );
+    connected.data_sources.get_mut(&1).unwrap().connection = Some("warehouse".into());
+    let casey = connected
+        .users
+        .values_mut()
+        .find(|user| user.username == "casey")
+        .unwrap();
+    casey.accounts.insert("warehouse".into(), "casey_ro".into());
+    let casey_id = casey.id;
+
+    let report = app.state.app.import_directory(&connected, false).await.unwrap();
+    let lines: Vec<String> = report.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        lines,
+        [
+            "+ connection warehouse".to_owned(),
+            format!("~ user {casey_id} (casey): accounts"),
+            "~ data source 1 (Sales Orders): connection".to_owned(),
+        ]
+    );
+    assert_eq!(
+        app.state.app.stored_directory("demo").await.unwrap().unwrap(),
+        connected
+    );
+    assert!(
+        app.state
+            .app
+            .import_directory(&connected, false)
+            .await
+            .unwrap()
+            .changes
+            .is_empty()
+    );
+
+    // Dropped from the file, they are gone, and the rest is as before.
+    let report = app.state.app.import_directory(&demo, false).await.unwrap();
+    let lines: Vec<String> = report.changes.iter().map(ToString::to_string).collect();
+    assert_eq!(lines[0], "- connection warehouse");
+    assert_eq!(app.state.app.stored_directory("demo").await.unwrap().unwrap(), demo);
 }

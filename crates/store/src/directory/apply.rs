@@ -4,6 +4,7 @@
 //! not hundreds of thousands of round trips.
 
 mod batch;
+mod connections;
 mod records;
 
 use batch::delete_in;
@@ -63,6 +64,7 @@ impl<K: Clone> Keys<K> {
 #[derive(Default)]
 struct Plan {
     tenant: Option<ChangeKind>,
+    connections: Keys<String>,
     domains: Keys<String>,
     tags: Keys<i64>,
     users: Keys<i64>,
@@ -81,6 +83,7 @@ impl Plan {
                 EntityRef::User(id) => plan.users.push(change.kind, id),
                 EntityRef::Group(id) => plan.groups.push(change.kind, id),
                 EntityRef::DataSource(id) => plan.sources.push(change.kind, id),
+                EntityRef::Connection(name) => plan.connections.push(change.kind, name),
             }
         }
         plan
@@ -88,7 +91,8 @@ impl Plan {
 
     /// Rows written or deleted, for the progress reports.
     fn rows(&self, desired: &Directory) -> usize {
-        let removed = self.domains.removed.len()
+        let removed = self.connections.removed.len()
+            + self.domains.removed.len()
             + self.tags.removed.len()
             + self.users.removed.len()
             + self.groups.removed.len()
@@ -150,6 +154,7 @@ pub(crate) async fn changes(
         crate::catalog::ensure_standard_form(w.conn, tenant_id, now).await?;
         w.advance(1);
     }
+    connections::save_connections(w, desired, &plan.connections).await?;
     records::save_domains(w, desired, &plan.domains).await?;
     records::save_tags(w, desired, &plan.tags).await?;
     records::save_users(w, desired, &plan.users).await?;
@@ -160,6 +165,7 @@ pub(crate) async fn changes(
     w.advance(plan.tags.removed.len());
     delete_in(w, Domains::Table, Domains::TenantId, Domains::Id, &plan.domains.removed).await?;
     w.advance(plan.domains.removed.len());
+    connections::remove_connections(w, &plan.connections).await?;
 
     // Data objects follow from the data sources alone.
     if !plan.sources.is_empty() {

@@ -1,5 +1,7 @@
 //! Reads a tenant's stored directory back into the normalised form the file parses to, so the two compare.
 
+mod connections;
+
 use crate::db::Conn;
 use crate::schema::{
     ColumnTags, Columns, DataSourceTags, DataSources, DomainPermissions, Domains, GroupMembers, Tags, UserAttributes,
@@ -32,6 +34,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         users: Default::default(),
         groups: Default::default(),
         data_sources: Default::default(),
+        connections: Default::default(),
     };
 
     let query = select_of(
@@ -98,6 +101,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
             permissions: Default::default(),
             domain_permissions: Default::default(),
             attributes: Default::default(),
+            accounts: Default::default(),
         };
         directory.users.insert(user.id, user);
     }
@@ -201,6 +205,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
             prefix: row.get(8)?,
             tags: Default::default(),
             columns: Vec::new(),
+            connection: None,
         };
         directory.data_sources.insert(source.id, source);
     }
@@ -247,5 +252,6 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
             column.tags.insert(row.get(2)?);
         }
     }
+    connections::load(conn, tenant, &mut directory).await?;
     Ok(directory)
 }

@@ -3,7 +3,9 @@
 //! parent module; this is the part that knows every kind of record.
 
 use super::{FileDataSource, FileDomain, FileGrant, FileGroup, FileRoot, FileTag, FileTenant, FileUser, Problem};
-use crate::directory::{Column, DataSource, Directory, Domain, DomainGrant, Group, Tag, TenantProfile, Theme, User};
+use crate::directory::{
+    Column, Connection, DataSource, Directory, Domain, DomainGrant, Group, Tag, TenantProfile, Theme, User,
+};
 use crate::ids::TenantId;
 use serde_saphyr::{Location, Spanned};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -18,21 +20,21 @@ pub(super) struct Checker {
 }
 
 impl Checker {
-    fn report(&mut self, at: &Location, message: impl Into<String>) {
+    pub(super) fn report(&mut self, at: &Location, message: impl Into<String>) {
         self.problems.push(Problem {
             line: at.line(),
             message: message.into(),
         });
     }
 
-    fn required(&mut self, at: &Location, field: &str, value: &str) {
+    pub(super) fn required(&mut self, at: &Location, field: &str, value: &str) {
         if value.trim().is_empty() {
             self.report(at, format!("{field} must not be empty"));
         }
     }
 
     /// Remembers `key` and reports a second record with the same one.
-    fn unique<K: Eq + std::hash::Hash + fmt::Display>(
+    pub(super) fn unique<K: Eq + std::hash::Hash + fmt::Display>(
         &mut self,
         seen: &mut HashMap<K, u64>,
         at: &Location,
@@ -72,12 +74,18 @@ impl Checker {
         let tenant = self.tenant(root.tenant);
         let domains = self.domains(root.domains.unwrap_or_default());
         let tags = self.tags(root.tags.unwrap_or_default());
+        let connections = self.connections(root.connections.unwrap_or_default());
         let domain_ids = DomainLookup::new(&domains);
         let tag_ids: HashMap<String, i64> = tags.values().map(|t| (t.name.clone(), t.id)).collect();
-        let users = self.users(root.users.unwrap_or_default(), &domain_ids);
+        let users = self.users(root.users.unwrap_or_default(), &domain_ids, &connections);
         let user_ids: HashMap<String, i64> = users.values().map(|u| (u.username.clone(), u.id)).collect();
         let groups = self.groups(root.groups.unwrap_or_default(), &domain_ids, &user_ids);
-        let data_sources = self.data_sources(root.data_sources.unwrap_or_default(), &domain_ids, &tag_ids);
+        let data_sources = self.data_sources(
+            root.data_sources.unwrap_or_default(),
+            &domain_ids,
+            &tag_ids,
+            &connections,
+        );
         Directory {
             tenant,
             domains,
@@ -85,6 +93,7 @@ impl Checker {
             users,
             groups,
             data_sources,
+            connections,
         }
     }
 
@@ -192,7 +201,12 @@ impl Checker {
         resolved
     }
 
-    fn users(&mut self, entries: Vec<Spanned<FileUser>>, domains: &DomainLookup) -> BTreeMap<i64, User> {
+    fn users(
+        &mut self,
+        entries: Vec<Spanned<FileUser>>,
+        domains: &DomainLookup,
+        connections: &BTreeMap<String, Connection>,
+    ) -> BTreeMap<i64, User> {
         let (mut ids, mut usernames, mut global_ids) = (HashMap::new(), HashMap::new(), HashMap::new());
         let mut users = BTreeMap::new();
         for entry in entries {
@@ -209,6 +223,7 @@ impl Checker {
                 .into_iter()
                 .map(|(key, values)| (key, values.into_iter().collect()))
                 .collect();
+            self.accounts(&at, &user.accounts, connections);
             users.insert(
                 user.id,
                 User {
@@ -221,6 +236,7 @@ impl Checker {
                     permissions: user.permissions.into_iter().collect(),
                     domain_permissions,
                     attributes,
+                    accounts: user.accounts,
                 },
             );
         }
@@ -290,6 +306,7 @@ impl Checker {
         entries: Vec<Spanned<FileDataSource>>,
         domains: &DomainLookup,
         tags: &HashMap<String, i64>,
+        connections: &BTreeMap<String, Connection>,
     ) -> BTreeMap<i64, DataSource> {
         let (mut ids, mut names) = (HashMap::new(), HashMap::new());
         let mut sources = BTreeMap::new();
@@ -308,6 +325,10 @@ impl Checker {
                 String::new()
             });
             let source_tags = self.tag_ids("dataSources[].tags", source.tags, tags);
+            let connection = source.connection.map(|connection| {
+                self.connection_of_source(&connection, connections, &source.schema, &source.table);
+                connection.value
+            });
             let mut column_names = HashMap::new();
             let mut columns = Vec::with_capacity(source.columns.len());
             for column in source.columns {
@@ -338,6 +359,7 @@ impl Checker {
                     prefix: source.prefix,
                     tags: source_tags,
                     columns,
+                    connection,
                 },
             );
         }

@@ -1,5 +1,5 @@
 use super::*;
-use crate::directory::{ChangeKind, EntityRef, diff};
+use crate::directory::{ChangeKind, EntityRef, OnDrift, Platform, UrlSource, diff};
 
 const MINIMAL: &str = r#"
 tenant:
@@ -150,4 +150,94 @@ fn refuses_text_that_cannot_be_stored() {
         parse_directory(&MINIMAL.replace("name: Ann\n", "name: 'An\\0n'\n")).is_ok(),
         "a single-quoted \\0 is text"
     );
+}
+
+/// `MINIMAL` with a connection that its data source and its user use.
+fn with_connection(connection: &str) -> String {
+    MINIMAL
+        .replace(
+            "    attributes:\n",
+            "    accounts: {warehouse: ann_ro}\n    attributes:\n",
+        )
+        .replace(
+            "    platform: Snowflake\n",
+            "    platform: Snowflake\n    schema: sales\n    table: orders\n    connection: warehouse\n",
+        )
+        + &format!("connections:\n{connection}")
+}
+
+#[test]
+fn connections_name_where_their_url_comes_from_and_are_referred_to_by_name() {
+    let text =
+        with_connection("  - {name: warehouse, platform: PostgreSQL, urlEnv: MARKETPLACE_CONNECTION_WAREHOUSE}\n");
+    let directory = parse_directory(&text).unwrap();
+    let connection = &directory.connections["warehouse"];
+    assert_eq!(connection.platform, Platform::PostgreSql);
+    assert_eq!(
+        connection.url,
+        UrlSource::Env("MARKETPLACE_CONNECTION_WAREHOUSE".into())
+    );
+    assert_eq!(
+        connection.on_drift,
+        OnDrift::Revoke,
+        "revoke unless the file says otherwise"
+    );
+    assert_eq!(directory.data_sources[&3].connection.as_deref(), Some("warehouse"));
+    assert_eq!(directory.users[&1].account("warehouse"), "ann_ro");
+    assert_eq!(directory.users[&1].account("lake"), "ann", "elsewhere the username");
+
+    let file =
+        with_connection("  - {name: warehouse, platform: PostgreSQL, urlFile: /run/secrets/wh, onDrift: report}\n");
+    let connection = &parse_directory(&file).unwrap().connections["warehouse"];
+    assert_eq!(connection.url, UrlSource::File("/run/secrets/wh".into()));
+    assert_eq!(connection.on_drift, OnDrift::Report);
+
+    // A changed connection is named with the fields that change.
+    let changes = diff(Some(&directory), &parse_directory(&file).unwrap());
+    let lines: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    assert_eq!(lines, ["~ connection warehouse: urlFile, onDrift"]);
+}
+
+#[test]
+fn a_connection_that_cannot_be_used_is_refused_with_its_line() {
+    let messages = |connection: &str| -> Vec<String> {
+        problems(&with_connection(connection))
+            .into_iter()
+            .map(|problem| problem.message)
+            .collect()
+    };
+    assert_eq!(
+        messages("  - {name: warehouse, platform: Oracle, urlEnv: WH}\n"),
+        ["connections[].platform `Oracle` is not one the marketplace provisions into (PostgreSQL)"]
+    );
+    let neither = messages("  - {name: warehouse, platform: PostgreSQL}\n");
+    assert!(
+        neither[0].starts_with("a connection names where its URL comes from"),
+        "{neither:?}"
+    );
+    let both = messages("  - {name: warehouse, platform: PostgreSQL, urlEnv: WH, urlFile: /wh}\n");
+    assert_eq!(both, neither);
+    assert_eq!(
+        messages("  - {name: warehouse, platform: PostgreSQL, urlEnv: 'postgres://u:p@h/db'}\n"),
+        ["connections[].urlEnv `postgres://u:p@h/db` must be an environment variable's name (A-Z, 0-9, _)"]
+    );
+    assert_eq!(
+        messages("  - {name: warehouse, platform: PostgreSQL, urlEnv: WH, onDrift: ignore}\n"),
+        ["connections[].onDrift `ignore` must be revoke or report"]
+    );
+    assert_eq!(
+        messages("  - {name: lake, platform: PostgreSQL, urlEnv: LAKE}\n"),
+        [
+            "users[].accounts: no connection is named `warehouse`",
+            "dataSources[].connection: no connection is named `warehouse`"
+        ]
+    );
+    let unplaced =
+        with_connection("  - {name: warehouse, platform: PostgreSQL, urlEnv: WH}\n").replace("    table: orders\n", "");
+    assert_eq!(
+        problems(&unplaced)[0].message,
+        "a data source provisioned through a connection needs its schema and table"
+    );
+    let twice = "  - {name: warehouse, platform: PostgreSQL, urlEnv: WH}\n  - {name: warehouse, platform: PostgreSQL, urlEnv: WH}\n";
+    assert!(messages(twice)[0].starts_with("duplicate connection `warehouse`"));
 }

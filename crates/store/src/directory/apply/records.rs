@@ -26,6 +26,7 @@ pub(super) fn rows(desired: &Directory, plan: &Plan) -> usize {
             let user = &desired.users[id];
             1 + user.permissions.len()
                 + user.domain_permissions.len()
+                + user.accounts.len()
                 + user.attributes.values().map(BTreeSet::len).sum::<usize>()
         })
         .sum();
@@ -46,7 +47,8 @@ pub(super) fn rows(desired: &Directory, plan: &Plan) -> usize {
             1 + source.tags.len() + columns
         })
         .sum();
-    plan.domains.saved().count() + plan.tags.saved().count() + users + groups + sources
+    let named = plan.connections.saved().count() + plan.domains.saved().count() + plan.tags.saved().count();
+    named + users + groups + sources
 }
 
 pub(super) async fn save_domains(
@@ -269,6 +271,7 @@ pub(super) async fn save_users(w: &mut Writer<'_>, desired: &Directory, keys: &K
         })
     });
     insert_batched(w, &insert, rows).await?;
+    super::connections::save_accounts(w, &users, &keys.updated).await?;
     let grants = users.iter().map(|user| (user.id, &user.domain_permissions));
     insert_grants(w, DomainPermissions::UserId, grants).await
 }

@@ -29,6 +29,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
             DataSources::TableName,
             DataSources::Prefix,
             DataSources::CreatedAt,
+            DataSources::ConnectionName,
         ])
         .on_conflict(upsert(
             [DataSources::TenantId, DataSources::Id],
@@ -41,10 +42,11 @@ pub(in crate::directory::apply) async fn save_data_sources(
                 DataSources::SchemaName,
                 DataSources::TableName,
                 DataSources::Prefix,
+                DataSources::ConnectionName,
             ],
         ))
         .to_owned();
-    let rows = sources.iter().map(|source| -> [SimpleExpr; 11] {
+    let rows = sources.iter().map(|source| -> [SimpleExpr; 12] {
         [
             tenant.clone().into(),
             source.id.into(),
@@ -57,6 +59,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
             source.table.clone().into(),
             source.prefix.clone().into(),
             now.into(),
+            source.connection.clone().into(),
         ]
     });
     insert_batched(w, &insert, rows).await?;

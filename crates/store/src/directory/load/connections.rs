@@ -1,0 +1,66 @@
+//! Reading back the connections, the users' accounts on them and the data sources' connections.
+
+use super::select_of;
+use crate::db::Conn;
+use crate::schema::{Connections, DataSources, UserAccounts};
+use crate::{StoreError, Tenant};
+use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, UrlSource};
+
+pub(super) async fn load(conn: &mut Conn, tenant: &Tenant, directory: &mut Directory) -> Result<(), StoreError> {
+    let columns = [
+        Connections::Name,
+        Connections::Platform,
+        Connections::UrlEnv,
+        Connections::UrlFile,
+        Connections::OnDrift,
+    ];
+    for row in conn
+        .query(&select_of(Connections::Table, Connections::TenantId, &columns, tenant))
+        .await?
+    {
+        let name: String = row.get(0)?;
+        let platform: String = row.get(1)?;
+        let on_drift: String = row.get(4)?;
+        let url = match (row.get::<Option<String>>(2)?, row.get::<Option<String>>(3)?) {
+            (Some(variable), _) => UrlSource::Env(variable),
+            (None, Some(path)) => UrlSource::File(path),
+            (None, None) => return Err(corrupt(&name, "neither url_env nor url_file")),
+        };
+        let connection = Connection {
+            platform: Platform::parse(&platform).ok_or_else(|| corrupt(&name, &platform))?,
+            on_drift: OnDrift::parse(&on_drift).ok_or_else(|| corrupt(&name, &on_drift))?,
+            url,
+            name: name.clone(),
+        };
+        directory.connections.insert(name, connection);
+    }
+
+    let columns = [
+        UserAccounts::UserId,
+        UserAccounts::ConnectionName,
+        UserAccounts::Account,
+    ];
+    let query = select_of(UserAccounts::Table, UserAccounts::TenantId, &columns, tenant);
+    for row in conn.query(&query).await? {
+        if let Some(user) = directory.users.get_mut(&row.get::<i64>(0)?) {
+            user.accounts.insert(row.get(1)?, row.get(2)?);
+        }
+    }
+
+    let columns = [DataSources::Id, DataSources::ConnectionName];
+    let query = select_of(DataSources::Table, DataSources::TenantId, &columns, tenant);
+    for row in conn.query(&query).await? {
+        if let Some(source) = directory.data_sources.get_mut(&row.get::<i64>(0)?) {
+            source.connection = row.get(1)?;
+        }
+    }
+    Ok(())
+}
+
+/// A stored connection this binary cannot read: only another binary could have written it.
+fn corrupt(name: &str, what: &str) -> StoreError {
+    StoreError::Decode {
+        index: 0,
+        detail: format!("the stored connection `{name}` has an unknown value: {what}"),
+    }
+}
