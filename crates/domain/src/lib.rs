@@ -10,6 +10,7 @@ pub mod number;
 pub mod pagination;
 pub mod permissions;
 pub mod problem;
+pub mod provisioning;
 pub mod request_form;
 pub mod review_flow;
 pub mod segment;
