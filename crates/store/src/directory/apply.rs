@@ -13,7 +13,7 @@ use marketplace_domain::ids::TenantId;
 use super::ImportStep;
 use crate::StoreError;
 use crate::db::Conn;
-use crate::schema::{DataSources, Domains, Tags, Tenants, UserGroups, Users};
+use crate::schema::{Connections, DataSources, Domains, Tags, Tenants, UserGroups, Users};
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::{Change, ChangeKind, Directory, EntityRef, TenantProfile};
 use sea_query::{BinOper, Expr, ExprTrait, Iden, IntoIden, Query, SimpleExpr};
@@ -165,7 +165,16 @@ pub(crate) async fn changes(
     w.advance(plan.tags.removed.len());
     delete_in(w, Domains::Table, Domains::TenantId, Domains::Id, &plan.domains.removed).await?;
     w.advance(plan.domains.removed.len());
-    connections::remove_connections(w, &plan.connections).await?;
+    let connections = &plan.connections.removed;
+    delete_in(
+        w,
+        Connections::Table,
+        Connections::TenantId,
+        Connections::Name,
+        connections,
+    )
+    .await?;
+    w.advance(connections.len());
 
     // Data objects follow from the data sources alone.
     if !plan.sources.is_empty() {

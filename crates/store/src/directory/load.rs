@@ -188,6 +188,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
         DataSources::SchemaName,
         DataSources::TableName,
         DataSources::Prefix,
+        DataSources::ConnectionName,
     ];
     for row in conn
         .query(&select_of(DataSources::Table, DataSources::TenantId, &columns, tenant))
@@ -205,7 +206,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
             prefix: row.get(8)?,
             tags: Default::default(),
             columns: Vec::new(),
-            connection: None,
+            connection: row.get(9)?,
         };
         directory.data_sources.insert(source.id, source);
     }

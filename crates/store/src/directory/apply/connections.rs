@@ -62,19 +62,6 @@ pub(super) async fn save_connections(
     insert_batched(w, &insert, rows).await
 }
 
-pub(super) async fn remove_connections(w: &mut Writer<'_>, keys: &Keys<String>) -> Result<(), StoreError> {
-    delete_in(
-        w,
-        Connections::Table,
-        Connections::TenantId,
-        Connections::Name,
-        &keys.removed,
-    )
-    .await?;
-    w.advance(keys.removed.len());
-    Ok(())
-}
-
 /// The accounts of `users`, in place of those the `updated` ones had.
 pub(super) async fn save_accounts(w: &mut Writer<'_>, users: &[&User], updated: &[i64]) -> Result<(), StoreError> {
     delete_in(

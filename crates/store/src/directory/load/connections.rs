@@ -1,8 +1,8 @@
-//! Reading back the connections, the users' accounts on them and the data sources' connections.
+//! Reading back the connections and the users' accounts on them (a data source's connection is read with it).
 
 use super::select_of;
 use crate::db::Conn;
-use crate::schema::{Connections, DataSources, UserAccounts};
+use crate::schema::{Connections, UserAccounts};
 use crate::{StoreError, Tenant};
 use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, UrlSource};
 
@@ -47,13 +47,6 @@ pub(super) async fn load(conn: &mut Conn, tenant: &Tenant, directory: &mut Direc
         }
     }
 
-    let columns = [DataSources::Id, DataSources::ConnectionName];
-    let query = select_of(DataSources::Table, DataSources::TenantId, &columns, tenant);
-    for row in conn.query(&query).await? {
-        if let Some(source) = directory.data_sources.get_mut(&row.get::<i64>(0)?) {
-            source.connection = row.get(1)?;
-        }
-    }
     Ok(())
 }
 
