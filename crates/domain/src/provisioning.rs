@@ -4,12 +4,22 @@
 //! exactly the raw columns it names. Nothing else: no other privilege, nothing outside a registered data
 //! source, no role that is not a directory user's account.
 
+mod plan;
+
+pub use plan::{Action, Change, Observed, Plan, Reason, Scope, plan};
+
 use crate::directory::{DataSource, Directory};
+use crate::ids::RequestId;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// The privileges that should exist on one connection, each with the approved requests that explain it.
+pub type Wanted = BTreeMap<Privilege, BTreeSet<RequestId>>;
 
 /// One approved reach of one user into one data source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Access {
+    /// The approved request that gives it.
+    pub request_id: RequestId,
     /// The directory user's id.
     pub user_id: i64,
     pub data_source_id: i64,
@@ -103,10 +113,11 @@ pub fn masked_view(source: &DataSource) -> Option<MaskedView> {
     })
 }
 
-/// The privileges that should exist, by connection. Access to a data source without a connection, a schema or
-/// a table, or by a user the directory does not have, gives none: such a source is not provisioned.
-pub fn desired_privileges(directory: &Directory, access: &[Access]) -> BTreeMap<String, BTreeSet<Privilege>> {
-    let mut wanted: BTreeMap<String, BTreeSet<Privilege>> = BTreeMap::new();
+/// The privileges that should exist, by connection, each with the requests that explain it. Access to a data
+/// source without a connection, a schema or a table, or by a user the directory does not have, gives none: such
+/// a source is not provisioned.
+pub fn desired_privileges(directory: &Directory, access: &[Access]) -> BTreeMap<String, Wanted> {
+    let mut wanted: BTreeMap<String, Wanted> = BTreeMap::new();
     for access in access {
         let (Some(user), Some(source)) = (
             directory.users.get(&access.user_id),
@@ -120,10 +131,11 @@ pub fn desired_privileges(directory: &Directory, access: &[Access]) -> BTreeMap<
         let role = user.account(connection).to_owned();
         let privileges = wanted.entry(connection.to_owned()).or_default();
         let mut grant = |target| {
-            privileges.insert(Privilege {
+            let privilege = Privilege {
                 role: role.clone(),
                 target,
-            });
+            };
+            privileges.entry(privilege).or_default().insert(access.request_id.clone());
         };
         grant(Target::Schema { schema: schema.into() });
         let column = |name: &str| Target::Column {

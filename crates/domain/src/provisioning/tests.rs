@@ -34,6 +34,7 @@ dataSources:
 
 fn data(user_id: i64, data_source_id: i64) -> Access {
     Access {
+        request_id: RequestId(format!("r{user_id}-{data_source_id}")),
         user_id,
         data_source_id,
         reach: Reach::Data,
@@ -52,7 +53,7 @@ fn privileges(access: &[Access]) -> Vec<(String, String)> {
         };
         (privilege.role.clone(), on)
     };
-    wanted.values().flatten().map(describe).collect()
+    wanted.values().flat_map(|privileges| privileges.keys()).map(describe).collect()
 }
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -98,6 +99,7 @@ fn masked_columns_are_withheld_and_read_through_the_masked_view() {
 #[test]
 fn a_masking_exception_adds_exactly_its_raw_columns() {
     let exception = Access {
+        request_id: RequestId("exception".into()),
         user_id: 1,
         data_source_id: 1,
         // `id` is not masked and `nope` does not exist: neither is granted through the exception.
