@@ -40,6 +40,9 @@ as_postgres "$pg_bin/initdb" -D "$workdir/data" -U postgres --auth=trust --no-lo
 as_postgres "$pg_bin/pg_ctl" -D "$workdir/data" -l "$workdir/postgres.log" -w \
     -o "-p $port -k $workdir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null
 
+# The data platform provisioning tests grant on: the same server, a database per test.
+export MARKETPLACE_TEST_WAREHOUSE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+
 echo "== tests on SQLite"
 cargo test --workspace --locked
 echo "== a client generated from the reference OpenAPI document, on SQLite"

@@ -49,10 +49,14 @@ impl App {
         dry_run: bool,
         progress: &mut dyn FnMut(ImportStep),
     ) -> Result<ImportReport, AppError> {
-        Ok(self
+        let report = self
             .store
             .import_directory(directory, dry_run, self.now(), progress)
-            .await?)
+            .await?;
+        if !dry_run {
+            self.access_changed(report.tenant_id).await;
+        }
+        Ok(report)
     }
 
     /// A new token that never expires for each user of an imported `directory`, as the quickstart prints them.

@@ -34,6 +34,10 @@ impl App {
             for (tenant_id, id) in &expired {
                 tracing::info!(tenant.id = %tenant_id, request.id = %id, "access expired");
             }
+            let tenants: std::collections::BTreeSet<_> = expired.iter().map(|(tenant_id, _)| *tenant_id).collect();
+            for tenant_id in tenants {
+                self.access_changed(tenant_id).await;
+            }
             Ok(expired.len())
         })
         .await

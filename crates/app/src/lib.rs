@@ -30,6 +30,7 @@ pub mod forms;
 pub mod jobs;
 pub mod metadata;
 pub mod notifications;
+pub mod provisioning;
 pub mod requests;
 pub mod tokens;
 
@@ -55,6 +56,7 @@ pub mod model {
         ReviewStatus, STANDARD_FORM_NAME, SlackConfiguration, SortKey, TagRecord, Tenant, TokenRecord, UserAccess,
         UserRecord, WebhookAttempt, WebhookRecord,
     };
+    pub use marketplace_store::{ChangeRecord, ConnectionStatus, GrantRecord};
 }
 
 /// Everything the use cases need: the database, the keys that sign tokens, and the clock.
@@ -63,6 +65,7 @@ pub struct App {
     store: Store,
     tokens: Arc<TokenService>,
     clock: Clock,
+    provisioning: Arc<provisioning::Provisioner>,
 }
 
 /// Why the application could not start.
@@ -100,6 +103,7 @@ impl App {
             store,
             tokens: Arc::new(tokens),
             clock: Clock::default(),
+            provisioning: Arc::new(provisioning::Provisioner::new(Default::default())),
         })
     }
 

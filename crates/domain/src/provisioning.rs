@@ -6,7 +6,10 @@
 
 mod plan;
 
-pub use plan::{Action, Change, Observed, Plan, Reason, Scope, plan};
+pub use plan::{
+    Action, Change, GrantKey, GrantState, Observed, Outcome, Plan, Reason, Scope, grant_states, ledger_after, outcomes,
+    plan,
+};
 
 use crate::directory::{DataSource, Directory};
 use crate::ids::RequestId;
@@ -40,6 +43,17 @@ pub struct Privilege {
     /// The role (the user's account on the connection).
     pub role: String,
     pub target: Target,
+}
+
+impl std::fmt::Display for Privilege {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let role = &self.role;
+        match &self.target {
+            Target::Schema { schema } => write!(f, "USAGE ON SCHEMA {schema} TO {role}"),
+            Target::Table { schema, table } => write!(f, "SELECT ON {schema}.{table} TO {role}"),
+            Target::Column { schema, table, column } => write!(f, "SELECT ({column}) ON {schema}.{table} TO {role}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -135,7 +149,10 @@ pub fn desired_privileges(directory: &Directory, access: &[Access]) -> BTreeMap<
                 role: role.clone(),
                 target,
             };
-            privileges.entry(privilege).or_default().insert(access.request_id.clone());
+            privileges
+                .entry(privilege)
+                .or_default()
+                .insert(access.request_id.clone());
         };
         grant(Target::Schema { schema: schema.into() });
         let column = |name: &str| Target::Column {

@@ -24,8 +24,24 @@ pub async fn send_notifications(state: &AppState) -> Result<usize, AppError> {
     state.app.send_notifications().await
 }
 
-/// Runs the expiry, notification and webhook delivery jobs for as long as the server runs.
+/// How often provisioning looks for due cycles (an access change on another instance, an interval passed); an
+/// access change made here wakes it at once.
+const PROVISIONING_POLL: Duration = Duration::from_secs(1);
+
+/// Runs the expiry, notification, webhook delivery and provisioning jobs for as long as the server runs.
 pub fn spawn(state: AppState) {
+    let provisioning = state.app.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = provisioning.access_change() => {}
+                () = tokio::time::sleep(PROVISIONING_POLL) => {}
+            }
+            if let Err(error) = provisioning.reconcile_due().await {
+                tracing::warn!(error = %Chain(&error), job = "provisioning", "a background job failed; it runs again shortly");
+            }
+        }
+    });
     let expiry = state.app.clone();
     let delivery = state.app.clone();
     let notification = state.app;

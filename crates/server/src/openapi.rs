@@ -40,6 +40,7 @@ pub const DOCS_PATH: &str = "/marketplace/api/docs";
         (name = "Health", description = "APIs for checking the health of the service"),
         (name = "Metadata", description = "APIs used to retrieve metadata from Immuta to enrich the marketplace"),
         (name = "Settings", description = "APIs used to retrieve metadata settings"),
+        (name = "Provisioning", description = "Approved access as privileges in the data platforms (an extension of Immuta's API)"),
     )
 )]
 struct ApiDoc;
@@ -103,6 +104,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(routes::notification_preferences::router())
         .merge(routes::webhooks::router())
         .merge(routes::slack::router())
+        .merge(routes::provisioning::router())
 }
 
 /// The routes and the finished document they are described by.

@@ -12,6 +12,7 @@ mod keys;
 mod metadata;
 mod migrations;
 mod notifications;
+mod provisioning;
 mod query;
 mod requests;
 mod schema;
@@ -38,6 +39,7 @@ pub use notifications::{
     AttemptOutcome, Delivery, InboxFilter, InboxMessage, Preferences, SlackConfiguration, WebhookAttempt,
     WebhookChange, WebhookRecord,
 };
+pub use provisioning::{ChangeRecord, ConnectionStatus, CycleRecord, GrantRecord};
 pub use requests::{
     AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,
     RequestTarget, RequestedColumn, ReviewStatus, Searcher, Transition,

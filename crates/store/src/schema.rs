@@ -92,6 +92,18 @@ tables! {
     WebhookDeliveries { TenantId, Id, WebhookId, EventId, Body, Status, Attempts, NextAttemptAt, LeaseUntil, CreatedAt }
     WebhookAttempts { TenantId, WebhookId, DeliveryId, Attempt, Status, HttpStatusCode, Message, CreatedAt }
     SlackConfigurations { TenantId, TeamId, TeamName, BotUserId, EnterpriseId, EnterpriseName, UpdatedAt }
+    ProvisioningStatus {
+        TenantId, ConnectionName, LeaseOwner, LeaseUntil, DueAt, LastCycleAt, Reachable, LastError, Applied, Pending,
+        Failed,
+    }
+    ProvisioningLedger { TenantId, ConnectionName, Entry, RoleName, Kind, SchemaName, TableName, ColumnName }
+    ProvisioningGrants {
+        TenantId, ConnectionName, RequestId, RoleName, Kind, SchemaName, TableName, ColumnName, State, Error, UpdatedAt,
+    }
+    ProvisioningChanges {
+        TenantId, Id, ConnectionName, RoleName, Kind, SchemaName, TableName, ColumnName, Action, Reason, Statement,
+        RequestIds, State, Error, Attempts, CreatedAt, UpdatedAt,
+    }
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ impl App {
             .replace_product_sources(actor.tenant_id, &product.id, &sources, actor.user.id, self.now())
             .await?
             .ok_or_else(product_not_found)?;
+        self.access_changed(actor.tenant_id).await;
         self.show_product(actor, product).await
     }
 
@@ -183,7 +184,10 @@ impl App {
             .delete_product(actor.tenant_id, &product.id, actor.user.id, self.now())
             .await?
         {
-            true => Ok(()),
+            true => {
+                self.access_changed(actor.tenant_id).await;
+                Ok(())
+            }
             false => Err(product_not_found()),
         }
     }

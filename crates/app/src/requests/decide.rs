@@ -105,6 +105,7 @@ impl App {
             .decide_record(actor.tenant_id, id, determination, self.now())
             .await?
             .ok_or_else(record_not_found)?;
+        self.access_changed(actor.tenant_id).await;
         let users = self.users(actor, &[actor.user.id]).await?;
         Ok(Records {
             records: vec![decided],
@@ -182,6 +183,7 @@ impl App {
             )
             .await?
             .ok_or_else(request_not_found)?;
+        self.access_changed(actor.tenant_id).await;
         Ok(())
     }
 

@@ -145,6 +145,8 @@ impl App {
             decision,
         };
         let request = self.store.create_access_request(actor.tenant_id, new, now).await?;
+        // A request the flow approves at once is access already.
+        self.access_changed(actor.tenant_id).await;
         self.show_requests(actor, vec![request]).await
     }
 }

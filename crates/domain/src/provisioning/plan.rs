@@ -23,7 +23,9 @@ impl Scope {
     /// directory, or on a source removed from it, is still withdrawn.
     pub fn new(directory: &Directory, connection: &str, ledger: &BTreeSet<Privilege>) -> Scope {
         let mut scope = Scope::default();
-        scope.roles.extend(directory.users.values().map(|user| user.account(connection).to_owned()));
+        scope
+            .roles
+            .extend(directory.users.values().map(|user| user.account(connection).to_owned()));
         for source in directory.data_sources.values() {
             if source.connection.as_deref() != Some(connection) {
                 continue;
@@ -42,7 +44,9 @@ impl Scope {
             }
         }
         scope.schemas = scope.tables.iter().map(|(schema, _)| schema.clone()).collect();
-        scope.schemas.extend(ledger.iter().map(|privilege| privilege.target.schema().to_owned()));
+        scope
+            .schemas
+            .extend(ledger.iter().map(|privilege| privilege.target.schema().to_owned()));
         scope
     }
 }
@@ -93,9 +97,9 @@ impl Observed {
             return Some(format!("relation \"{schema}.{table}\" does not exist"));
         };
         match &privilege.target {
-            Target::Column { column, .. } if !columns.contains(column) => {
-                Some(format!("column \"{column}\" of relation \"{schema}.{table}\" does not exist"))
-            }
+            Target::Column { column, .. } if !columns.contains(column) => Some(format!(
+                "column \"{column}\" of relation \"{schema}.{table}\" does not exist"
+            )),
             _ => None,
         }
     }
@@ -304,7 +308,12 @@ pub fn outcomes(
         states.is_some_and(|states| states.iter().all(wanted))
     };
     let failures = |states: Option<&Vec<GrantState>>| {
-        states.map_or(0, |states| states.iter().filter(|state| matches!(state, GrantState::Failed(_))).count())
+        states.map_or(0, |states| {
+            states
+                .iter()
+                .filter(|state| matches!(state, GrantState::Failed(_)))
+                .count()
+        })
     };
     let mut moved = Vec::new();
     for (request, states) in by_request(next) {

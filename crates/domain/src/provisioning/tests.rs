@@ -53,7 +53,11 @@ fn privileges(access: &[Access]) -> Vec<(String, String)> {
         };
         (privilege.role.clone(), on)
     };
-    wanted.values().flat_map(|privileges| privileges.keys()).map(describe).collect()
+    wanted
+        .values()
+        .flat_map(|privileges| privileges.keys())
+        .map(describe)
+        .collect()
 }
 
 fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -3,15 +3,18 @@
 mod import;
 mod listen;
 mod output;
+mod provisioning;
 mod quickstart;
 mod shell;
 mod token;
+mod warehouse;
 
 use crate::app::{AppState, Application};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use listen::ListenArgs;
 use marketplace_app::model::{DatabaseUrl, SlackConfiguration};
+use marketplace_app::provisioning::ProvisioningSettings;
 use marketplace_domain::Segment;
 use output::{Stdout, note};
 use std::path::PathBuf;
@@ -46,6 +49,10 @@ enum Command {
         /// Import this directory file instead of the built-in demo tenant
         #[arg(long, value_name = "FILE")]
         directory: Option<PathBuf>,
+        /// A PostgreSQL database to provision the demo tenant's access into, as a superuser
+        /// (postgres://SUPERUSER@HOST:PORT/DB): its demo tables and roles are created when missing
+        #[arg(long, value_name = "URL")]
+        warehouse: Option<String>,
     },
     /// Manage the governance directory
     Directory {
@@ -61,6 +68,11 @@ enum Command {
     Slack {
         #[command(subcommand)]
         command: SlackCommand,
+    },
+    /// See and run provisioning: approved access as privileges in the data platforms
+    Provisioning {
+        #[command(subcommand)]
+        command: ProvisioningCommand,
     },
     /// Print the OpenAPI document
     Openapi {
@@ -82,6 +94,23 @@ enum DirectoryCommand {
         /// The directory file
         file: PathBuf,
         /// Print what would change without changing anything
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ProvisioningCommand {
+    /// Each connection of each tenant: reachable, last cycle, applied / pending / failed, drift repaired
+    Status {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Run a cycle of every connection now, and print the statements it ran
+    Reconcile {
+        /// Print the statements a cycle would run, and change nothing
         #[arg(long)]
         dry_run: bool,
         #[command(flatten)]
@@ -168,6 +197,11 @@ pub struct DatabaseArgs {
     /// Secret that signs tokens (default: a key generated at first start and kept in the database)
     #[arg(long, env = "MARKETPLACE_SIGNING_KEY", value_name = "SECRET", hide_env_values = true)]
     signing_key: Option<String>,
+    /// How often every connection's privileges are compared with what should exist, to repair drift (access
+    /// changes are provisioned within a second regardless)
+    #[arg(long, env = "MARKETPLACE_PROVISIONING_INTERVAL", value_name = "DURATION", default_value = "30s",
+        value_parser = token::parse_timeout)]
+    provisioning_interval: std::time::Duration,
 }
 
 impl DatabaseArgs {
@@ -182,7 +216,18 @@ impl DatabaseArgs {
     }
 
     async fn state(&self) -> anyhow::Result<AppState> {
-        AppState::open(&self.url()?, self.global_segment, self.signing_key.as_deref()).await
+        self.state_with(Default::default()).await
+    }
+
+    /// The state, provisioning with `settings` (the interval from the flags).
+    async fn state_with(&self, settings: ProvisioningSettings) -> anyhow::Result<AppState> {
+        let mut state = AppState::open(&self.url()?, self.global_segment, self.signing_key.as_deref()).await?;
+        let settings = ProvisioningSettings {
+            interval: self.provisioning_interval,
+            ..settings
+        };
+        state.app = state.app.with_provisioning(settings);
+        Ok(state)
     }
 }
 
@@ -236,9 +281,10 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             database,
             listen,
             directory,
+            warehouse,
         } => {
             init_logging();
-            quickstart::run(database, listen, directory).await
+            quickstart::run(database, listen, directory, warehouse).await
         }
         Command::Directory {
             command:
@@ -290,6 +336,12 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Provisioning {
+            command: ProvisioningCommand::Status { database },
+        } => provisioning::status(&database.state().await?).await,
+        Command::Provisioning {
+            command: ProvisioningCommand::Reconcile { dry_run, database },
+        } => provisioning::reconcile(&database.state().await?, dry_run).await,
         Command::Openapi { format } => {
             let document = crate::openapi::document();
             let text = match format {

@@ -9,7 +9,12 @@ use marketplace_domain::directory::parse_directory;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 
-pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Option<PathBuf>) -> anyhow::Result<()> {
+pub async fn run(
+    database: DatabaseArgs,
+    listen: ListenArgs,
+    directory_file: Option<PathBuf>,
+    warehouse: Option<String>,
+) -> anyhow::Result<()> {
     let (source, text) = match &directory_file {
         Some(path) => (
             path.display().to_string(),
@@ -20,8 +25,12 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
             crate::DEMO_DIRECTORY.to_owned(),
         ),
     };
-    let directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
-    let mut state = database.state().await?;
+    let mut directory = parse_directory(&text).map_err(|error| anyhow::anyhow!("{source} is not valid:\n{error}"))?;
+    let settings = match &warehouse {
+        Some(url) => super::warehouse::prepare(url, &mut directory).await?,
+        None => Default::default(),
+    };
+    let mut state = database.state_with(settings).await?;
     state.public_url = listen.public_url.as_deref().map(Into::into);
     let report = state.app.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
@@ -89,6 +98,17 @@ pub async fn run(database: DatabaseArgs, listen: ListenArgs, directory_file: Opt
             shell::database_flags(&database),
             shell::quote(&tenant.short_key),
             shell::quote(&user.username),
+        ));
+    }
+    if let Some(url) = &warehouse {
+        out.push_str(&format!(
+            "\nProvisioning into the warehouse {}: approved access becomes privileges there within seconds.\n\
+             Each demo user has a login role of the same name (password: the username). As casey, refused until \
+             an approved request reaches Sales Orders, and masked columns through sales_masked:\n  \
+             psql \"{casey}\" -c 'SELECT * FROM sales.orders'\n  \
+             psql \"{casey}\" -c 'SELECT * FROM sales_masked.customers'\n",
+            super::warehouse::redacted(url),
+            casey = super::warehouse::as_role(url, "casey"),
         ));
     }
     out.push_str("\nPress Ctrl-C to stop.\n");

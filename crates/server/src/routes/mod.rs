@@ -22,6 +22,7 @@ pub mod product_requests;
 mod product_search;
 mod product_view;
 pub mod products;
+pub mod provisioning;
 pub mod request_search;
 pub mod request_views;
 pub mod risk;

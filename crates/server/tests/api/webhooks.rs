@@ -16,7 +16,7 @@ const WEBHOOKS: &str = "/api/notification/webhook";
 
 /// What a receiver does with a post.
 #[derive(Clone, Copy)]
-enum Behaviour {
+pub(crate) enum Behaviour {
     /// Fails (500) this many posts, then answers 200.
     FailFirst(usize),
     /// Never answers.
@@ -27,13 +27,13 @@ enum Behaviour {
 type Post = (Option<String>, String);
 
 /// A local HTTP receiver started by the test: it keeps every post.
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     posts: Arc<Mutex<Vec<Post>>>,
 }
 
 impl Receiver {
-    async fn start(behaviour: Behaviour) -> Receiver {
+    pub(crate) async fn start(behaviour: Behaviour) -> Receiver {
         let posts: Arc<Mutex<Vec<Post>>> = Arc::default();
         let kept = posts.clone();
         let app = axum::Router::new().route(
@@ -66,7 +66,7 @@ impl Receiver {
         Receiver { url, posts }
     }
 
-    fn documents(&self) -> Vec<Value> {
+    pub(crate) fn documents(&self) -> Vec<Value> {
         let posts = self.posts.lock().unwrap();
         posts
             .iter()

@@ -9,6 +9,8 @@ mod send;
 mod slack;
 mod webhooks;
 
+pub(crate) use webhooks::enqueue_event as enqueue_webhook_event;
+
 pub use deliveries::{AttemptOutcome, Delivery, WebhookAttempt};
 pub use inbox::{InboxFilter, InboxMessage};
 pub use preferences::Preferences;

@@ -222,3 +222,15 @@ pub(crate) async fn enqueue(
     }
     Ok(())
 }
+
+/// Queues a document for every active webhook of the tenant, for events that are not notifications (provisioning).
+pub(crate) async fn enqueue_event(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    event_id: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let hooks = active(conn, tenant_id).await?;
+    enqueue(conn, tenant_id, &hooks, event_id, body, now).await
+}

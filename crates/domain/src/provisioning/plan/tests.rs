@@ -45,7 +45,10 @@ fn observed(held: &[&Privilege]) -> Observed {
         schemas: ["sales".to_owned()].into(),
         tables: [
             (("sales".into(), "orders".into()), ["id".to_owned()].into()),
-            (("sales".into(), "customers".into()), ["id", "email"].map(String::from).into()),
+            (
+                ("sales".into(), "customers".into()),
+                ["id", "email"].map(String::from).into(),
+            ),
         ]
         .into(),
         held: held.iter().map(|privilege| (*privilege).clone()).collect(),
@@ -85,7 +88,12 @@ fn missing_grants_are_granted_and_unexplained_ones_revoked_first() {
 #[test]
 fn drift_is_only_reported_where_the_connection_says_so() {
     let by_hand = table("sam", "orders");
-    let plan = plan(&Wanted::new(), &observed(&[&by_hand]), &BTreeSet::new(), OnDrift::Report);
+    let plan = plan(
+        &Wanted::new(),
+        &observed(&[&by_hand]),
+        &BTreeSet::new(),
+        OnDrift::Report,
+    );
     assert!(plan.changes.is_empty());
     assert_eq!(plan.reported, vec![by_hand]);
 }
@@ -93,7 +101,12 @@ fn drift_is_only_reported_where_the_connection_says_so() {
 #[test]
 fn a_vanished_grant_of_ours_is_repaired() {
     let orders = table("casey", "orders");
-    let plan = plan(&wanted(&[(&orders, "r1")]), &observed(&[]), &[orders.clone()].into(), OnDrift::Revoke);
+    let plan = plan(
+        &wanted(&[(&orders, "r1")]),
+        &observed(&[]),
+        &[orders.clone()].into(),
+        OnDrift::Revoke,
+    );
     assert_eq!(summary(&plan), vec![(Action::Grant, orders, Reason::Repair)]);
 }
 
@@ -124,10 +137,18 @@ fn grants_on_what_does_not_exist_are_blocked_with_the_reason() {
 fn column_grants_are_granted_again_after_a_table_revoke_takes_them() {
     let whole = table("casey", "customers");
     let id = column("casey", "customers", "id");
-    let plan = plan(&wanted(&[(&id, "r1")]), &observed(&[&whole, &id]), &BTreeSet::new(), OnDrift::Revoke);
+    let plan = plan(
+        &wanted(&[(&id, "r1")]),
+        &observed(&[&whole, &id]),
+        &BTreeSet::new(),
+        OnDrift::Revoke,
+    );
     assert_eq!(
         summary(&plan),
-        vec![(Action::Revoke, whole, Reason::Drift), (Action::Grant, id, Reason::Approved)]
+        vec![
+            (Action::Revoke, whole, Reason::Drift),
+            (Action::Grant, id, Reason::Approved)
+        ]
     );
 }
 
@@ -137,7 +158,11 @@ fn the_ledger_keeps_what_is_held_and_ours_or_explained() {
     let explained = table("sam", "orders");
     let by_hand = table("sam", "customers");
     let held = [ours.clone(), explained.clone(), by_hand].into();
-    let after = ledger_after(&wanted(&[(&explained, "r1")]), &held, &[ours.clone(), usage("casey")].into());
+    let after = ledger_after(
+        &wanted(&[(&explained, "r1")]),
+        &held,
+        &[ours.clone(), usage("casey")].into(),
+    );
     assert_eq!(after, [ours, explained].into());
 }
 
