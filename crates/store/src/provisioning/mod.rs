@@ -104,7 +104,7 @@ impl Store {
     /// Asks for a cycle of each of the tenant's connections: an access change happened at `now`.
     pub async fn mark_provisioning_due(&self, tenant_id: TenantId, now: Timestamp) -> Result<(), StoreError> {
         let waiting = Query::select()
-            .expr(Expr::val(1))
+            .column(ProvisioningStatus::ConnectionName)
             .from(ProvisioningStatus::Table)
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningStatus::DueAt).is_null())
@@ -148,9 +148,9 @@ impl Store {
             .values_panic([
                 tenant_id.to_string().into(),
                 connection.into(),
-                0.into(),
-                0.into(),
-                0.into(),
+                0i64.into(),
+                0i64.into(),
+                0i64.into(),
             ])
             .on_conflict(
                 OnConflict::columns([ProvisioningStatus::TenantId, ProvisioningStatus::ConnectionName])

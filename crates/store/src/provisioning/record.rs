@@ -68,7 +68,7 @@ fn privilege_values(privilege: &Privilege) -> [Expr; PRIVILEGE_COLUMNS] {
         Target::Table { schema, table } => ("TABLE", schema.as_str(), table.as_str(), ""),
         Target::Column { schema, table, column } => ("COLUMN", schema.as_str(), table.as_str(), column.as_str()),
     };
-    [privilege.role.as_str(), kind, schema, table, column].map(|value| Expr::val(value))
+    [privilege.role.as_str(), kind, schema, table, column].map(Expr::val)
 }
 
 /// The privilege in `row` from column `at` on (role, kind, schema, table, column).
