@@ -258,12 +258,9 @@ impl App {
             Err(_) => unreachable_work(&format!("the platform did not answer within {PLATFORM_BUDGET:?}")),
         };
         report.reachable = work.held.is_some();
-        report.statements = work
-            .records
-            .iter()
-            .filter(|r| r.state != "REPORTED")
-            .map(|r| r.statement.clone())
-            .collect();
+        // The plan's changes come first among the records, in order; then settled and reported ones.
+        let planned = work.records.iter().take(work.plan.changes.len());
+        report.statements = planned.map(|record| record.statement.clone()).collect();
         report.reported = work
             .records
             .iter()

@@ -27,6 +27,8 @@ mod product_search;
 mod products;
 mod provisioning;
 mod provisioning_drift;
+mod provisioning_quickstart;
+mod provisioning_recovery;
 mod quickstart;
 mod request_races;
 mod request_revocation;

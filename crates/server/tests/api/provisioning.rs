@@ -43,6 +43,7 @@ pub async fn provisioning(app: &TestApp, token: &str, request: &str) -> Value {
 
 const DENIED: &str = "permission denied";
 
+#[track_caller]
 fn refused(outcome: Result<Vec<String>, String>) {
     let error = outcome.expect_err("refused");
     assert!(error.starts_with(DENIED), "{error}");

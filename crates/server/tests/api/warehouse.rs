@@ -188,6 +188,13 @@ fn with_user(url: &str, user: &str) -> String {
 
 /// A server over a new database with the demo tenant connected to `warehouse`, running its background jobs.
 pub async fn provisioned_app(warehouse: &Warehouse, on_drift: &str) -> TestApp {
+    let app = idle_provisioned_app(warehouse, on_drift).await;
+    marketplace_server::jobs::spawn(app.state.clone());
+    app
+}
+
+/// The same, without background jobs: cycles run only when the test asks.
+pub async fn idle_provisioned_app(warehouse: &Warehouse, on_drift: &str) -> TestApp {
     let settings = warehouse.settings(Duration::from_secs(30));
     let app = TestApp::start_with(
         TestDb::new().await,
@@ -199,6 +206,5 @@ pub async fn provisioned_app(warehouse: &Warehouse, on_drift: &str) -> TestApp {
     )
     .await;
     app.import(&directory(&warehouse.suffix, on_drift)).await;
-    marketplace_server::jobs::spawn(app.state.clone());
     app
 }

@@ -101,13 +101,13 @@ impl Store {
         Ok(statuses)
     }
 
-    /// Asks for a cycle of each of the tenant's connections: an access change happened at `now`.
+    /// Asks for a cycle of each of the tenant's connections: an access change happened at `now`. A cycle that
+    /// started before `now` does not count (it clears only what was asked before it started).
     pub async fn mark_provisioning_due(&self, tenant_id: TenantId, now: Timestamp) -> Result<(), StoreError> {
         let waiting = Query::select()
             .column(ProvisioningStatus::ConnectionName)
             .from(ProvisioningStatus::Table)
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
-            .and_where(Expr::col(ProvisioningStatus::DueAt).is_null())
             .limit(1)
             .to_owned();
         // Most tenants provision nothing: look first with a reader, so they never take SQLite's single writer.
@@ -118,7 +118,6 @@ impl Store {
             .table(ProvisioningStatus::Table)
             .value(ProvisioningStatus::DueAt, now.millis())
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
-            .and_where(Expr::col(ProvisioningStatus::DueAt).is_null())
             .to_owned();
         let mut tx = self.backend.begin().await?;
         tx.execute(&mark).await?;
