@@ -13,7 +13,8 @@
 //! crates/app      this crate: the use cases, permission checks, the order of store calls, the clock.
 //!    │
 //! crates/store    persistence: SQLite and PostgreSQL, each query written once; the read models it returns
-//!    │            are handed out through [`model`].
+//!    │            are handed out through [`model`]. Beside it, crates/provision: the data platforms access
+//!    │            is provisioned into (observe privileges, apply changes).
 //! crates/domain   pure types and rules: ids, review flows, request forms, permissions, risk. No I/O.
 //! ```
 //!

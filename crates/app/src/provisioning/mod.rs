@@ -132,8 +132,11 @@ impl App {
         &self,
         tenant_id: TenantId,
     ) -> Result<Vec<ConnectionStatus>, AppError> {
+        let names = self.store.connection_names(tenant_id).await?;
         let mut statuses = self.store.provisioning_status(tenant_id, self.now()).await?;
-        for name in self.store.connection_names(tenant_id).await? {
+        // A connection removed from the directory is no longer provisioned: its last status is history.
+        statuses.retain(|status| names.contains(&status.connection_name));
+        for name in names {
             if !statuses.iter().any(|status| status.connection_name == name) {
                 statuses.push(ConnectionStatus {
                     connection_name: name,
