@@ -1,18 +1,18 @@
 //! One reconcile cycle of one connection, and which connections are due for one.
 
 use super::events;
+use super::work::{Inputs, unreachable_work};
 use crate::{App, AppError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::{Connection, Directory, Platform as PlatformName};
-use marketplace_domain::ids::{RequestId, TenantId};
+use marketplace_domain::ids::TenantId;
 use marketplace_domain::provisioning::{
-    Action, GrantKey, GrantState, MaskedView, Observed, Plan, Privilege, Reason, Scope, Wanted, desired_privileges,
-    grant_states, ledger_after, masked_view, outcomes, plan,
+    Privilege, Scope, Wanted, desired_privileges, grant_states, ledger_after, masked_view, outcomes,
 };
+use marketplace_provision::PlatformError;
 use marketplace_provision::postgres::Postgres;
-use marketplace_provision::{Platform, PlatformError};
-use marketplace_store::{ChangeRecord, ConnectionStatus, CycleRecord};
-use std::collections::{BTreeMap, BTreeSet};
+use marketplace_store::{ConnectionStatus, CycleRecord};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// How long a cycle holds its connection: a crashed instance's cycle is taken over after this.
@@ -48,17 +48,6 @@ struct Tenant {
     short_key: String,
     directory: Directory,
     wanted: BTreeMap<String, Wanted>,
-}
-
-/// What the platform part of a cycle found and did.
-#[derive(Default)]
-struct Work {
-    /// What is held after the changes; `None` if the platform could not be read.
-    held: Option<BTreeSet<Privilege>>,
-    plan: Plan,
-    records: Vec<ChangeRecord>,
-    failed: BTreeMap<Privilege, String>,
-    error: Option<String>,
 }
 
 impl App {
@@ -327,214 +316,6 @@ impl App {
         }
         Ok(())
     }
-
-    /// The platform part: masked views, observe, plan, write ahead, apply role by role, verify.
-    async fn work<P: Platform>(&self, platform: &mut P, connection: &Connection, inputs: &Inputs<'_>) -> Work {
-        let mut work = Work::default();
-        if !inputs.dry_run {
-            match platform.prepare(&inputs.views).await {
-                Ok(failures) => {
-                    for (view, error) in failures {
-                        let on_view = |privilege: &&Privilege| {
-                            privilege.target.table() == Some((view.view_schema.clone(), view.table.clone()))
-                        };
-                        for privilege in inputs.wanted.keys().filter(on_view) {
-                            work.failed.insert(privilege.clone(), error.to_string());
-                        }
-                    }
-                }
-                Err(error) => return unreachable_work(&error.to_string()),
-            }
-        }
-        let observed = match platform.observe(&inputs.scope).await {
-            Ok(observed) => observed,
-            Err(error) => return unreachable_work(&error.to_string()),
-        };
-        work.plan = plan(inputs.wanted, &observed, inputs.granted, connection.on_drift);
-        for (privilege, why) in &work.plan.blocked {
-            work.failed.insert(privilege.clone(), why.clone());
-        }
-        work.records = self.records(platform, inputs, &work.plan, &observed);
-        if inputs.dry_run {
-            work.held = Some(observed.held);
-            return work;
-        }
-        let pending: Vec<ChangeRecord> = work.records.iter().filter(|r| r.state == "PENDING").cloned().collect();
-        if let Err(error) = self
-            .store
-            .save_provisioning_changes(inputs.tenant_id, &connection.name, &pending)
-            .await
-        {
-            work.error = Some(format!("cannot record the changes before applying them: {error}"));
-            work.records.clear();
-            work.held = Some(observed.held);
-            return work;
-        }
-        self.apply_by_role(platform, &mut work).await;
-        match platform.observe(&inputs.scope).await {
-            Ok(after) => verify(&mut work, &after),
-            Err(error) => work.error = Some(error.to_string()),
-        }
-        work
-    }
-
-    /// This cycle's change records: the plan's changes (reusing a record left open by an earlier cycle for the
-    /// same change), open records settled by what is observed, and newly reported drift.
-    fn records<P: Platform>(
-        &self,
-        platform: &P,
-        inputs: &Inputs<'_>,
-        plan: &Plan,
-        observed: &Observed,
-    ) -> Vec<ChangeRecord> {
-        let now = inputs.now;
-        let mut open: BTreeMap<(Action, Privilege), ChangeRecord> = (inputs.open.iter())
-            .map(|record| ((record.change.action, record.change.privilege.clone()), record.clone()))
-            .collect();
-        let mut records = Vec::new();
-        for change in &plan.changes {
-            let requests = match change.reason {
-                Reason::Approved | Reason::Repair => inputs.wanted.get(&change.privilege).cloned().unwrap_or_default(),
-                Reason::NoLongerApproved => inputs.explained(&change.privilege),
-                Reason::Drift => BTreeSet::new(),
-            };
-            let record = match open.remove(&(change.action, change.privilege.clone())) {
-                Some(earlier) => ChangeRecord {
-                    change: change.clone(),
-                    state: "PENDING".into(),
-                    updated_at: now,
-                    ..earlier
-                },
-                None => new_record(change.clone(), "PENDING", now),
-            };
-            records.push(ChangeRecord {
-                statement: platform.statement(change),
-                request_ids: requests.into_iter().collect(),
-                ..record
-            });
-        }
-        for (_, mut earlier) in open {
-            let held = observed.held.contains(&earlier.change.privilege);
-            let done = (earlier.change.action == Action::Grant) == held;
-            earlier.state = if done { "APPLIED" } else { "DROPPED" }.into();
-            earlier.updated_at = now;
-            records.push(earlier);
-        }
-        for privilege in &plan.reported {
-            if !inputs.reported.contains(privilege) {
-                let change = marketplace_domain::provisioning::Change {
-                    action: Action::Revoke,
-                    privilege: privilege.clone(),
-                    reason: Reason::Drift,
-                };
-                let statement = platform.statement(&change);
-                records.push(ChangeRecord {
-                    statement,
-                    ..new_record(change, "REPORTED", now)
-                });
-            }
-        }
-        records
-    }
-
-    async fn apply_by_role<P: Platform>(&self, platform: &mut P, work: &mut Work) {
-        let mut roles: Vec<String> = work
-            .plan
-            .changes
-            .iter()
-            .map(|change| change.privilege.role.clone())
-            .collect();
-        roles.dedup();
-        roles.sort();
-        roles.dedup();
-        for role in roles {
-            let of_role = |record: &ChangeRecord| record.state == "PENDING" && record.change.privilege.role == role;
-            let changes: Vec<_> = work
-                .records
-                .iter()
-                .filter(|r| of_role(r))
-                .map(|r| r.change.clone())
-                .collect();
-            let outcome = platform.apply(&changes).await;
-            let now = self.now();
-            for record in work.records.iter_mut().filter(|r| of_role(r)) {
-                record.attempts += 1;
-                record.updated_at = now;
-                match &outcome {
-                    Ok(()) => record.state = "APPLIED".into(),
-                    Err(error) => {
-                        record.state = "FAILED".into();
-                        record.error = Some(error.to_string());
-                        work.failed.insert(record.change.privilege.clone(), error.to_string());
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// What a cycle reads before it touches the platform.
-struct Inputs<'a> {
-    tenant_id: TenantId,
-    scope: Scope,
-    views: Vec<MaskedView>,
-    wanted: &'a Wanted,
-    granted: &'a BTreeSet<Privilege>,
-    /// Drift reported by earlier cycles, not reported again.
-    reported: &'a BTreeSet<Privilege>,
-    previous: &'a BTreeMap<GrantKey, GrantState>,
-    open: Vec<ChangeRecord>,
-    dry_run: bool,
-    now: Timestamp,
-}
-
-impl Inputs<'_> {
-    /// The requests that explained `privilege` before.
-    fn explained(&self, privilege: &Privilege) -> BTreeSet<RequestId> {
-        (self.previous.keys())
-            .filter(|(_, held)| held == privilege)
-            .map(|(request, _)| request.clone())
-            .collect()
-    }
-}
-
-fn new_record(change: marketplace_domain::provisioning::Change, state: &str, now: Timestamp) -> ChangeRecord {
-    ChangeRecord {
-        id: uuid::Uuid::now_v7().to_string(),
-        change,
-        statement: String::new(),
-        request_ids: Vec::new(),
-        state: state.into(),
-        error: None,
-        attempts: 0,
-        created_at: now,
-        updated_at: now,
-    }
-}
-
-fn unreachable_work(error: &str) -> Work {
-    Work {
-        error: Some(error.to_owned()),
-        ..Work::default()
-    }
-}
-
-/// Checks each applied change against the catalog read again: one not in effect failed.
-fn verify(work: &mut Work, after: &Observed) {
-    for record in work
-        .records
-        .iter_mut()
-        .filter(|record| record.state == "APPLIED" && record.attempts > 0)
-    {
-        let held = after.held.contains(&record.change.privilege);
-        if (record.change.action == Action::Grant) != held {
-            let error = "not in effect after it was applied".to_owned();
-            record.state = "FAILED".into();
-            record.error = Some(error.clone());
-            work.failed.insert(record.change.privilege.clone(), error);
-        }
-    }
-    work.held = Some(after.held.clone());
 }
 
 fn describe_failures(failed: &BTreeMap<Privilege, String>) -> Vec<(String, String)> {

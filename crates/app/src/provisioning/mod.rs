@@ -6,6 +6,7 @@
 mod cycle;
 mod events;
 mod urls;
+mod work;
 
 pub use cycle::CycleReport;
 

@@ -41,6 +41,18 @@ pub async fn provisioning(app: &TestApp, token: &str, request: &str) -> Value {
     expect(app.get(&path).bearer_auth(token), StatusCode::OK).await
 }
 
+/// The request's provisioning once its state is `state`, or as it is after 5 s.
+pub async fn provisioning_when(app: &TestApp, token: &str, request: &str, state: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let shown = provisioning(app, token, request).await;
+        if shown["state"] == state || std::time::Instant::now() > deadline {
+            return shown;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 const DENIED: &str = "permission denied";
 
 #[track_caller]
@@ -90,7 +102,7 @@ async fn approval_grants_within_seconds_and_revocation_takes_it_back() {
         .unwrap();
     assert_eq!(masked, vec![format!("{} NULL", hash[0])]);
 
-    let shown = provisioning(&app, &casey, &request).await;
+    let shown = provisioning_when(&app, &casey, &request, "APPLIED").await;
     assert_eq!(shown["state"], "APPLIED", "{shown}");
     let grants = shown["grants"].as_array().unwrap();
     assert!(
@@ -129,7 +141,7 @@ async fn approval_grants_within_seconds_and_revocation_takes_it_back() {
             .select_as("casey", "SELECT email FROM sales_masked.customers")
             .await,
     );
-    let shown = provisioning(&app, &casey, &request).await;
+    let shown = provisioning_when(&app, &casey, &request, "REVOKED").await;
     assert_eq!(shown["state"], "REVOKED", "{shown}");
 
     // Every statement is recorded once, with why.

@@ -2,7 +2,7 @@
 //! warehouse that is down, a cycle interrupted between its record and the platform, and wrong configuration.
 
 use crate::helpers::*;
-use crate::provisioning::{casey_requests, provisioning, warehouse_product};
+use crate::provisioning::{casey_requests, provisioning, provisioning_when, warehouse_product};
 use crate::warehouse::{Warehouse, directory, provisioned_app};
 use crate::webhooks::{Behaviour, Receiver};
 use reqwest::StatusCode;
@@ -165,14 +165,7 @@ async fn a_warehouse_down_during_an_approval_is_provisioned_when_it_is_back() {
     let casey = app.token("casey").await;
     let (product, agreement) = warehouse_product(&app, "Warehouse 2", &["102"]).await;
     let request = casey_requests(&app, &product, &agreement).await;
-    let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    let shown = loop {
-        let shown = provisioning(&app, &casey, &request).await;
-        if shown["state"] == "FAILED" || std::time::Instant::now() > deadline {
-            break shown;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let shown = provisioning_when(&app, &casey, &request, "FAILED").await;
     assert_eq!(shown["state"], "FAILED", "{shown}");
     let error = shown["grants"][0]["error"].as_str().unwrap();
     assert!(error.starts_with("cannot connect"), "{error}");
@@ -194,7 +187,10 @@ async fn a_warehouse_down_during_an_approval_is_provisioned_when_it_is_back() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(provisioning(&app, &casey, &request).await["state"], "APPLIED");
+    assert_eq!(
+        provisioning_when(&app, &casey, &request, "APPLIED").await["state"],
+        "APPLIED"
+    );
 }
 
 #[tokio::test]

@@ -2,9 +2,12 @@
 //! exist from, and what each cycle did (`record`).
 
 mod access;
+mod changes;
+mod privileges;
 mod record;
 
-pub use record::{ChangeRecord, CycleRecord, GrantRecord};
+pub use changes::ChangeRecord;
+pub use record::{CycleRecord, GrantRecord};
 
 use crate::query::tenant_is;
 use crate::schema::{Connections, DataSources, ProvisioningChanges, ProvisioningStatus, Tenants};
