@@ -93,10 +93,11 @@ impl App {
             .map(|record| ((record.change.action, record.change.privilege.clone()), record.clone()))
             .collect();
         let mut records = Vec::new();
+        let explained = inputs.explained();
         for change in &plan.changes {
             let requests = match change.reason {
                 Reason::Approved | Reason::Repair => inputs.wanted.get(&change.privilege).cloned().unwrap_or_default(),
-                Reason::NoLongerApproved => inputs.explained(&change.privilege),
+                Reason::NoLongerApproved => explained.get(&change.privilege).cloned().unwrap_or_default(),
                 Reason::Drift => BTreeSet::new(),
             };
             let record = match open.remove(&(change.action, change.privilege.clone())) {
@@ -190,12 +191,13 @@ pub(super) struct Inputs<'a> {
 }
 
 impl Inputs<'_> {
-    /// The requests that explained `privilege` before.
-    fn explained(&self, privilege: &Privilege) -> BTreeSet<RequestId> {
-        (self.previous.keys())
-            .filter(|(_, held)| held == privilege)
-            .map(|(request, _)| request.clone())
-            .collect()
+    /// The requests that explained each privilege before.
+    fn explained(&self) -> BTreeMap<&Privilege, BTreeSet<RequestId>> {
+        let mut explained: BTreeMap<&Privilege, BTreeSet<RequestId>> = BTreeMap::new();
+        for (request, privilege) in self.previous.keys() {
+            explained.entry(privilege).or_default().insert(request.clone());
+        }
+        explained
     }
 }
 

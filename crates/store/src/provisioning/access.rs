@@ -2,6 +2,7 @@
 //! reaches (a product's sources, a data object's, or a masking exception's columns).
 
 use crate::query::tenant_is;
+use crate::requests::columns_of_request;
 use crate::schema::{AccessRequestColumns, AccessRequests, DataProductSources};
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RequestStatus, RequestType};
@@ -103,15 +104,7 @@ impl Store {
                 (AccessRequestColumns::Table, AccessRequestColumns::ColumnName),
             ])
             .from(AccessRequests::Table)
-            .inner_join(
-                AccessRequestColumns::Table,
-                Expr::col((AccessRequestColumns::Table, AccessRequestColumns::TenantId))
-                    .equals((AccessRequests::Table, AccessRequests::TenantId))
-                    .and(
-                        Expr::col((AccessRequestColumns::Table, AccessRequestColumns::RequestId))
-                            .equals((AccessRequests::Table, AccessRequests::Id)),
-                    ),
-            )
+            .inner_join(AccessRequestColumns::Table, columns_of_request())
             .and_where(
                 Expr::col((AccessRequests::Table, AccessRequests::RequestType))
                     .eq(RequestType::MaskingException.as_str()),

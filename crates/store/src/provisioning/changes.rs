@@ -74,9 +74,7 @@ impl Store {
         changes: &[ChangeRecord],
     ) -> Result<(), StoreError> {
         let mut tx = self.backend.begin().await?;
-        for change in changes {
-            upsert_change(&mut tx, tenant_id, connection, change).await?;
-        }
+        upsert_changes(&mut tx, tenant_id, connection, changes).await?;
         tx.commit().await
     }
 }
@@ -136,72 +134,80 @@ fn decode_change(row: &Row) -> Result<ChangeRecord, StoreError> {
     })
 }
 
-pub(super) async fn upsert_change(
+/// Change records written by one statement (17 values each, within SQLite's 32,766 bound parameters).
+const CHANGES_PER_STATEMENT: usize = 500;
+
+/// Writes `records` as they stand, many to a statement: a first cycle may make a hundred thousand changes.
+pub(super) async fn upsert_changes(
     conn: &mut Conn,
     tenant_id: TenantId,
     connection: &str,
-    record: &ChangeRecord,
+    records: &[ChangeRecord],
 ) -> Result<(), StoreError> {
-    let [role, kind, schema, table, column] = privilege_values(&record.change.privilege);
-    let action = match record.change.action {
-        Action::Grant => "GRANT",
-        Action::Revoke => "REVOKE",
-    };
-    let request_ids = serde_json::to_string(&record.request_ids).unwrap_or_else(|_| "[]".to_owned());
-    let upsert = Query::insert()
-        .into_table(ProvisioningChanges::Table)
-        .columns(
-            [
-                ProvisioningChanges::TenantId,
-                ProvisioningChanges::Id,
-                ProvisioningChanges::ConnectionName,
-            ]
-            .into_iter()
-            .chain(CHANGE_PRIVILEGE)
-            .chain([
-                ProvisioningChanges::Action,
-                ProvisioningChanges::Reason,
-                ProvisioningChanges::Statement,
-                ProvisioningChanges::RequestIds,
-                ProvisioningChanges::State,
-                ProvisioningChanges::Error,
-                ProvisioningChanges::Attempts,
-                ProvisioningChanges::CreatedAt,
-                ProvisioningChanges::UpdatedAt,
-            ]),
-        )
-        .values_panic([
-            tenant_id.to_string().into(),
-            record.id.as_str().into(),
-            connection.into(),
-            role,
-            kind,
-            schema,
-            table,
-            column,
-            action.into(),
-            record.change.reason.as_str().into(),
-            record.statement.as_str().into(),
-            request_ids.into(),
-            record.state.as_str().into(),
-            record.error.clone().into(),
-            record.attempts.into(),
-            record.created_at.millis().into(),
-            record.updated_at.millis().into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([ProvisioningChanges::TenantId, ProvisioningChanges::Id])
-                .update_columns([
+    for batch in records.chunks(CHANGES_PER_STATEMENT) {
+        let mut upsert = Query::insert()
+            .into_table(ProvisioningChanges::Table)
+            .columns(
+                [
+                    ProvisioningChanges::TenantId,
+                    ProvisioningChanges::Id,
+                    ProvisioningChanges::ConnectionName,
+                ]
+                .into_iter()
+                .chain(CHANGE_PRIVILEGE)
+                .chain([
+                    ProvisioningChanges::Action,
+                    ProvisioningChanges::Reason,
                     ProvisioningChanges::Statement,
                     ProvisioningChanges::RequestIds,
                     ProvisioningChanges::State,
                     ProvisioningChanges::Error,
                     ProvisioningChanges::Attempts,
+                    ProvisioningChanges::CreatedAt,
                     ProvisioningChanges::UpdatedAt,
-                ])
-                .to_owned(),
-        )
-        .to_owned();
-    conn.execute(&upsert).await?;
+                ]),
+            )
+            .on_conflict(
+                OnConflict::columns([ProvisioningChanges::TenantId, ProvisioningChanges::Id])
+                    .update_columns([
+                        ProvisioningChanges::Statement,
+                        ProvisioningChanges::RequestIds,
+                        ProvisioningChanges::State,
+                        ProvisioningChanges::Error,
+                        ProvisioningChanges::Attempts,
+                        ProvisioningChanges::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .to_owned();
+        for record in batch {
+            let [role, kind, schema, table, column] = privilege_values(&record.change.privilege);
+            let action = match record.change.action {
+                Action::Grant => "GRANT",
+                Action::Revoke => "REVOKE",
+            };
+            let request_ids = serde_json::to_string(&record.request_ids).unwrap_or_else(|_| "[]".to_owned());
+            upsert.values_panic([
+                tenant_id.to_string().into(),
+                record.id.as_str().into(),
+                connection.into(),
+                role,
+                kind,
+                schema,
+                table,
+                column,
+                action.into(),
+                record.change.reason.as_str().into(),
+                record.statement.as_str().into(),
+                request_ids.into(),
+                record.state.as_str().into(),
+                record.error.clone().into(),
+                record.attempts.into(),
+                record.created_at.millis().into(),
+                record.updated_at.millis().into(),
+            ]);
+        }
+        conn.execute(&upsert).await?;
+    }
     Ok(())
 }

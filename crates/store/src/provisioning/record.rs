@@ -1,7 +1,7 @@
 //! What cycles leave: the ledger of the provisioner's own grants, each request's grants, and a finished cycle's
 //! outcome written in one transaction.
 
-use super::changes::{ChangeRecord, upsert_change};
+use super::changes::{ChangeRecord, upsert_changes};
 use super::privileges::{PRIVILEGE_COLUMNS, privilege_at, privilege_is, privilege_values};
 use crate::db::Conn;
 use crate::notifications::enqueue_webhook_event;
@@ -13,6 +13,10 @@ use marketplace_domain::ids::{RequestId, TenantId};
 use marketplace_domain::provisioning::{GrantKey, GrantState, Privilege};
 use sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Grant and ledger rows written by one statement (at most 11 values each, within SQLite's 32,766 bound
+/// parameters).
+const GRANTS_PER_STATEMENT: usize = 1000;
 
 /// One privilege of one request, where it stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,9 +185,7 @@ impl Store {
     pub async fn finish_provisioning_cycle(&self, cycle: &CycleRecord) -> Result<(), StoreError> {
         let (tenant_id, connection) = (cycle.tenant_id, cycle.connection_name.as_str());
         let mut tx = self.backend.begin().await?;
-        for change in &cycle.changes {
-            upsert_change(&mut tx, tenant_id, connection, change).await?;
-        }
+        upsert_changes(&mut tx, tenant_id, connection, &cycle.changes).await?;
         let [granted, reported] = ledger(&mut tx, tenant_id, connection).await?;
         for (entry, before, after) in [
             ("GRANTED", &granted, &cycle.granted),
@@ -199,9 +201,9 @@ impl Store {
                     .to_owned();
                 tx.execute(&delete).await?;
             }
-            for new in after.difference(before) {
-                let [role, kind, schema, table, column] = privilege_values(new);
-                let insert = Query::insert()
+            let added: Vec<&Privilege> = after.difference(before).collect();
+            for batch in added.chunks(GRANTS_PER_STATEMENT) {
+                let mut insert = Query::insert()
                     .into_table(ProvisioningLedger::Table)
                     .columns(
                         [
@@ -212,28 +214,24 @@ impl Store {
                         .into_iter()
                         .chain(LEDGER_PRIVILEGE),
                     )
-                    .values_panic([
-                        tenant_id.to_string().into(),
-                        connection.into(),
-                        entry.into(),
-                        role,
-                        kind,
-                        schema,
-                        table,
-                        column,
-                    ])
                     .to_owned();
+                for new in batch {
+                    let [role, kind, schema, table, column] = privilege_values(new);
+                    let values = [tenant_id.to_string().into(), connection.into(), entry.into()];
+                    insert.values_panic(values.into_iter().chain([role, kind, schema, table, column]));
+                }
                 tx.execute(&insert).await?;
             }
         }
         let before = grants(&mut tx, tenant_id, connection).await?;
-        for ((request_id, privilege), state) in &cycle.grants {
-            if before.get(&(request_id.clone(), privilege.clone())) == Some(state) {
-                continue;
-            }
-            let (state, error) = encode_state(state);
-            let [role, kind, schema, table, column] = privilege_values(privilege);
-            let upsert = Query::insert()
+        let moved: Vec<_> = (cycle.grants.iter())
+            .filter(|((request_id, privilege), state)| {
+                before.get(&(request_id.clone(), privilege.clone())) != Some(*state)
+            })
+            .collect();
+        // Many rows to a statement: a first cycle may write a hundred thousand.
+        for batch in moved.chunks(GRANTS_PER_STATEMENT) {
+            let mut upsert = Query::insert()
                 .into_table(ProvisioningGrants::Table)
                 .columns(
                     [
@@ -249,19 +247,6 @@ impl Store {
                         ProvisioningGrants::UpdatedAt,
                     ]),
                 )
-                .values_panic([
-                    tenant_id.to_string().into(),
-                    connection.into(),
-                    request_id.as_str().into(),
-                    role,
-                    kind,
-                    schema,
-                    table,
-                    column,
-                    state.into(),
-                    error.into(),
-                    cycle.finished_at.millis().into(),
-                ])
                 .on_conflict(
                     OnConflict::columns(
                         [
@@ -280,6 +265,23 @@ impl Store {
                     .to_owned(),
                 )
                 .to_owned();
+            for ((request_id, privilege), state) in batch {
+                let (state, error) = encode_state(state);
+                let [role, kind, schema, table, column] = privilege_values(privilege);
+                upsert.values_panic([
+                    tenant_id.to_string().into(),
+                    connection.into(),
+                    request_id.as_str().into(),
+                    role,
+                    kind,
+                    schema,
+                    table,
+                    column,
+                    state.into(),
+                    error.into(),
+                    cycle.finished_at.millis().into(),
+                ]);
+            }
             tx.execute(&upsert).await?;
         }
         for (event_id, body) in &cycle.events {

@@ -8,6 +8,16 @@ use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::ids::{RequestId, TenantId, UserId};
 use sea_query::{Expr, ExprTrait, Order, Query};
 
+/// Joins `access_request_columns` to the request each row belongs to.
+pub(crate) fn columns_of_request() -> sea_query::SimpleExpr {
+    Expr::col((AccessRequestColumns::Table, AccessRequestColumns::TenantId))
+        .equals((AccessRequests::Table, AccessRequests::TenantId))
+        .and(
+            Expr::col((AccessRequestColumns::Table, AccessRequestColumns::RequestId))
+                .equals((AccessRequests::Table, AccessRequests::Id)),
+        )
+}
+
 impl Store {
     /// The columns a request names, in the order it named them, as they were when it was made.
     pub async fn request_columns(
@@ -64,15 +74,7 @@ impl Store {
                 (AccessRequestColumns::Table, AccessRequestColumns::ColumnName),
             ])
             .from(AccessRequests::Table)
-            .inner_join(
-                AccessRequestColumns::Table,
-                Expr::col((AccessRequestColumns::Table, AccessRequestColumns::TenantId))
-                    .equals((AccessRequests::Table, AccessRequests::TenantId))
-                    .and(
-                        Expr::col((AccessRequestColumns::Table, AccessRequestColumns::RequestId))
-                            .equals((AccessRequests::Table, AccessRequests::Id)),
-                    ),
-            )
+            .inner_join(AccessRequestColumns::Table, columns_of_request())
             .and_where(tenant_is((AccessRequests::Table, AccessRequests::TenantId), tenant_id))
             .and_where(Expr::col((AccessRequests::Table, AccessRequests::UserId)).eq(user_id.0))
             .and_where(

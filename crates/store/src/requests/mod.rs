@@ -10,6 +10,7 @@ mod product_deletion;
 mod search;
 mod transitions;
 
+pub(crate) use columns::columns_of_request;
 pub use create::{NewAccessRequest, RequestTarget, RequestedColumn};
 pub(crate) use product_deletion::end_product_requests;
 pub use search::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
