@@ -15,12 +15,13 @@ use marketplace_store::{ConnectionStatus, CycleRecord};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// How long a cycle holds its connection: a crashed instance's cycle is taken over after this.
-const LEASE_SECONDS: i64 = 60;
+/// How long a cycle holds its connection unless it renews the lease (every few seconds while it works): a crashed
+/// instance's connection is taken over after this.
+pub(super) const LEASE_SECONDS: i64 = 15;
 /// How long a cycle asked for waits for one running elsewhere.
-const LEASE_WAIT: Duration = Duration::from_secs(50);
-/// A cycle's work on the platform must end well within its lease.
-const PLATFORM_BUDGET: Duration = Duration::from_secs(45);
+const LEASE_WAIT: Duration = Duration::from_secs(60);
+/// A bound on a cycle's work on the platform, whatever happens there (each statement has its own timeout).
+const PLATFORM_BUDGET: Duration = Duration::from_secs(600);
 
 /// What a cycle did (or, in a dry run, would do) on one connection.
 #[derive(Debug, Clone, Default)]
@@ -218,6 +219,8 @@ impl App {
         let open = self.store.open_provisioning_changes(tenant.id, name).await?;
         let inputs = Inputs {
             tenant_id: tenant.id,
+            connection: name,
+            owner,
             scope: Scope::new(&tenant.directory, name, &granted),
             views: (tenant.directory.data_sources.values())
                 .filter(|source| source.connection.as_deref() == Some(name))

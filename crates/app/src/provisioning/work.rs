@@ -1,6 +1,7 @@
 //! The platform part of a cycle: masked views, observe, plan, write every change ahead, apply role by role,
 //! verify.
 
+use super::cycle::LEASE_SECONDS;
 use crate::App;
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::Connection;
@@ -11,6 +12,10 @@ use marketplace_domain::provisioning::{
 use marketplace_provision::Platform;
 use marketplace_store::ChangeRecord;
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+/// How often a long cycle extends its lease.
+const LEASE_RENEWAL: Duration = Duration::from_secs(5);
 
 /// What the platform part of a cycle found and did.
 #[derive(Default)]
@@ -71,7 +76,7 @@ impl App {
             work.held = Some(observed.held);
             return work;
         }
-        self.apply_by_role(platform, &mut work).await;
+        self.apply_by_role(platform, inputs, &mut work).await;
         match platform.observe(&inputs.scope).await {
             Ok(after) => verify(&mut work, &after),
             Err(error) => work.error = Some(error.to_string()),
@@ -139,27 +144,35 @@ impl App {
         records
     }
 
-    async fn apply_by_role<P: Platform>(&self, platform: &mut P, work: &mut Work) {
-        let mut roles: Vec<String> = work
-            .plan
-            .changes
-            .iter()
-            .map(|change| change.privilege.role.clone())
-            .collect();
-        roles.dedup();
-        roles.sort();
-        roles.dedup();
-        for role in roles {
-            let of_role = |record: &ChangeRecord| record.state == "PENDING" && record.change.privilege.role == role;
-            let changes: Vec<_> = work
-                .records
+    /// Applies the pending records, one transaction per role, renewing the lease as it goes; stops if the lease
+    /// was lost (another instance took the connection over).
+    async fn apply_by_role<P: Platform>(&self, platform: &mut P, inputs: &Inputs<'_>, work: &mut Work) {
+        let mut by_role: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (index, record) in work.records.iter().enumerate() {
+            if record.state == "PENDING" {
+                by_role
+                    .entry(record.change.privilege.role.clone())
+                    .or_default()
+                    .push(index);
+            }
+        }
+        let mut renewed = std::time::Instant::now();
+        for indices in by_role.values() {
+            if renewed.elapsed() >= LEASE_RENEWAL {
+                if !self.renew_lease(inputs).await {
+                    work.error = Some("another instance took over this connection's cycle".into());
+                    return;
+                }
+                renewed = std::time::Instant::now();
+            }
+            let changes: Vec<_> = indices
                 .iter()
-                .filter(|r| of_role(r))
-                .map(|r| r.change.clone())
+                .map(|index| work.records[*index].change.clone())
                 .collect();
             let outcome = platform.apply(&changes).await;
             let now = self.now();
-            for record in work.records.iter_mut().filter(|r| of_role(r)) {
+            for index in indices {
+                let record = &mut work.records[*index];
                 record.attempts += 1;
                 record.updated_at = now;
                 match &outcome {
@@ -173,11 +186,26 @@ impl App {
             }
         }
     }
+
+    /// Extends this cycle's lease; false if it is no longer this cycle's.
+    pub(super) async fn renew_lease(&self, inputs: &Inputs<'_>) -> bool {
+        let until = self.now().plus_seconds(LEASE_SECONDS);
+        let renewed = (self.store)
+            .renew_provisioning_lease(inputs.tenant_id, inputs.connection, inputs.owner, until)
+            .await;
+        renewed.unwrap_or_else(|error| {
+            tracing::warn!(%error, "could not renew a provisioning lease");
+            false
+        })
+    }
 }
 
 /// What a cycle reads before it touches the platform.
 pub(super) struct Inputs<'a> {
     pub(super) tenant_id: TenantId,
+    pub(super) connection: &'a str,
+    /// This cycle's lease owner.
+    pub(super) owner: &'a str,
     pub(super) scope: Scope,
     pub(super) views: Vec<MaskedView>,
     pub(super) wanted: &'a Wanted,

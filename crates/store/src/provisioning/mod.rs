@@ -178,6 +178,27 @@ impl Store {
         Ok(taken)
     }
 
+    /// Extends `owner`'s lease to `until`; false if the lease is someone else's now.
+    pub async fn renew_provisioning_lease(
+        &self,
+        tenant_id: TenantId,
+        connection: &str,
+        owner: &str,
+        until: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let renew = Query::update()
+            .table(ProvisioningStatus::Table)
+            .value(ProvisioningStatus::LeaseUntil, until.millis())
+            .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
+            .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
+            .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(owner))
+            .to_owned();
+        let mut tx = self.backend.begin().await?;
+        let renewed = tx.execute(&renew).await? == 1;
+        tx.commit().await?;
+        Ok(renewed)
+    }
+
     /// Gives the lease back without recording a cycle (a dry run, or a cycle that could not start).
     pub async fn release_provisioning_lease(
         &self,
