@@ -182,17 +182,58 @@ impl Platform for Postgres {
     }
 
     fn statement(&self, change: &Change) -> String {
-        let Privilege { role, target } = &change.privilege;
-        let what = match target {
-            Target::Schema { schema } => format!("USAGE ON SCHEMA {}", quote(schema)),
-            Target::Table { schema, table } => format!("SELECT ON TABLE {}", relation(schema, table)),
-            Target::Column { schema, table, column } => {
-                format!("SELECT ({}) ON TABLE {}", quote(column), relation(schema, table))
-            }
-        };
-        match change.action {
-            Action::Grant => format!("GRANT {what} TO {}", quote(role)),
-            Action::Revoke => format!("REVOKE {what} FROM {}", quote(role)),
+        statement(change)
+    }
+}
+
+/// The `GRANT` or `REVOKE` a change runs. Every name is quoted, so a role or table named by the directory is one
+/// identifier whatever it holds.
+pub fn statement(change: &Change) -> String {
+    let Privilege { role, target } = &change.privilege;
+    let what = match target {
+        Target::Schema { schema } => format!("USAGE ON SCHEMA {}", quote(schema)),
+        Target::Table { schema, table } => format!("SELECT ON TABLE {}", relation(schema, table)),
+        Target::Column { schema, table, column } => {
+            format!("SELECT ({}) ON TABLE {}", quote(column), relation(schema, table))
         }
+    };
+    match change.action {
+        Action::Grant => format!("GRANT {what} TO {}", quote(role)),
+        Action::Revoke => format!("REVOKE {what} FROM {}", quote(role)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use marketplace_domain::provisioning::Reason;
+
+    #[test]
+    fn names_are_quoted_whatever_they_hold() {
+        let change = Change {
+            action: Action::Grant,
+            privilege: Privilege {
+                role: "casey\"; DROP TABLE t; --".into(),
+                target: Target::Column {
+                    schema: "Sales".into(),
+                    table: "order lines".into(),
+                    column: "e\"mail".into(),
+                },
+            },
+            reason: Reason::Approved,
+        };
+        assert_eq!(
+            statement(&change),
+            r#"GRANT SELECT ("e""mail") ON TABLE "Sales"."order lines" TO "casey""; DROP TABLE t; --""#
+        );
+        let revoke = Change {
+            action: Action::Revoke,
+            privilege: Privilege {
+                role: "sam".into(),
+                target: Target::Schema { schema: "sales".into() },
+            },
+            reason: Reason::Drift,
+        };
+        assert_eq!(statement(&revoke), r#"REVOKE USAGE ON SCHEMA "sales" FROM "sam""#);
     }
 }
