@@ -18,6 +18,9 @@ use std::time::Duration;
 /// How long a cycle holds its connection unless it renews the lease (every few seconds while it works): a crashed
 /// instance's connection is taken over after this.
 pub(super) const LEASE_SECONDS: i64 = 15;
+/// Why a cycle stopped that ran past its lease while another instance took the connection over.
+pub(super) const LOST_LEASE: &str = "another instance took over this connection's cycle; it records the outcome";
+
 /// How long a cycle asked for waits for one running elsewhere.
 const LEASE_WAIT: Duration = Duration::from_secs(60);
 /// A bound on a cycle's work on the platform, whatever happens there (each statement has its own timeout).
@@ -265,6 +268,11 @@ impl App {
             return Ok(());
         }
         self.count_failure(tenant.id, name, !report.reachable);
+        // What is left runs here and in one store transaction; it starts with a fresh lease.
+        if !self.renew_lease(&inputs).await {
+            report.error = Some(LOST_LEASE.into());
+            return Ok(());
+        }
         // Unreachable: what was held is taken to be held still, and everything else waits with the error.
         let held = work.held.clone().unwrap_or_else(|| granted.clone());
         if work.held.is_none() {
@@ -310,7 +318,11 @@ impl App {
             counts,
             events,
         };
-        self.store.finish_provisioning_cycle(&record).await?;
+        if !self.store.finish_provisioning_cycle(&record).await? {
+            report.error = Some(LOST_LEASE.into());
+            tracing::warn!(tenant = %tenant.short_key, connection = name, "a provisioning cycle lost its lease");
+            return Ok(());
+        }
         report.error = error;
         report.failed = describe_failures(&work.failed);
         report.counts = counts;

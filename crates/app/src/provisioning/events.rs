@@ -16,6 +16,17 @@ pub(super) fn request_events(
     moved: &[(RequestId, Outcome)],
     grants: &BTreeMap<GrantKey, GrantState>,
 ) -> Vec<(String, String)> {
+    // One pass over the grants: a first cycle may move ten thousand requests of a hundred thousand grants.
+    let mut of_request: BTreeMap<&RequestId, Vec<Value>> = moved.iter().map(|(id, _)| (id, Vec::new())).collect();
+    for ((request, privilege), state) in grants {
+        if let Some(privileges) = of_request.get_mut(request) {
+            let error = match state {
+                GrantState::Failed(error) => Some(error.as_str()),
+                _ => None,
+            };
+            privileges.push(json!({"privilege": privilege.to_string(), "state": state.as_str(), "error": error}));
+        }
+    }
     moved
         .iter()
         .map(|(request_id, outcome)| {
@@ -24,16 +35,7 @@ pub(super) fn request_events(
                 Outcome::Deprovisioned => "deprovisioned",
                 Outcome::Failed => "provisioning_failed",
             };
-            let privileges: Vec<Value> = (grants.iter())
-                .filter(|((request, _), _)| request == request_id)
-                .map(|((_, privilege), state)| {
-                    let error = match state {
-                        GrantState::Failed(error) => Some(error.as_str()),
-                        _ => None,
-                    };
-                    json!({"privilege": privilege.to_string(), "state": state.as_str(), "error": error})
-                })
-                .collect();
+            let privileges = of_request.remove(request_id).unwrap_or_default();
             let data = json!({"requestId": request_id, "connection": connection, "privileges": privileges});
             document(
                 tenant,

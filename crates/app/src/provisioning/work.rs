@@ -1,7 +1,7 @@
 //! The platform part of a cycle: masked views, observe, plan, write every change ahead, apply role by role,
 //! verify.
 
-use super::cycle::LEASE_SECONDS;
+use super::cycle::{LEASE_SECONDS, LOST_LEASE};
 use crate::App;
 use marketplace_domain::Timestamp;
 use marketplace_domain::directory::Connection;
@@ -160,7 +160,7 @@ impl App {
         for indices in by_role.values() {
             if renewed.elapsed() >= LEASE_RENEWAL {
                 if !self.renew_lease(inputs).await {
-                    work.error = Some("another instance took over this connection's cycle".into());
+                    work.error = Some(LOST_LEASE.into());
                     return;
                 }
                 renewed = std::time::Instant::now();

@@ -180,11 +180,34 @@ impl Store {
         Ok(records)
     }
 
-    /// Records a finished cycle: its changes, the ledger, each request's grants (only those that moved), the
-    /// webhook events, and the connection's status; gives the lease back. One transaction.
-    pub async fn finish_provisioning_cycle(&self, cycle: &CycleRecord) -> Result<(), StoreError> {
+    /// Records a finished cycle: the connection's status, its changes, the ledger, each request's grants (only
+    /// those that moved) and the webhook events; gives the lease back. One transaction. False, and nothing
+    /// recorded, if the lease is no longer the cycle's.
+    pub async fn finish_provisioning_cycle(&self, cycle: &CycleRecord) -> Result<bool, StoreError> {
         let (tenant_id, connection) = (cycle.tenant_id, cycle.connection_name.as_str());
         let mut tx = self.backend.begin().await?;
+        let [applied, pending, failed] = cycle.counts;
+        let status = Query::update()
+            .table(ProvisioningStatus::Table)
+            .values([
+                (ProvisioningStatus::LastCycleAt, cycle.finished_at.millis().into()),
+                (ProvisioningStatus::Reachable, cycle.reachable.into()),
+                (ProvisioningStatus::LastError, cycle.error.clone().into()),
+                (ProvisioningStatus::Applied, applied.into()),
+                (ProvisioningStatus::Pending, pending.into()),
+                (ProvisioningStatus::Failed, failed.into()),
+                (ProvisioningStatus::LeaseOwner, Option::<String>::None.into()),
+                (ProvisioningStatus::LeaseUntil, Option::<i64>::None.into()),
+            ])
+            .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
+            .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
+            .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(cycle.owner.as_str()))
+            .to_owned();
+        // First, and only while the lease is still this cycle's: a cycle that lost it (it ran past the lease and
+        // another took the connection over) records nothing, so nothing is recorded twice.
+        if tx.execute(&status).await? == 0 {
+            return Ok(false);
+        }
         upsert_changes(&mut tx, tenant_id, connection, &cycle.changes).await?;
         let [granted, reported] = ledger(&mut tx, tenant_id, connection).await?;
         for (entry, before, after) in [
@@ -287,24 +310,6 @@ impl Store {
         for (event_id, body) in &cycle.events {
             enqueue_webhook_event(&mut tx, tenant_id, event_id, body, cycle.finished_at).await?;
         }
-        let [applied, pending, failed] = cycle.counts;
-        let status = Query::update()
-            .table(ProvisioningStatus::Table)
-            .values([
-                (ProvisioningStatus::LastCycleAt, cycle.finished_at.millis().into()),
-                (ProvisioningStatus::Reachable, cycle.reachable.into()),
-                (ProvisioningStatus::LastError, cycle.error.clone().into()),
-                (ProvisioningStatus::Applied, applied.into()),
-                (ProvisioningStatus::Pending, pending.into()),
-                (ProvisioningStatus::Failed, failed.into()),
-                (ProvisioningStatus::LeaseOwner, Option::<String>::None.into()),
-                (ProvisioningStatus::LeaseUntil, Option::<i64>::None.into()),
-            ])
-            .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
-            .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
-            .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(cycle.owner.as_str()))
-            .to_owned();
-        tx.execute(&status).await?;
         // An access change during the cycle asks for another; one before it was seen by this one.
         let seen = Query::update()
             .table(ProvisioningStatus::Table)
@@ -314,6 +319,7 @@ impl Store {
             .and_where(Expr::col(ProvisioningStatus::DueAt).lt(cycle.started_at.millis()))
             .to_owned();
         tx.execute(&seen).await?;
-        tx.commit().await
+        tx.commit().await?;
+        Ok(true)
     }
 }
