@@ -1,0 +1,1 @@
+"""The pieces of scripts/bench_provisioning.py: warehouse, layout, marketplace, measurements and report."""
