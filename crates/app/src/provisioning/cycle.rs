@@ -56,21 +56,29 @@ struct Tenant {
 
 impl App {
     /// Runs the cycles that are due, on every tenant with connections: those an access change asked for, those
-    /// whose interval has passed (sooner after a failure, backing off), and those that never ran.
+    /// whose interval has passed (sooner after a failure, backing off), and those that never ran. A tenant whose
+    /// cycles fail is logged and does not hold up the others.
     pub async fn reconcile_due(&self) -> Result<Vec<CycleReport>, AppError> {
         let mut reports = Vec::new();
-        for (tenant_id, _) in self.store.provisioned_tenants().await? {
-            let statuses = self.tenant_provisioning_status(tenant_id).await?;
-            let due: Vec<String> = statuses
-                .iter()
-                .filter(|status| self.is_due(tenant_id, status))
-                .map(|status| status.connection_name.clone())
-                .collect();
-            if !due.is_empty() {
-                reports.extend(self.reconcile(tenant_id, Some(&due), false).await?);
+        for (tenant_id, short_key) in self.store.provisioned_tenants().await? {
+            match self.reconcile_due_in(tenant_id).await {
+                Ok(done) => reports.extend(done),
+                Err(error) => tracing::warn!(error = %error, tenant = %short_key, "provisioning cycles failed"),
             }
         }
         Ok(reports)
+    }
+
+    async fn reconcile_due_in(&self, tenant_id: TenantId) -> Result<Vec<CycleReport>, AppError> {
+        let statuses = self.tenant_provisioning_status(tenant_id).await?;
+        let due: Vec<String> = (statuses.iter())
+            .filter(|status| self.is_due(tenant_id, status))
+            .map(|status| status.connection_name.clone())
+            .collect();
+        match due.is_empty() {
+            true => Ok(Vec::new()),
+            false => self.reconcile(tenant_id, Some(&due), false).await,
+        }
     }
 
     /// Runs a cycle of each connection of every tenant now (the command line's `provisioning reconcile`).
