@@ -35,6 +35,11 @@ impl AppError {
         AppError::Invalid(vec![Problem::new(field, message)])
     }
 
+    /// A failure of ours, keeping its error for the log.
+    pub fn internal_from(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AppError::Internal(Box::new(error))
+    }
+
     /// A failure of ours that has no error value of its own.
     pub fn internal(message: impl Into<String>) -> Self {
         AppError::Internal(message.into().into())

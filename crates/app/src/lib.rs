@@ -33,6 +33,7 @@ pub mod metadata;
 pub mod notifications;
 pub mod provisioning;
 pub mod requests;
+pub mod sign_in;
 pub mod tokens;
 
 pub use actor::Actor;
@@ -67,6 +68,8 @@ pub struct App {
     tokens: Arc<TokenService>,
     clock: Clock,
     provisioning: Arc<provisioning::Provisioner>,
+    /// Web sessions lapse after this long unused.
+    session_idle_seconds: i64,
 }
 
 /// Why the application could not start.
@@ -105,6 +108,7 @@ impl App {
             tokens: Arc::new(tokens),
             clock: Clock::default(),
             provisioning: Arc::new(provisioning::Provisioner::new(Default::default())),
+            session_idle_seconds: 8 * 60 * 60,
         })
     }
 

@@ -53,6 +53,16 @@ impl App {
         if !current {
             return Err(AppError::Unauthenticated);
         }
+        // The token page shows when a token was last used; to the minute is enough, so a busy token writes
+        // once a minute, after its answer, not on every call.
+        if credential.last_used_at.is_none_or(|at| at < now.plus_seconds(-60)) {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = store.mark_token_used(token_id, now).await {
+                    tracing::warn!(%error, "cannot record when a token was used");
+                }
+            });
+        }
         Ok(Actor::new(tenant_id, credential.user, token_id, credential.expires_at))
     }
 

@@ -20,6 +20,7 @@ mod tenants;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 mod tokens;
+mod web_sessions;
 
 pub use catalog::{
     Agreement, CallerView, ColumnFilter, ColumnRecord, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing,
@@ -47,6 +48,7 @@ pub use requests::{
 use std::path::PathBuf;
 pub use tenants::Tenant;
 pub use tokens::{Credential, NewToken, TokenRecord};
+pub use web_sessions::{NewSession, PendingOidcSignIn, SessionRecord};
 
 use db::Synchronous;
 use migrations::Dialect;

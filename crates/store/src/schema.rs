@@ -25,7 +25,8 @@ macro_rules! tables {
 tables! {
     Tenants {
         Id, ShortKey, Name, OrganizationId, Fqdn, ThemePrimaryColor, ThemeAccentColor, ThemeLightModeImage,
-        ThemeDarkModeImage, CreatedAt, UpdatedAt,
+        ThemeDarkModeImage, CreatedAt, UpdatedAt, OidcIssuer, OidcClientId, OidcClientSecretEnv, OidcUserClaim,
+        OidcClientSecretFile,
     }
     SigningKeys { Kid, Secret, CreatedAt }
     Domains { TenantId, Id, Name, Description, CreatedAt }
@@ -45,7 +46,10 @@ tables! {
     DataSourceTags { TenantId, DataSourceId, TagId }
     Columns { TenantId, DataSourceId, Name, Position, DataType, GlobalMasking, LocalMasking }
     ColumnTags { TenantId, DataSourceId, ColumnName, TagId }
-    ApiTokens { Id, TenantId, UserId, Description, TokenHash, CreatedAt, ExpiresAt, RevokedAt }
+    ApiTokens { Id, TenantId, UserId, Description, TokenHash, CreatedAt, ExpiresAt, RevokedAt, LastUsedAt }
+    WebSessions { IdHash, TenantId, UserId, CsrfToken, CreatedAt, LastSeenAt }
+    SignInLinks { TokenHash, TenantId, UserId, CreatedAt, ExpiresAt, UsedAt }
+    OidcSignIns { State, TenantId, Nonce, CodeVerifier, CreatedAt }
     DataUseAgreements {
         TenantId, Id, Name, Body, CreatedBy, CreatedByName, CreatedAt, UpdatedBy, UpdatedByName, UpdatedAt,
     }

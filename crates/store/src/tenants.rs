@@ -1,7 +1,7 @@
 use crate::db::{Conn, Row};
 use crate::schema::Tenants;
 use crate::{Store, StoreError};
-use marketplace_domain::directory::Theme;
+use marketplace_domain::directory::{OpenIdConnect, SecretSource, Theme};
 use marketplace_domain::ids::TenantId;
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use uuid::Uuid;
@@ -16,6 +16,7 @@ pub struct Tenant {
     /// As the directory file gives it; `None` means the deployment derives one.
     pub fqdn: Option<String>,
     pub theme: Theme,
+    pub open_id_connect: Option<OpenIdConnect>,
 }
 
 fn select() -> SelectStatement {
@@ -30,6 +31,11 @@ fn select() -> SelectStatement {
             Tenants::ThemeAccentColor,
             Tenants::ThemeLightModeImage,
             Tenants::ThemeDarkModeImage,
+            Tenants::OidcIssuer,
+            Tenants::OidcClientId,
+            Tenants::OidcClientSecretEnv,
+            Tenants::OidcUserClaim,
+            Tenants::OidcClientSecretFile,
         ])
         .from(Tenants::Table)
         .to_owned()
@@ -47,6 +53,18 @@ fn decode(row: &Row) -> Result<Tenant, StoreError> {
             accent_color: row.get(6)?,
             light_mode_image: row.get(7)?,
             dark_mode_image: row.get(8)?,
+        },
+        open_id_connect: match row.get::<Option<String>>(9)? {
+            None => None,
+            Some(issuer) => Some(OpenIdConnect {
+                issuer,
+                client_id: row.get(10)?,
+                client_secret: match row.get::<Option<String>>(11)? {
+                    Some(variable) => SecretSource::Env(variable),
+                    None => SecretSource::File(row.get(13)?),
+                },
+                user_claim: row.get(12)?,
+            }),
         },
     })
 }

@@ -15,6 +15,8 @@ pub struct TokenRecord {
     pub description: String,
     pub created_at: Timestamp,
     pub expires_at: Option<Timestamp>,
+    /// When it last authenticated a call, to the minute.
+    pub last_used_at: Option<Timestamp>,
 }
 
 pub struct NewToken {
@@ -32,6 +34,7 @@ pub struct NewToken {
 pub struct Credential {
     pub token_hash: String,
     pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
     pub user: UserRecord,
 }
 
@@ -50,6 +53,7 @@ fn select_tokens(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
             (ApiTokens::Table, ApiTokens::Description),
             (ApiTokens::Table, ApiTokens::CreatedAt),
             (ApiTokens::Table, ApiTokens::ExpiresAt),
+            (ApiTokens::Table, ApiTokens::LastUsedAt),
         ])
         .from(ApiTokens::Table)
         .inner_join(Users::Table, owner())
@@ -67,6 +71,7 @@ fn decode_token(tenant_id: TenantId, row: &crate::Row) -> Result<TokenRecord, St
         description: row.get(2)?,
         created_at: row.get(3)?,
         expires_at: row.get(4)?,
+        last_used_at: row.get(5)?,
     })
 }
 
@@ -170,6 +175,7 @@ impl Store {
             .columns([
                 (ApiTokens::Table, ApiTokens::TokenHash),
                 (ApiTokens::Table, ApiTokens::ExpiresAt),
+                (ApiTokens::Table, ApiTokens::LastUsedAt),
             ])
             .columns(user_columns())
             .from(ApiTokens::Table)
@@ -183,7 +189,8 @@ impl Store {
             Ok(Credential {
                 token_hash: row.get(0)?,
                 expires_at: row.get(1)?,
-                user: decode_user(&row, 2)?,
+                last_used_at: row.get(2)?,
+                user: decode_user(&row, 3)?,
             })
         })
         .transpose()

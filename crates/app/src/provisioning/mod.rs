@@ -6,6 +6,8 @@
 mod cycle;
 mod events;
 mod urls;
+
+pub(crate) use urls::read_secret;
 mod work;
 
 pub use cycle::CycleReport;

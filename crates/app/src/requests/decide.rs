@@ -113,19 +113,20 @@ impl App {
         })
     }
 
-    /// Revokes access a product's request granted.
+    /// Revokes access a product's request granted, with the reason recorded in its history if one is given.
     pub async fn revoke_product_access(
         &self,
         actor: &Actor,
         product: &ProductId,
         request: &RequestId,
+        reason: Option<&str>,
     ) -> Result<(), AppError> {
         let subject = self
             .store
             .product(actor.tenant_id, product)
             .await?
             .map(|p| Subject::product(&p));
-        self.revoke(actor, product.as_str(), subject, request).await
+        self.revoke(actor, product.as_str(), subject, request, reason).await
     }
 
     /// Revokes access an asset's request granted. An asset that is gone may still have approved requests to end.
@@ -135,7 +136,7 @@ impl App {
             Err(AppError::NotFound(_)) => None,
             Err(other) => return Err(other),
         };
-        self.revoke(actor, asset, subject, request).await
+        self.revoke(actor, asset, subject, request, None).await
     }
 
     /// Revokes the approved request `request_id` for the target `target_id`: for those who oversee the request,
@@ -147,6 +148,7 @@ impl App {
         target_id: &str,
         subject: Option<Subject>,
         request_id: &RequestId,
+        reason: Option<&str>,
     ) -> Result<(), AppError> {
         let person = self.person(actor).await?;
         let (request, records) = self.visible_request(actor, &person, request_id).await?;
@@ -178,7 +180,7 @@ impl App {
                 request_id,
                 Transition::Revoke,
                 actor.user.id,
-                None,
+                reason.map(str::trim).filter(|reason| !reason.is_empty()),
                 self.now(),
             )
             .await?

@@ -22,9 +22,10 @@ impl Platform {
     }
 }
 
-/// Where a connection's URL is read from when the provisioner connects.
+/// Where a secret is read from when it is needed (a connection's URL, an OpenID client secret): never the
+/// directory file or the database.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub enum UrlSource {
+pub enum SecretSource {
     /// An environment variable of the marketplace's process (`urlEnv`).
     Env(String),
     /// A file, such as a mounted secret (`urlFile`).
@@ -62,6 +63,6 @@ pub struct Connection {
     /// How data sources and user accounts refer to it; unique in the tenant.
     pub name: String,
     pub platform: Platform,
-    pub url: UrlSource,
+    pub url: SecretSource,
     pub on_drift: OnDrift,
 }

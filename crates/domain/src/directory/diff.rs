@@ -1,7 +1,7 @@
 //! What changes when a directory is replaced by another: the records added, updated and removed, and for an
 //! update, which of its fields.
 
-use super::{Connection, DataSource, Directory, Domain, Group, Tag, TenantProfile, Theme, UrlSource, User};
+use super::{Connection, DataSource, Directory, Domain, Group, SecretSource, Tag, TenantProfile, Theme, User};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -184,6 +184,7 @@ impl Fields for TenantProfile {
                     light_mode_image,
                     dark_mode_image,
                 },
+            open_id_connect,
         } = new;
         let old = &self.theme;
         Differing::default()
@@ -195,6 +196,7 @@ impl Fields for TenantProfile {
             .check("theme.accentColor", &old.accent_color, accent_color)
             .check("theme.lightModeImage", &old.light_mode_image, light_mode_image)
             .check("theme.darkModeImage", &old.dark_mode_image, dark_mode_image)
+            .check("openIdConnect", &self.open_id_connect, open_id_connect)
             .0
     }
 }
@@ -328,8 +330,8 @@ impl Fields for Connection {
         } = new;
         // Named as the file names where the URL now comes from.
         let url_field = match url {
-            UrlSource::Env(_) => "urlEnv",
-            UrlSource::File(_) => "urlFile",
+            SecretSource::Env(_) => "urlEnv",
+            SecretSource::File(_) => "urlFile",
         };
         Differing::default()
             .check("name", &self.name, name)

@@ -55,6 +55,17 @@ struct FileTenant {
     name: String,
     fqdn: Option<String>,
     theme: Option<Spanned<FileTheme>>,
+    open_id_connect: Option<Spanned<FileOpenIdConnect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct FileOpenIdConnect {
+    issuer: String,
+    client_id: String,
+    client_secret_env: Option<String>,
+    client_secret_file: Option<String>,
+    user_claim: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -12,7 +12,7 @@ use crate::permissions::{DomainPermission, GlobalPermission};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
-pub use connection::{Connection, OnDrift, Platform, UrlSource};
+pub use connection::{Connection, OnDrift, Platform, SecretSource};
 pub use diff::{Change, ChangeKind, EntityRef, diff};
 pub use file::{DirectoryFileError, MAX_FILE_BYTES, MAX_VALUES, parse_directory};
 pub use objects::{DataObject, data_objects, object_id};
@@ -39,6 +39,25 @@ pub struct TenantProfile {
     pub name: String,
     pub fqdn: Option<String>,
     pub theme: Theme,
+    /// How people sign in to the web app, when the tenant has an OpenID provider.
+    pub open_id_connect: Option<OpenIdConnect>,
+}
+
+/// The tenant's OpenID provider (authorization code flow with PKCE). The client secret is read from an
+/// environment variable at sign-in, so it is never in the directory file or the database.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenIdConnect {
+    /// The issuer URL; its `/.well-known/openid-configuration` says where everything else is.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretSource,
+    /// The ID token claim whose value names the user: `email` (matched to a user's email) or
+    /// `preferred_username` / any other claim (matched to a username).
+    pub user_claim: String,
+}
+
+impl OpenIdConnect {
+    pub const DEFAULT_USER_CLAIM: &str = "email";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

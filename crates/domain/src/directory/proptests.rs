@@ -30,6 +30,7 @@ fn any_directory() -> impl Strategy<Value = Directory> {
             name: "T".into(),
             fqdn: None,
             theme: Theme::default(),
+            open_id_connect: None,
         },
         domains: domains
             .into_iter()
@@ -129,7 +130,7 @@ fn any_directory() -> impl Strategy<Value = Directory> {
                 let connection = Connection {
                     name: name.to_string(),
                     platform: Platform::PostgreSql,
-                    url: UrlSource::Env(format!("MARKETPLACE_CONNECTION_{}", name.to_uppercase())),
+                    url: SecretSource::Env(format!("MARKETPLACE_CONNECTION_{}", name.to_uppercase())),
                     on_drift: *on_drift,
                 };
                 (name.to_string(), connection)

@@ -4,7 +4,7 @@
 
 use anyhow::Context;
 use marketplace_app::provisioning::{ProvisioningSettings, load_postgres_unless_present};
-use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, UrlSource};
+use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, SecretSource};
 
 /// The demo warehouse's tables and roles.
 pub const WAREHOUSE_SQL: &str = include_str!("../../../../examples/warehouse.sql");
@@ -38,7 +38,7 @@ fn place_sources(directory: &mut Directory) {
         Connection {
             name: CONNECTION.to_owned(),
             platform: Platform::PostgreSql,
-            url: UrlSource::Env(URL_VARIABLE.to_owned()),
+            url: SecretSource::Env(URL_VARIABLE.to_owned()),
             on_drift: OnDrift::Revoke,
         },
     );

@@ -68,7 +68,7 @@ async fn revoke_access(
 ) -> Result<StatusCode, ApiError> {
     state
         .app
-        .revoke_product_access(&caller, &ProductId(id), &RequestId(request_id))
+        .revoke_product_access(&caller, &ProductId(id), &RequestId(request_id), None)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,8 @@
 use crate::authentication::remove_user;
 use crate::helpers::*;
-use marketplace_domain::directory::{ChangeKind, Connection, EntityRef, OnDrift, Platform, UrlSource, parse_directory};
+use marketplace_domain::directory::{
+    ChangeKind, Connection, EntityRef, OnDrift, Platform, SecretSource, parse_directory,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -146,7 +148,7 @@ async fn connections_and_accounts_are_kept_as_the_file_gives_them_and_go_when_it
         Connection {
             name: "warehouse".into(),
             platform: Platform::PostgreSql,
-            url: UrlSource::File("/run/secrets/warehouse".into()),
+            url: SecretSource::File("/run/secrets/warehouse".into()),
             on_drift: OnDrift::Report,
         },
     );

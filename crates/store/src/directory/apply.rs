@@ -15,7 +15,7 @@ use crate::StoreError;
 use crate::db::Conn;
 use crate::schema::{Connections, DataSources, Domains, Tags, Tenants, UserGroups, Users};
 use marketplace_domain::Timestamp;
-use marketplace_domain::directory::{Change, ChangeKind, Directory, EntityRef, TenantProfile};
+use marketplace_domain::directory::{Change, ChangeKind, Directory, EntityRef, SecretSource, TenantProfile};
 use sea_query::{BinOper, Expr, ExprTrait, Iden, IntoIden, Query, SimpleExpr};
 use uuid::Uuid;
 
@@ -240,7 +240,18 @@ where
 
 async fn save_tenant(w: &mut Writer<'_>, profile: &TenantProfile, kind: ChangeKind) -> Result<(), StoreError> {
     let theme = &profile.theme;
-    let values: [(Tenants, SimpleExpr); 7] = [
+    let oidc = profile.open_id_connect.as_ref();
+    let (secret_env, secret_file) = match oidc.map(|oidc| &oidc.client_secret) {
+        Some(SecretSource::Env(variable)) => (Some(variable.clone()), None),
+        Some(SecretSource::File(path)) => (None, Some(path.clone())),
+        None => (None, None),
+    };
+    let values: [(Tenants, SimpleExpr); 12] = [
+        (Tenants::OidcIssuer, oidc.map(|oidc| oidc.issuer.clone()).into()),
+        (Tenants::OidcClientId, oidc.map(|oidc| oidc.client_id.clone()).into()),
+        (Tenants::OidcClientSecretEnv, secret_env.into()),
+        (Tenants::OidcClientSecretFile, secret_file.into()),
+        (Tenants::OidcUserClaim, oidc.map(|oidc| oidc.user_claim.clone()).into()),
         (Tenants::Name, profile.name.clone().into()),
         (Tenants::Fqdn, profile.fqdn.clone().into()),
         (Tenants::ThemePrimaryColor, theme.primary_color.clone().into()),

@@ -28,6 +28,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
             name: tenant.name.clone(),
             fqdn: tenant.fqdn.clone(),
             theme: tenant.theme.clone(),
+            open_id_connect: tenant.open_id_connect.clone(),
         },
         domains: Default::default(),
         tags: Default::default(),

@@ -4,7 +4,8 @@
 
 use super::{FileDataSource, FileDomain, FileGrant, FileGroup, FileRoot, FileTag, FileTenant, FileUser, Problem};
 use crate::directory::{
-    Column, Connection, DataSource, Directory, Domain, DomainGrant, Group, Tag, TenantProfile, Theme, User,
+    Column, Connection, DataSource, Directory, Domain, DomainGrant, Group, OpenIdConnect, SecretSource, Tag,
+    TenantProfile, Theme, User,
 };
 use crate::ids::TenantId;
 use serde_saphyr::{Location, Spanned};
@@ -126,12 +127,47 @@ impl Checker {
                 dark_mode_image: file_theme.dark_mode_image,
             };
         }
+        let open_id_connect = tenant.open_id_connect.map(|oidc| {
+            let (at, oidc) = (oidc.referenced, oidc.value);
+            let issuer_is_url = oidc.issuer.starts_with("https://") || oidc.issuer.starts_with("http://");
+            if !issuer_is_url {
+                self.report(&at, "tenant.openIdConnect.issuer must be an http(s) URL".to_owned());
+            }
+            self.required(&at, "tenant.openIdConnect.clientId", &oidc.client_id);
+            let client_secret = match (oidc.client_secret_env, oidc.client_secret_file) {
+                (Some(variable), None) => {
+                    self.required(&at, "tenant.openIdConnect.clientSecretEnv", &variable);
+                    SecretSource::Env(variable)
+                }
+                (None, Some(path)) => {
+                    self.required(&at, "tenant.openIdConnect.clientSecretFile", &path);
+                    SecretSource::File(path)
+                }
+                _ => {
+                    let message = "tenant.openIdConnect names where its client secret comes from: either \
+                                   clientSecretEnv (an environment variable) or clientSecretFile (a file), not both";
+                    self.report(&at, message.to_owned());
+                    SecretSource::Env(String::new())
+                }
+            };
+            let user_claim = oidc
+                .user_claim
+                .unwrap_or_else(|| OpenIdConnect::DEFAULT_USER_CLAIM.into());
+            self.required(&at, "tenant.openIdConnect.userClaim", &user_claim);
+            OpenIdConnect {
+                issuer: oidc.issuer.trim_end_matches('/').to_owned(),
+                client_id: oidc.client_id,
+                client_secret,
+                user_claim,
+            }
+        });
         TenantProfile {
             id: tenant.id.map(TenantId),
             short_key: tenant.short_key,
             name: tenant.name,
             fqdn: tenant.fqdn,
             theme,
+            open_id_connect,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use super::FileConnection;
 use super::checker::Checker;
-use crate::directory::{Connection, OnDrift, Platform, UrlSource};
+use crate::directory::{Connection, OnDrift, Platform, SecretSource};
 use serde_saphyr::{Location, Spanned};
 use std::collections::{BTreeMap, HashMap};
 
@@ -35,18 +35,18 @@ impl Checker {
             let url = match (connection.url_env, connection.url_file) {
                 (Some(variable), None) => {
                     self.environment_variable(&at, &variable);
-                    UrlSource::Env(variable)
+                    SecretSource::Env(variable)
                 }
                 (None, Some(path)) => {
                     self.required(&at, "connections[].urlFile", &path);
-                    UrlSource::File(path)
+                    SecretSource::File(path)
                 }
                 _ => {
                     let message = "a connection names where its URL comes from: either urlEnv (an environment \
                                    variable) or urlFile (a file such as a mounted secret), not both; the URL \
                                    itself never goes in this file";
                     self.report(&at, message);
-                    UrlSource::Env(String::new())
+                    SecretSource::Env(String::new())
                 }
             };
             let name = connection.name;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::directory::{ChangeKind, EntityRef, OnDrift, Platform, UrlSource, diff};
+use crate::directory::{ChangeKind, EntityRef, OnDrift, Platform, SecretSource, diff};
 
 const MINIMAL: &str = r#"
 tenant:
@@ -175,7 +175,7 @@ fn connections_name_where_their_url_comes_from_and_are_referred_to_by_name() {
     assert_eq!(connection.platform, Platform::PostgreSql);
     assert_eq!(
         connection.url,
-        UrlSource::Env("MARKETPLACE_CONNECTION_WAREHOUSE".into())
+        SecretSource::Env("MARKETPLACE_CONNECTION_WAREHOUSE".into())
     );
     assert_eq!(
         connection.on_drift,
@@ -189,7 +189,7 @@ fn connections_name_where_their_url_comes_from_and_are_referred_to_by_name() {
     let file =
         with_connection("  - {name: warehouse, platform: PostgreSQL, urlFile: /run/secrets/wh, onDrift: report}\n");
     let connection = &parse_directory(&file).unwrap().connections["warehouse"];
-    assert_eq!(connection.url, UrlSource::File("/run/secrets/wh".into()));
+    assert_eq!(connection.url, SecretSource::File("/run/secrets/wh".into()));
     assert_eq!(connection.on_drift, OnDrift::Report);
 
     // A changed connection is named with the fields that change.
@@ -240,4 +240,51 @@ fn a_connection_that_cannot_be_used_is_refused_with_its_line() {
     );
     let twice = "  - {name: warehouse, platform: PostgreSQL, urlEnv: WH}\n  - {name: warehouse, platform: PostgreSQL, urlEnv: WH}\n";
     assert!(messages(twice)[0].starts_with("duplicate connection `warehouse`"));
+}
+
+fn with_sign_in(block: &str) -> String {
+    MINIMAL.replacen("  name: Acme\n", &format!("  name: Acme\n  openIdConnect:\n{block}"), 1)
+}
+
+#[test]
+fn a_tenant_names_its_openid_provider_and_where_its_client_secret_is_kept() {
+    let text =
+        with_sign_in("    issuer: https://login.acme.example/\n    clientId: mp\n    clientSecretEnv: OIDC_SECRET\n");
+    let sign_in = parse_directory(&text).unwrap().tenant.open_id_connect.unwrap();
+    assert_eq!(
+        sign_in.issuer, "https://login.acme.example",
+        "a trailing slash is dropped"
+    );
+    assert_eq!(sign_in.client_secret, SecretSource::Env("OIDC_SECRET".into()));
+    assert_eq!(sign_in.user_claim, "email");
+
+    let text =
+        with_sign_in("    issuer: https://x\n    clientId: mp\n    clientSecretFile: /run/s\n    userClaim: sub\n");
+    let sign_in = parse_directory(&text).unwrap().tenant.open_id_connect.unwrap();
+    assert_eq!(
+        (sign_in.client_secret, sign_in.user_claim.as_str()),
+        (SecretSource::File("/run/s".into()), "sub")
+    );
+
+    for (block, expected) in [
+        (
+            "    issuer: login.acme\n    clientId: mp\n    clientSecretEnv: S\n",
+            "must be an http(s) URL",
+        ),
+        ("    issuer: https://x\n    clientId: mp\n", "either clientSecretEnv"),
+        (
+            "    issuer: https://x\n    clientId: mp\n    clientSecretEnv: S\n    clientSecretFile: /s\n",
+            "not both",
+        ),
+        (
+            "    issuer: https://x\n    clientId: mp\n    clientSecret: plain\n",
+            "unknown field",
+        ),
+    ] {
+        let found = problems(&with_sign_in(block));
+        assert!(
+            found.iter().any(|problem| problem.message.contains(expected)),
+            "{expected}: {found:?}"
+        );
+    }
 }

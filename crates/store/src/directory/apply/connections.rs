@@ -5,7 +5,7 @@ use super::batch::{delete_in, insert_batched, upsert};
 use super::{Keys, Writer};
 use crate::StoreError;
 use crate::schema::{Connections, UserAccounts};
-use marketplace_domain::directory::{Connection, Directory, UrlSource, User};
+use marketplace_domain::directory::{Connection, Directory, SecretSource, User};
 use sea_query::{Query, SimpleExpr};
 
 pub(super) async fn save_connections(
@@ -45,8 +45,8 @@ pub(super) async fn save_connections(
             on_drift,
         } = &desired.connections[name];
         let (url_env, url_file) = match url {
-            UrlSource::Env(variable) => (Some(variable.clone()), None),
-            UrlSource::File(path) => (None, Some(path.clone())),
+            SecretSource::Env(variable) => (Some(variable.clone()), None),
+            SecretSource::File(path) => (None, Some(path.clone())),
         };
         [
             tenant.clone().into(),

@@ -4,7 +4,7 @@ use super::select_of;
 use crate::db::Conn;
 use crate::schema::{Connections, UserAccounts};
 use crate::{StoreError, Tenant};
-use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, UrlSource};
+use marketplace_domain::directory::{Connection, Directory, OnDrift, Platform, SecretSource};
 
 pub(super) async fn load(conn: &mut Conn, tenant: &Tenant, directory: &mut Directory) -> Result<(), StoreError> {
     let columns = [
@@ -22,8 +22,8 @@ pub(super) async fn load(conn: &mut Conn, tenant: &Tenant, directory: &mut Direc
         let platform: String = row.get(1)?;
         let on_drift: String = row.get(4)?;
         let url = match (row.get::<Option<String>>(2)?, row.get::<Option<String>>(3)?) {
-            (Some(variable), _) => UrlSource::Env(variable),
-            (None, Some(path)) => UrlSource::File(path),
+            (Some(variable), _) => SecretSource::Env(variable),
+            (None, Some(path)) => SecretSource::File(path),
             (None, None) => return Err(corrupt(&name, "neither url_env nor url_file")),
         };
         let connection = Connection {
