@@ -21,6 +21,33 @@ if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ]; then
     fi
 fi
 
+# The browser tests drive Debian's Chromium through its chromedriver (without them they are skipped).
+if [ ! -x /usr/bin/chromedriver ]; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "== installing Chromium and chromedriver"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+    else
+        echo "chromedriver is not installed: install it (apt-get install chromium chromium-driver) and run again" >&2
+        exit 1
+    fi
+fi
+export MARKETPLACE_TEST_CHROMEDRIVER=/usr/bin/chromedriver
+
+# axe-core, which the browser tests check pages' accessibility with, pinned by tests/ui/package-lock.json.
+if ! command -v npm >/dev/null; then
+    if [ "$(id -u)" -eq 0 ]; then
+        echo "== installing npm"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    else
+        echo "npm is not installed: install it (apt-get install npm) and run again" >&2
+        exit 1
+    fi
+fi
+echo "== installing axe-core for the browser tests"
+npm ci --prefix tests/ui --no-audit --no-fund --silent
+
 # initdb refuses to run as root: as root, the server runs as the postgres user.
 as_postgres() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

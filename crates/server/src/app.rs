@@ -81,6 +81,7 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let marketplace = api
         .merge(openapi::document_routes(document))
+        .merge(crate::web::router())
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest(BASE_PATH, marketplace)

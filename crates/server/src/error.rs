@@ -6,7 +6,8 @@ use crate::connections::{BODY_TOO_SLOW, BodyTimeout};
 use axum::Json;
 use axum::extract::OriginalUri;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, RawPathParamsRejection};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::HeaderMap;
+use axum::http::header::{ACCEPT, CONTENT_TYPE};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use marketplace_app::AppError;
@@ -202,8 +203,17 @@ fn caused_by<E: std::error::Error + 'static>(error: &(dyn std::error::Error + 's
 }
 
 /// Answers a request no route matches, the way NestJS does.
-pub async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {
-    ApiError::NotFound(format!("Cannot {method} {}", uri.path()))
+/// A path nothing serves: a page for a browser (it asks for HTML and is not calling the API), the API's 404
+/// body for everything else.
+pub async fn route_not_found(method: Method, OriginalUri(uri): OriginalUri, headers: HeaderMap) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html && method == Method::GET && !uri.path().starts_with("/marketplace/api/") {
+        return crate::web::not_found_page(uri.path());
+    }
+    ApiError::NotFound(format!("Cannot {method} {}", uri.path())).into_response()
 }
 
 pub async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> ApiError {

@@ -28,6 +28,10 @@ pub async fn send_notifications(state: &AppState) -> Result<usize, AppError> {
 /// access change made here wakes it at once.
 const PROVISIONING_POLL: Duration = Duration::from_secs(1);
 
+/// How often idle web sessions, expired sign-in links and abandoned OpenID sign-ins are deleted (they stop
+/// working when they lapse; this only keeps their tables small).
+const SIGN_IN_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
+
 /// Runs the expiry, notification, webhook delivery and provisioning jobs for as long as the server runs.
 pub fn spawn(state: AppState) {
     let provisioning = state.app.clone();
@@ -44,6 +48,11 @@ pub fn spawn(state: AppState) {
     });
     let expiry = state.app.clone();
     let delivery = state.app.clone();
+    let sign_ins = state.app.clone();
+    repeat(SIGN_IN_CLEANUP_INTERVAL, "sign-in cleanup", move || {
+        let app = sign_ins.clone();
+        async move { app.forget_stale_sign_ins().await.map(|forgotten| forgotten as usize) }
+    });
     let notification = state.app;
     repeat(DELIVERY_INTERVAL, "webhook delivery", move || {
         let app = delivery.clone();

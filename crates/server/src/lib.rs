@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;
+pub mod web;
 pub mod webhook_delivery;
 
 /// The demo tenant's directory, shipped in the binary so `quickstart` works from any directory.

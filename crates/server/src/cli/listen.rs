@@ -1,7 +1,7 @@
 //! Where and how the server listens: address, connection limits, public URL.
 
 use super::token;
-use crate::app::HttpLimits;
+use crate::app::{AppState, HttpLimits};
 use crate::connections::{ConnectionLimits, default_max_connections};
 use clap::Args;
 use std::net::SocketAddr;
@@ -42,6 +42,10 @@ pub struct ListenArgs {
     /// links it hands out; without it, links are paths on this server
     #[arg(long, env = "MARKETPLACE_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
+    /// How long a web app session lasts unused, such as 30m, 8h or 1d
+    #[arg(long, env = "MARKETPLACE_SESSION_IDLE_TIMEOUT", value_name = "DURATION", default_value = "8h",
+        value_parser = token::parse_lifetime)]
+    pub session_idle_timeout: i64,
 }
 
 /// An `http` or `https` URL with nothing after its path.
@@ -56,6 +60,12 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 }
 
 impl ListenArgs {
+    /// Applies what these flags say about links and sessions to the state a server runs on.
+    pub fn configure(&self, state: &mut AppState) {
+        state.public_url = self.public_url.as_deref().map(Into::into);
+        state.app = state.app.clone().with_session_idle_seconds(self.session_idle_timeout);
+    }
+
     pub fn limits(&self) -> HttpLimits {
         HttpLimits {
             connections: ConnectionLimits {

@@ -64,6 +64,25 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Print a link that signs a user in to the web app: valid for 10 minutes, once
+    SignInLink {
+        /// The tenant's short key
+        #[arg(long, value_name = "SHORTKEY")]
+        tenant: String,
+        /// The user's username
+        #[arg(long, value_name = "USERNAME")]
+        user: String,
+        /// Where people reach this deployment (https://data.example.com); by default the local quickstart address
+        #[arg(
+            long,
+            env = "MARKETPLACE_PUBLIC_URL",
+            value_name = "URL",
+            default_value = "http://127.0.0.1:8080"
+        )]
+        public_url: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
     /// Manage a tenant's Slack notifications configuration
     Slack {
         #[command(subcommand)]
@@ -263,7 +282,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
         Command::Serve { database, listen } => {
             init_logging();
             let mut state = database.state().await?;
-            state.public_url = listen.public_url.as_deref().map(Into::into);
+            listen.configure(&mut state);
             crate::jobs::spawn(state.clone());
             let app = Application::bind(listen.listen, state, listen.limits())
                 .await
@@ -307,6 +326,22 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             let state = database.state().await?;
             let token = token::create(&state, &tenant, &user, &description, expires_in).await?;
             Stdout::default().line(&token)?;
+            Ok(())
+        }
+        Command::SignInLink {
+            tenant,
+            user,
+            public_url,
+            database,
+        } => {
+            let state = database.state().await?;
+            let link = state.app.create_sign_in_link(&tenant, &user).await?;
+            let url = format!(
+                "{}{}",
+                public_url.trim_end_matches('/'),
+                crate::web::paths::sign_in_link(&link.token)
+            );
+            Stdout::default().line(&url)?;
             Ok(())
         }
         Command::Slack {

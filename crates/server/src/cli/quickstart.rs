@@ -31,7 +31,7 @@ pub async fn run(
         None => Default::default(),
     };
     let mut state = database.state_with(settings).await?;
-    state.public_url = listen.public_url.as_deref().map(Into::into);
+    listen.configure(&mut state);
     let report = state.app.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
@@ -54,6 +54,7 @@ pub async fn run(
         database.url()?.redacted()
     ));
     out.push_str(&format!("Interactive API docs: {base}/api/docs\n\n"));
+    let origin = base.trim_end_matches("/marketplace");
     out.push_str(&format!(
         "Personal access tokens for tenant `{}` (they do not expire; each start replaces them):\n",
         tenant.short_key
@@ -71,6 +72,11 @@ pub async fn run(
         out.push_str(&format!("\n  {} — {}{roles}\n", user.username, user.name));
         out.push_str(&format!(
             "  curl -s -H 'Authorization: Bearer {token}' {base}/api/auth/user\n"
+        ));
+        let link = state.app.create_sign_in_link(&tenant.short_key, &user.username).await?;
+        out.push_str(&format!(
+            "  web app: {origin}{}  (signs in once, within 10 minutes)\n",
+            crate::web::paths::sign_in_link(&link.token)
         ));
     }
     out.push_str("\nFor your shell:\n");
@@ -93,7 +99,13 @@ pub async fn run(
         out.push_str(&format!(
             "\nA token of your own, from another terminal:\n  \
              TOKEN=$({} token create {} --tenant {} --user {} --expires-in 30d)\n  \
-             curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/auth/user\n",
+             curl -s -H \"Authorization: Bearer $TOKEN\" {base}/api/auth/user\n\
+             A new sign-in link for the web app:\n  \
+             {} sign-in-link {} --tenant {} --user {}\n",
+            shell::program(),
+            shell::database_flags(&database),
+            shell::quote(&tenant.short_key),
+            shell::quote(&user.username),
             shell::program(),
             shell::database_flags(&database),
             shell::quote(&tenant.short_key),

@@ -37,5 +37,7 @@ mod requests;
 mod risk;
 mod tenancy;
 mod tokens;
+mod ui;
 mod warehouse;
+mod web_sign_in;
 mod webhooks;
