@@ -74,7 +74,8 @@ impl App {
         })
     }
 
-    pub(crate) async fn tenant_of(&self, actor: &Actor) -> Result<Tenant, AppError> {
+    /// The actor's tenant.
+    pub async fn tenant_of(&self, actor: &Actor) -> Result<Tenant, AppError> {
         self.store
             .tenant(actor.tenant_id)
             .await?

@@ -13,6 +13,7 @@ const RECENT_DETERMINATIONS: u64 = 5;
 
 /// A determination as an approver sends it: `APPROVED` or `DENIED`, a reason always, and for a temporary
 /// approval how long.
+#[derive(Debug, Clone)]
 pub struct DecisionInput {
     pub status: String,
     pub reason: Option<String>,

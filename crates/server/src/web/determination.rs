@@ -225,11 +225,15 @@ async fn decide(
     let id = RequestId(id);
     let records = state.app.approval_records(signed.actor(), &id).await?;
     // The current stage: a pending record whose earlier stages are all decided.
-    let Some(record) = records
+    // The records awaiting a determination now: those of the current stage (one per approver group when a stage
+    // needs all of them). The person decides the first they are an approver of.
+    let pending: Vec<RecordId> = records
         .records
         .iter()
-        .find(|record| record.status.as_str() == "PENDING")
-    else {
+        .filter(|record| record.status.as_str() == "PENDING")
+        .map(|record| record.id.clone())
+        .collect();
+    if pending.is_empty() {
         let request = state.app.access_request(signed.actor(), &id).await?;
         let status = request
             .requests
@@ -239,8 +243,7 @@ async fn decide(
             "This request awaits no determination; it is {}.",
             status_label(status).to_lowercase()
         )));
-    };
-    let record_id: RecordId = record.id.clone();
+    }
     let mut problems = Vec::new();
     let (status, duration) = match form.decision.as_str() {
         "approve" => ("APPROVED", None),
@@ -270,13 +273,24 @@ async fn decide(
             duration: duration.map(|(amount, _)| amount),
             duration_unit: duration.map(|(_, unit)| unit),
         };
-        match state.app.decide_record(signed.actor(), &record_id, input).await {
-            Ok(_) => return Ok(see_other(paths::request(&id.0))),
-            Err(AppError::Invalid(found)) => problems.extend(found.into_iter().map(|problem| problem.message)),
-            Err(AppError::Forbidden(message) | AppError::Conflict(message) | AppError::Refused(message)) => {
-                problems.push(message)
+        let mut refusal = None;
+        for record in &pending {
+            match state.app.decide_record(signed.actor(), record, input.clone()).await {
+                Ok(_) => return Ok(see_other(paths::request(&id.0))),
+                Err(AppError::Forbidden(message)) => refusal = Some(message),
+                Err(AppError::Invalid(found)) => {
+                    problems.extend(found.into_iter().map(|problem| problem.message));
+                    break;
+                }
+                Err(AppError::Conflict(message) | AppError::Refused(message)) => {
+                    problems.push(message);
+                    break;
+                }
+                Err(error) => return Err(error.into()),
             }
-            Err(error) => return Err(error.into()),
+        }
+        if problems.is_empty() {
+            problems.extend(refusal);
         }
     }
     render(&state, &signed, &id, &form, &problems, StatusCode::BAD_REQUEST).await

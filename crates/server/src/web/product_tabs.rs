@@ -133,7 +133,8 @@ async fn data_sources(state: &AppState, actor: &Actor, shown: &ShownProduct) -> 
     })
 }
 
-fn full_path(source: &marketplace_app::model::ProductSource) -> String {
+/// Where a source lives: host, database, schema and table, dotted.
+pub fn full_path(source: &marketplace_app::model::ProductSource) -> String {
     [&source.hostname, &source.database, &source.schema, &source.table]
         .into_iter()
         .flatten()

@@ -4,6 +4,7 @@
 
 use super::errors::PageError;
 use super::layout::{Shell, page, when};
+use super::product_tabs::full_path;
 use super::session::{NoFields, PageQuery, SignedIn, SignedInForm};
 use super::{encode, paths, see_other};
 use crate::app::AppState;
@@ -11,6 +12,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
+use marketplace_app::catalog::SourcesOf;
 use marketplace_app::model::{ApprovalRecordRow, RequestRole, RequestSearch, RequestSort, ReviewStatus};
 use marketplace_app::requests::{ShownRequests, Users};
 use marketplace_domain::access_request::{RequestStatus, RequestType};
@@ -111,6 +113,7 @@ struct ListQuery {
     sort_by: String,
     #[serde(default)]
     sort_order: String,
+    /// The page, from 1, as Immuta's page links name it (`?offset=1&size=10`).
     offset: Option<u64>,
     size: Option<u64>,
 }
@@ -121,7 +124,8 @@ async fn list(
     PageQuery(query): PageQuery<ListQuery>,
 ) -> Result<Markup, PageError> {
     let size = query.size.unwrap_or(20).clamp(1, 100);
-    let offset = query.offset.unwrap_or(0);
+    let page_number = query.offset.unwrap_or(1).max(1);
+    let offset = (page_number - 1).saturating_mul(size);
     let mut search = base_search(Vec::new(), OffsetPage { offset, limit: size });
     match query.view.as_str() {
         "mine" => search.roles = vec![RequestRole::Requestor],
@@ -142,6 +146,7 @@ async fn list(
     search.descending = query.sort_order != "asc";
     let found = state.app.search_requests(signed.actor(), &search).await?;
     let link = |offset: u64| {
+        let offset = offset / size + 1;
         format!(
             "{}?status={}&view={}&sortBy={}&sortOrder={}&offset={offset}&size={size}",
             paths::REQUESTS,
@@ -248,6 +253,16 @@ async fn request_page(
     let records = state.app.approval_records(actor, &id).await?;
     let columns = state.app.request_columns(actor, &id).await?;
     let provisioning = state.app.request_provisioning(actor, &id).await?;
+    // A data access request is for its product's sources (as they are now: a product can change).
+    let sources = match (&request.data_product_id, columns.is_empty()) {
+        (Some(product), true) => state
+            .app
+            .product_sources(actor, product, SourcesOf::Actor, None, None, 100)
+            .await
+            .map(|page| page.sources)
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     let mine = actor.user.id == request.requesting_user_id || actor.user.id == request.user_id;
     let version = state.app.form_version(actor, &request.form_version).await.ok();
     let answers = super::determination::answers(request.form.as_ref(), version.as_ref());
@@ -278,6 +293,10 @@ async fn request_page(
         }
         h2 { "Answers" }
         (answers)
+        @if !sources.is_empty() {
+            h2 { "Data sources" }
+            ul { @for source in &sources { li { (source.name) " — " code { (full_path(source)) } } } }
+        }
         @if !columns.is_empty() {
             h2 { "Requested columns" }
             ul { @for column in &columns { li { code { (column.source_name) "." (column.column_name) } } } }

@@ -92,7 +92,7 @@ impl FromRequestParts<AppState> for SignedIn {
         tracing::Span::current()
             .record("tenant.id", tracing::field::display(actor.tenant_id))
             .record("user.id", actor.user.id.0);
-        let tenant = state.app.current_user(actor).await?.tenant;
+        let tenant = state.app.tenant_of(actor).await?;
         let (_, unread) = state
             .app
             .inbox(actor, Some(false), OffsetPage { offset: 0, limit: 1 })

@@ -52,11 +52,7 @@ async fn home(State(state): State<AppState>, jar: CookieJar, PageQuery(account):
         && let Ok(session) = state.app.session(cookie.value()).await
     {
         // Signed in to the account asked for (or none asked for): straight on. Another account: its sign-in.
-        let tenant = state
-            .app
-            .current_user(&session.actor)
-            .await
-            .map(|user| user.tenant.short_key);
+        let tenant = state.app.tenant_of(&session.actor).await.map(|tenant| tenant.short_key);
         if account.account_id.is_none() || tenant.ok() == account.account_id {
             return see_other(next_page(account.next.as_deref()));
         }

@@ -39,5 +39,6 @@ mod tenancy;
 mod tokens;
 mod ui;
 mod warehouse;
+mod web_pages;
 mod web_sign_in;
 mod webhooks;
