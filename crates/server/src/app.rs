@@ -2,9 +2,9 @@
 
 use crate::connections::{self, ConnectionLimits};
 use crate::error::{ensure_error_body, method_not_allowed, panic_response, route_not_found, time_limit};
-use crate::openapi;
+use crate::{logging, openapi};
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, Request};
+use axum::http::HeaderName;
 use axum::{Router, middleware};
 use marketplace_app::App;
 use marketplace_app::model::DatabaseUrl;
@@ -93,21 +93,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .layer(middleware::map_response(ensure_error_body))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
-            let id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or_default();
-            tracing::info_span!(
-                "request",
-                method = %request.method(),
-                path = %request.uri().path(),
-                request.id = %id,
-                tenant.id = tracing::field::Empty,
-                user.id = tracing::field::Empty,
-            )
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(logging::request_span)
+                .on_response(logging::log_answer),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .with_state(state)
 }

@@ -3,6 +3,7 @@
 //! leaves the server in this shape.
 
 use crate::connections::{BODY_TOO_SLOW, BodyTimeout};
+use crate::logging::Refusal;
 use axum::Json;
 use axum::extract::OriginalUri;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection, RawPathParamsRejection};
@@ -102,8 +103,11 @@ impl IntoResponse for ApiError {
         let status = self.status();
         if status == StatusCode::UNAUTHORIZED {
             // Exactly the body the reference documents, byte for byte.
-            return (status, [(CONTENT_TYPE, "application/json")], UNAUTHENTICATED_BODY).into_response();
+            let mut response = (status, [(CONTENT_TYPE, "application/json")], UNAUTHENTICATED_BODY).into_response();
+            response.extensions_mut().insert(Refusal("not authenticated".into()));
+            return response;
         }
+        let refusal = status.is_client_error().then(|| Refusal(self.to_string().into()));
         let message = match self {
             ApiError::Invalid(messages) => Message::Many(messages),
             ApiError::Internal(source) => {
@@ -117,7 +121,11 @@ impl IntoResponse for ApiError {
             | ApiError::Status(_, message) => Message::One(message),
             ApiError::Unauthenticated => unreachable!("answered above"),
         };
-        (status, Json(ErrorBody::new(status, message))).into_response()
+        let mut response = (status, Json(ErrorBody::new(status, message))).into_response();
+        if let Some(refusal) = refusal {
+            response.extensions_mut().insert(refusal);
+        }
+        response
     }
 }
 

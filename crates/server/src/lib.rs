@@ -7,6 +7,7 @@ pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod jobs;
+pub mod logging;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;

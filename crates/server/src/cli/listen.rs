@@ -3,6 +3,7 @@
 use super::token;
 use crate::app::{AppState, HttpLimits};
 use crate::connections::{ConnectionLimits, default_max_connections};
+use crate::logging::LogFormat;
 use clap::Args;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -46,6 +47,9 @@ pub struct ListenArgs {
     #[arg(long, env = "MARKETPLACE_SESSION_IDLE_TIMEOUT", value_name = "DURATION", default_value = "8h",
         value_parser = token::parse_lifetime)]
     pub session_idle_timeout: i64,
+    /// How log lines are written: text, or JSON lines for log shippers
+    #[arg(long, env = "MARKETPLACE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 /// An `http` or `https` URL with nothing after its path.

@@ -268,19 +268,10 @@ pub fn run() -> ExitCode {
     }
 }
 
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
-}
-
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { database, listen } => {
-            init_logging();
+            crate::logging::init(listen.log_format);
             let mut state = database.state().await?;
             listen.configure(&mut state);
             crate::jobs::spawn(state.clone());
@@ -302,7 +293,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             directory,
             warehouse,
         } => {
-            init_logging();
+            crate::logging::init(listen.log_format);
             quickstart::run(database, listen, directory, warehouse).await
         }
         Command::Directory {

@@ -4,6 +4,7 @@
 use super::layout::{self, Shell};
 use super::session::removal;
 use super::{encode, paths, see_other};
+use crate::logging::Refusal;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -46,7 +47,9 @@ fn error_page(shell: Option<&Shell>, status: StatusCode, heading: &str, message:
             p { (back) }
         }
     };
-    (status, layout::page(shell, heading, body)).into_response()
+    let mut response = (status, layout::page(shell, heading, body)).into_response();
+    response.extensions_mut().insert(Refusal(message.into()));
+    response
 }
 
 fn back_to_products() -> Markup {

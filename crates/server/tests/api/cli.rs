@@ -292,3 +292,58 @@ async fn a_reader_that_stops_early_ends_the_output_quietly() {
     let again = marketplace(&["directory", "import", file], &db.url);
     assert_eq!(text(&again.stdout), "", "already imported");
 }
+
+/// `serve --log-format json`: one JSON line per request, with the route template, status, latency, request id,
+/// tenant and user, and the reason of a refusal.
+#[tokio::test]
+async fn each_request_is_one_log_line_and_json_lines_are_json() {
+    use std::io::BufRead;
+    let app = spawn_app().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("MARKETPLACE_DATABASE_URL", &app.db.url)
+        .env_remove("MARKETPLACE_SIGNING_KEY")
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marketplace");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut next_json = move || -> serde_json::Value {
+        let line = lines.next().expect("a log line").unwrap();
+        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+    };
+    let address = loop {
+        let line = next_json();
+        if let Some(address) = line["fields"]["address"].as_str() {
+            break address.to_owned();
+        }
+    };
+    let base = format!("http://{address}/marketplace");
+    let casey = app.token("casey").await;
+    let client = reqwest::Client::new();
+    let answer = client
+        .get(format!("{base}/api/data-product/nope"))
+        .bearer_auth(&casey)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+    let request_id = answer.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let line = loop {
+        let line = next_json();
+        if line["fields"]["message"] == "answered" {
+            break line;
+        }
+    };
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert_eq!(line["level"], "INFO");
+    assert_eq!(line["fields"]["status"], 404);
+    assert_eq!(line["fields"]["reason"], "Data product not found.");
+    assert!(line["fields"]["latency_ms"].as_f64().is_some(), "{line}");
+    assert_eq!(line["span"]["method"], "GET");
+    assert_eq!(line["span"]["route"], "/marketplace/api/data-product/{id}");
+    assert_eq!(line["span"]["request.id"], request_id.as_str());
+    assert_eq!(line["span"]["user.id"], 5);
+    assert!(line["span"]["tenant.id"].is_string(), "{line}");
+}
