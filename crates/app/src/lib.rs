@@ -31,6 +31,7 @@ pub mod forms;
 pub mod jobs;
 pub mod metadata;
 pub mod notifications;
+pub mod operations;
 pub mod provisioning;
 pub mod requests;
 pub mod sign_in;

@@ -83,11 +83,14 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(openapi::document_routes(document))
         .merge(crate::web::router())
         .method_not_allowed_fallback(method_not_allowed);
+    crate::metrics::install();
     Router::new()
         .nest(BASE_PATH, marketplace)
+        .route("/metrics", axum::routing::get(crate::metrics::render))
         .merge(openapi::docs_page())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(crate::metrics::track))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(request_timeout, time_limit))
         .layer(middleware::map_response(ensure_error_body))

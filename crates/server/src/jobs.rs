@@ -41,7 +41,10 @@ pub fn spawn(state: AppState) {
                 () = provisioning.access_change() => {}
                 () = tokio::time::sleep(PROVISIONING_POLL) => {}
             }
-            if let Err(error) = provisioning.reconcile_due().await {
+            let started = std::time::Instant::now();
+            let result = provisioning.reconcile_due().await;
+            crate::metrics::job_ran("provisioning", started, result.is_ok());
+            if let Err(error) = result {
                 tracing::warn!(error = %Chain(&error), job = "provisioning", "a background job failed; it runs again shortly");
             }
         }
@@ -82,7 +85,10 @@ where
         let mut ticks = tokio::time::interval(interval);
         loop {
             ticks.tick().await;
-            if let Err(error) = job().await {
+            let started = std::time::Instant::now();
+            let result = job().await;
+            crate::metrics::job_ran(name, started, result.is_ok());
+            if let Err(error) = result {
                 tracing::warn!(error = %Chain(&error), job = name, "a background job failed; it runs again shortly");
             }
         }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod jobs;
 pub mod logging;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod routes;

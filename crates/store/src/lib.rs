@@ -28,7 +28,7 @@ pub use catalog::{
     ProductStats, ProductView, STANDARD_FORM_NAME, SortKey,
 };
 use db::{Backend, PostgresBackend, SqliteBackend};
-pub use db::{FromValue, Row, Value};
+pub use db::{FromValue, PoolUse, Row, Value};
 pub use directory::{ImportReport, ImportStep};
 pub use error::StoreError;
 pub use keys::SigningKey;
@@ -183,6 +183,11 @@ impl Store {
             catalog::ensure_standard_form(&mut tx, id, now).await?;
         }
         tx.commit().await
+    }
+
+    /// How each pool of connections is used now (for metrics).
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        self.backend.pool_use()
     }
 
     /// Checks that the database answers, for readiness probes.

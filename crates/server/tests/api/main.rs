@@ -17,6 +17,7 @@ mod hostile_clients;
 mod large_directory;
 mod masking;
 mod metadata;
+mod metrics;
 mod notifications;
 mod openapi;
 mod openapi_snapshot;

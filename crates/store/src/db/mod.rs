@@ -19,7 +19,38 @@ pub(crate) enum Backend {
     Postgres(PostgresBackend),
 }
 
+/// How one pool of database connections is used at this moment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `sqlite_writer`, `sqlite_readers` or `postgres`.
+    pub pool: &'static str,
+    pub in_use: usize,
+    pub idle: usize,
+    /// Callers waiting for a connection.
+    pub waiting: usize,
+}
+
+impl PoolUse {
+    /// From a pool's size (connections open), how many of them are free, and how many callers wait.
+    pub(crate) fn of(pool: &'static str, size: usize, available: usize, waiting: usize) -> Self {
+        PoolUse {
+            pool,
+            in_use: size.saturating_sub(available),
+            idle: available,
+            waiting,
+        }
+    }
+}
+
 impl Backend {
+    /// How each pool is used now.
+    pub fn pool_use(&self) -> Vec<PoolUse> {
+        match self {
+            Backend::Sqlite(sqlite) => sqlite.pool_use(),
+            Backend::Postgres(postgres) => postgres.pool_use(),
+        }
+    }
+
     /// A connection for reads that need no transaction.
     pub async fn read(&self) -> Result<Conn, StoreError> {
         match self {

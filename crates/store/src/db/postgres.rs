@@ -35,6 +35,16 @@ impl PostgresBackend {
         Ok(Self { pool })
     }
 
+    pub fn pool_use(&self) -> Vec<super::PoolUse> {
+        let status = self.pool.status();
+        vec![super::PoolUse::of(
+            "postgres",
+            status.size,
+            status.available,
+            status.waiting,
+        )]
+    }
+
     pub async fn client(&self) -> Result<Object, StoreError> {
         self.pool
             .get()

@@ -55,6 +55,14 @@ impl SqliteBackend {
             .map_err(|error| StoreError::Pool(error.to_string()))
     }
 
+    pub fn pool_use(&self) -> Vec<super::PoolUse> {
+        let (writer, readers) = (self.writer.status(), self.readers.status());
+        vec![
+            super::PoolUse::of("sqlite_writer", writer.size, writer.available, writer.waiting),
+            super::PoolUse::of("sqlite_readers", readers.size, readers.available, readers.waiting),
+        ]
+    }
+
     pub async fn reader(&self) -> Result<Object, StoreError> {
         self.readers
             .get()
