@@ -252,3 +252,6 @@ fn verify_id_token(
         .map(|data| data.claims)
         .map_err(|error| provider_error(format!("the ID token does not verify: {error}")))
 }
+
+#[cfg(test)]
+mod tests;
