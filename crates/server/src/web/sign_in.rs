@@ -10,9 +10,9 @@ use super::{paths, see_other};
 use crate::app::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::http::header::HOST;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
@@ -184,7 +184,20 @@ async fn link_page(State(state): State<AppState>, Path(token): Path<String>) -> 
 }
 
 /// A link is used by a POST from its page, so that a link preview or a mail scanner fetching it does not use it up.
-async fn use_link(State(state): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+/// A POST from another site is refused: it would sign the browser in as someone else's account (login CSRF).
+async fn use_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let from_another_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes() == b"cross-site");
+    if from_another_site {
+        return Err(PageError::Forbidden(
+            "A sign-in link works only when opened itself, not from another site's page.".into(),
+        ));
+    }
     let started = state.app.sign_in_with_link(&token).await?;
     let jar = CookieJar::new().add(session_cookie(&state, started.secret));
     Ok((jar, see_other(paths::PRODUCTS)).into_response())

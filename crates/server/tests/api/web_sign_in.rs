@@ -120,6 +120,15 @@ async fn a_sign_in_link_works_once_and_only_for_ten_minutes() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Casey Consumer"));
 
+    // Another site's page posting the link (to sign this browser in as someone else) is refused.
+    let other_site = reqwest::Client::new()
+        .post(format!("http://{}{path}", app.address))
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other_site.status(), StatusCode::FORBIDDEN);
+
     // Used: refused, in words, and no session for whoever tries.
     let mut other = Browser::new(&app);
     let page = other.post(&path, &[]).await;
