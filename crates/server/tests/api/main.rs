@@ -42,4 +42,5 @@ mod ui;
 mod warehouse;
 mod web_pages;
 mod web_sign_in;
+mod web_workflow;
 mod webhooks;
