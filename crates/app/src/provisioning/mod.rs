@@ -16,7 +16,7 @@ use crate::{Actor, App, AppError};
 use marketplace_domain::ids::{RequestId, TenantId};
 use marketplace_domain::permissions::GlobalPermission;
 use marketplace_provision::Timeouts;
-use marketplace_store::{ConnectionStatus, GrantRecord};
+use marketplace_store::{AccessRequestRecord, ConnectionStatus, GrantRecord};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 use std::time::Duration;
@@ -161,6 +161,16 @@ impl App {
     pub async fn request_provisioning(&self, actor: &Actor, id: &RequestId) -> Result<RequestProvisioning, AppError> {
         let person = self.person(actor).await?;
         let (request, _) = self.visible_request(actor, &person, id).await?;
+        self.provisioning_of(actor, &request).await
+    }
+
+    /// The grants of a request the actor has been found to see, and the state they add up to.
+    pub(crate) async fn provisioning_of(
+        &self,
+        actor: &Actor,
+        request: &AccessRequestRecord,
+    ) -> Result<RequestProvisioning, AppError> {
+        let id = &request.id;
         let grants = self.store.request_provisioning(actor.tenant_id, id).await?;
         let approved = request.status == marketplace_domain::access_request::RequestStatus::Approved;
         let state = match grants.iter().map(|grant| grant.state.as_str()).collect::<Vec<_>>() {

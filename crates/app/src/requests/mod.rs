@@ -2,6 +2,7 @@
 //! the determinations of their approval records.
 
 mod decide;
+mod details;
 mod masking;
 mod risk;
 mod search;
@@ -9,6 +10,7 @@ mod subject;
 mod submit;
 
 pub use decide::{DecisionInput, RecentDetermination};
+pub use details::{DeterminationDetails, RequestDetails};
 pub use masking::ColumnRef;
 pub use risk::RiskAnswer;
 pub use search::RequestPage;

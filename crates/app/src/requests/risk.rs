@@ -2,9 +2,11 @@
 
 use super::{is_approver, oversees};
 use crate::{Actor, App, AppError};
+use marketplace_domain::access::Person;
 use marketplace_domain::access_request::risk::{Assessment, PastDetermination, Risk, assess};
 use marketplace_domain::access_request::{RecordStatus, RequestStatus};
 use marketplace_domain::ids::{GlobalUserId, RequestId};
+use marketplace_store::{AccessRequestRecord, ApprovalRecordRow};
 use std::collections::BTreeMap;
 
 /// How many past determinations an assessment reads: the most recent, which say most about current practice.
@@ -16,16 +18,31 @@ pub enum RiskAnswer {
     Assessed(Assessment),
 }
 
+/// Who the risk assessment is for: those who oversee the request, and its approvers.
+pub(super) fn is_reviewer(person: &Person, request: &AccessRequestRecord, records: &[ApprovalRecordRow]) -> bool {
+    oversees(person, request) || is_approver(person, request, records)
+}
+
 impl App {
     /// The risk assessment of a request, for those who oversee it and its approvers.
     pub async fn risk_assessment(&self, actor: &Actor, id: &RequestId) -> Result<RiskAnswer, AppError> {
         let person = self.person(actor).await?;
         let (request, records) = self.visible_request(actor, &person, id).await?;
-        if !(oversees(&person, &request) || is_approver(&person, &request, &records)) {
+        if !is_reviewer(&person, &request, &records) {
             return Err(AppError::Forbidden(
                 "The risk assessment is for the request's reviewers.".into(),
             ));
         }
+        self.assess_risk(actor, &request).await
+    }
+
+    /// The risk assessment of a request whose reviewer the actor has been found to be.
+    pub(super) async fn assess_risk(
+        &self,
+        actor: &Actor,
+        request: &AccessRequestRecord,
+    ) -> Result<RiskAnswer, AppError> {
+        let id = &request.id;
         let Some(target) = request.target() else {
             return Ok(RiskAnswer::Indeterminate);
         };

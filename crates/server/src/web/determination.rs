@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use marketplace_app::AppError;
-use marketplace_app::requests::{DecisionInput, RiskAnswer};
+use marketplace_app::requests::{DecisionInput, DeterminationDetails};
 use marketplace_domain::access_request::RequestStatus;
 use marketplace_domain::ids::{RecordId, RequestId};
 use marketplace_domain::number::Whole;
@@ -121,26 +121,13 @@ async fn render(
     problems: &[String],
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let actor = signed.actor();
-    let shown = state.app.access_request(actor, id).await?;
-    let request = shown
-        .requests
-        .first()
-        .ok_or_else(|| PageError::NotFound("Access request not found.".into()))?;
-    let version = state.app.form_version(actor, &request.form_version).await.ok();
-    let risk = match state.app.risk_assessment(actor, id).await {
-        Ok(RiskAnswer::Assessed(assessment)) => Some(assessment),
-        Ok(RiskAnswer::Indeterminate) | Err(AppError::Forbidden(_)) => None,
-        Err(error) => return Err(error.into()),
-    };
-    let recent = match &request.data_product_id {
-        Some(product) => state
-            .app
-            .recent_product_determinations(actor, product, request.request_type)
-            .await
-            .ok(),
-        None => None,
-    };
+    let DeterminationDetails {
+        request,
+        users,
+        form_version,
+        risk,
+        history,
+    } = state.app.determination_details(signed.actor(), id).await?;
     let decision = if entered.decision.is_empty() {
         "approve"
     } else {
@@ -148,11 +135,11 @@ async fn render(
     };
     let body = html! {
         h1 { "Determination: " (request.target_name) }
-        p { "Requested by " (user_name(&shown.users, request.requesting_user_id)) " for "
-            (user_name(&shown.users, request.user_id)) " · " span.status { (status_label(request.status)) } }
+        p { "Requested by " (user_name(&users, request.requesting_user_id)) " for "
+            (user_name(&users, request.user_id)) " · " span.status { (status_label(request.status)) } }
         section.card aria-labelledby="answers-heading" {
             h2 #answers-heading { "Answers" }
-            (answers(request.form.as_ref(), version.as_ref()))
+            (answers(request.form.as_ref(), form_version.as_ref()))
         }
         section.card aria-labelledby="risk-heading" {
             h2 #risk-heading { "Risk assessment" }
@@ -200,11 +187,11 @@ async fn render(
                 a href=(paths::request(&id.0)) { "Back to the request" }
             }
         }
-        @if let Some((recent, users)) = &recent {
+        @if let Some((recent, their_users)) = &history {
             h2 { "Determination history" }
             @if recent.is_empty() { p { "No earlier determinations on this product." } }
             ul { @for past in recent {
-                li { (user_name(users, past.request.user_id)) ": " (past.record.status.as_str()) " on " (when(past.record.updated_at))
+                li { (user_name(their_users, past.request.user_id)) ": " (past.record.status.as_str()) " on " (when(past.record.updated_at))
                     @if let Some(reason) = &past.record.reason { " — " (reason) } }
             } }
         }

@@ -12,9 +12,8 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use marketplace_app::catalog::SourcesOf;
 use marketplace_app::model::{ApprovalRecordRow, RequestRole, RequestSearch, RequestSort, ReviewStatus};
-use marketplace_app::requests::{ShownRequests, Users};
+use marketplace_app::requests::{RequestDetails, ShownRequests, Users};
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, RequestId, UserId};
 use marketplace_domain::pagination::OffsetPage;
@@ -245,34 +244,24 @@ async fn request_page(
 ) -> Result<Markup, PageError> {
     let id = RequestId(id);
     let actor = signed.actor();
-    let shown = state.app.access_request(actor, &id).await?;
-    let request = shown
-        .requests
-        .first()
-        .ok_or_else(|| PageError::NotFound("Access request not found.".into()))?;
-    let records = state.app.approval_records(actor, &id).await?;
-    let columns = state.app.request_columns(actor, &id).await?;
-    let provisioning = state.app.request_provisioning(actor, &id).await?;
-    // A data access request is for its product's sources (as they are now: a product can change).
-    let sources = match (&request.data_product_id, columns.is_empty()) {
-        (Some(product), true) => state
-            .app
-            .product_sources(actor, product, SourcesOf::Actor, None, None, 100)
-            .await
-            .map(|page| page.sources)
-            .unwrap_or_default(),
-        _ => Vec::new(),
-    };
+    let RequestDetails {
+        request,
+        records,
+        users,
+        form_version,
+        columns,
+        sources,
+        provisioning,
+    } = state.app.request_details(actor, &id).await?;
     let mine = actor.user.id == request.requesting_user_id || actor.user.id == request.user_id;
-    let version = state.app.form_version(actor, &request.form_version).await.ok();
-    let answers = super::determination::answers(request.form.as_ref(), version.as_ref());
+    let answers = super::determination::answers(request.form.as_ref(), form_version.as_ref());
     let body = html! {
         h1 { (type_label(request.request_type)) ": " (request.target_name) }
         section.card {
             dl.facts {
                 dt { "Status" } dd #request-status { (status_label(request.status)) }
-                dt { "Requested by" } dd { (user_name(&shown.users, request.requesting_user_id)) }
-                dt { "For" } dd { (user_name(&shown.users, request.user_id)) }
+                dt { "Requested by" } dd { (user_name(&users, request.requesting_user_id)) }
+                dt { "For" } dd { (user_name(&users, request.user_id)) }
                 dt { "Created" } dd { (when(request.created_at)) }
                 dt { "Expires" } dd #request-expires { (request.expiration.map_or("Never".to_owned(), when)) }
                 @if let Some(product) = &request.data_product_id {
@@ -287,7 +276,7 @@ async fn request_page(
                 }
             }
             @if !mine && request.status == RequestStatus::Pending
-                && records.records.iter().any(|record| record.status.as_str() == "PENDING") {
+                && records.iter().any(|record| record.status.as_str() == "PENDING") {
                 div.actions { a.button href={ (paths::request(&id.0)) "/determination" } { "Continue to determination" } }
             }
         }
@@ -301,7 +290,7 @@ async fn request_page(
             h2 { "Requested columns" }
             ul { @for column in &columns { li { code { (column.source_name) "." (column.column_name) } } } }
         }
-        (records_section(&records.records, &records.users))
+        (records_section(&records, &users))
         @if !provisioning.grants.is_empty() {
             h2 { "Provisioning" }
             ul { @for grant in &provisioning.grants {
