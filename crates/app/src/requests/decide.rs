@@ -2,6 +2,7 @@
 
 use super::{Records, Subject, Users, is_approver, oversees, request_not_found};
 use crate::{Actor, App, AppError, Problems};
+use marketplace_domain::access::Person;
 use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType, criteria_met};
 use marketplace_domain::ids::{ProductId, RecordId, RequestId, UserId};
 use marketplace_domain::number::Whole;
@@ -76,7 +77,7 @@ impl App {
     /// Decides an approval record. Only someone who meets one of its approver criteria — resolved against the
     /// directory now — may, and nobody for a request they made or that is for them.
     pub async fn decide_record(&self, actor: &Actor, id: &RecordId, input: DecisionInput) -> Result<Records, AppError> {
-        let mut determination = determination(input, actor.user.id)?;
+        let determination = determination(input, actor.user.id)?;
         let person = self.person(actor).await?;
         let record = self
             .store
@@ -90,12 +91,67 @@ impl App {
                     AppError::NotFound(_) => record_not_found(),
                     other => other,
                 })?;
+        self.decide_as_approver(actor, &person, &request, &record, determination)
+            .await
+    }
+
+    /// Decides the request's current stage as the actor: the first of its pending records (those whose earlier
+    /// stages are all approved) that the actor is an approver of. A stage that needs all its approver groups has
+    /// one record per group, so a reviewer need not know which record is theirs.
+    ///
+    /// `input` is what the reviewer sent, or what the caller found wrong with it while reading it: a request that
+    /// awaits no determination is refused as such (`Refused`) whatever was sent, since no correction would help.
+    /// Then `Invalid` for what was wrong; `Forbidden` if the actor is an approver of none of the pending records;
+    /// otherwise the errors of [`App::decide_record`].
+    pub async fn decide_request(
+        &self,
+        actor: &Actor,
+        id: &RequestId,
+        input: Result<DecisionInput, Problems>,
+    ) -> Result<Records, AppError> {
+        let person = self.person(actor).await?;
+        let (request, records) = self.visible_request(actor, &person, id).await?;
+        let pending: Vec<&ApprovalRecordRow> = records
+            .iter()
+            .filter(|record| record.status == RecordStatus::Pending)
+            .collect();
+        if pending.is_empty() {
+            return Err(AppError::Refused(format!(
+                "This request awaits no determination; it is {}.",
+                request.status.as_str().to_lowercase()
+            )));
+        }
+        let input = input.map_err(|problems| AppError::Invalid(problems.into_iter().collect()))?;
+        let determination = determination(input, actor.user.id)?;
+        let mut refusal = String::new();
+        for record in pending {
+            match self
+                .decide_as_approver(actor, &person, &request, record, determination.clone())
+                .await
+            {
+                // A record the actor is no approver of leaves the others to try.
+                Err(AppError::Forbidden(why)) => refusal = why,
+                decided => return decided,
+            }
+        }
+        Err(AppError::Forbidden(refusal))
+    }
+
+    /// Decides a record of a request the actor has been found to see, if the actor is one of its approvers.
+    async fn decide_as_approver(
+        &self,
+        actor: &Actor,
+        person: &Person,
+        request: &AccessRequestRecord,
+        record: &ApprovalRecordRow,
+        mut determination: Determination,
+    ) -> Result<Records, AppError> {
         if actor.user.id == request.requesting_user_id || actor.user.id == request.user_id {
             return Err(AppError::Forbidden(
                 "Nobody may decide a request they made or that is for them.".into(),
             ));
         }
-        determination.criteria_met = criteria_met(&person, &record.approvers, &request.domains);
+        determination.criteria_met = criteria_met(person, &record.approvers, &request.domains);
         if determination.criteria_met.is_empty() {
             return Err(AppError::Forbidden(
                 "You are not an approver of this approval record.".into(),
@@ -103,7 +159,7 @@ impl App {
         }
         let decided = self
             .store
-            .decide_record(actor.tenant_id, id, determination, self.now())
+            .decide_record(actor.tenant_id, &record.id, determination, self.now())
             .await?
             .ok_or_else(record_not_found)?;
         self.access_changed(actor.tenant_id).await;

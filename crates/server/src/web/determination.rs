@@ -13,10 +13,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use marketplace_app::AppError;
 use marketplace_app::requests::{DecisionInput, DeterminationDetails};
-use marketplace_domain::access_request::RequestStatus;
-use marketplace_domain::ids::{RecordId, RequestId};
+use marketplace_app::{AppError, Problems};
+use marketplace_domain::ids::RequestId;
 use marketplace_domain::number::Whole;
 use marketplace_domain::request_form::FormSnapshot;
 use marketplace_domain::review_flow::DurationUnit;
@@ -203,35 +202,13 @@ fn unit(text: &str) -> Option<DurationUnit> {
     serde_json::from_value(Value::String(text.to_owned())).ok()
 }
 
-async fn decide(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    posted: SignedInForm<Determination>,
-) -> Result<Response, PageError> {
-    let SignedInForm { signed, form } = posted;
-    let id = RequestId(id);
-    let records = state.app.approval_records(signed.actor(), &id).await?;
-    // The current stage: a pending record whose earlier stages are all decided.
-    // The records awaiting a determination now: those of the current stage (one per approver group when a stage
-    // needs all of them). The person decides the first they are an approver of.
-    let pending: Vec<RecordId> = records
-        .records
-        .iter()
-        .filter(|record| record.status.as_str() == "PENDING")
-        .map(|record| record.id.clone())
-        .collect();
-    if pending.is_empty() {
-        let request = state.app.access_request(signed.actor(), &id).await?;
-        let status = request
-            .requests
-            .first()
-            .map_or(RequestStatus::Pending, |request| request.status);
-        return Err(PageError::Refused(format!(
-            "This request awaits no determination; it is {}.",
-            status_label(status).to_lowercase()
-        )));
-    }
-    let mut problems = Vec::new();
+/// The determination the form asks for, or what is wrong with the form.
+fn decision_input(form: &Determination) -> Result<DecisionInput, Problems> {
+    let wrong = |field: &str, message: &str| {
+        let mut problems = Problems::default();
+        problems.add(field, message);
+        problems
+    };
     let (status, duration) = match form.decision.as_str() {
         "approve" => ("APPROVED", None),
         "deny" => ("DENIED", None),
@@ -243,42 +220,41 @@ async fn decide(
             match (amount.parse::<u32>(), unit(&form.unit)) {
                 (Ok(amount), Some(unit)) if amount > 0 => ("APPROVED", Some((Whole(amount), unit))),
                 _ => {
-                    problems.push("Temporarily approve needs a duration of at least 1 and a unit.".to_owned());
-                    ("APPROVED", None)
+                    return Err(wrong(
+                        "duration",
+                        "Temporarily approve needs a duration of at least 1 and a unit.",
+                    ));
                 }
             }
         }
-        _ => {
-            problems.push("Choose Approve, Temporarily approve or Deny.".to_owned());
-            ("", None)
-        }
+        _ => return Err(wrong("decision", "Choose Approve, Temporarily approve or Deny.")),
     };
-    if problems.is_empty() {
-        let input = DecisionInput {
-            status: status.to_owned(),
-            reason: Some(form.reason.clone()),
-            duration: duration.map(|(amount, _)| amount),
-            duration_unit: duration.map(|(_, unit)| unit),
-        };
-        let mut refusal = None;
-        for record in &pending {
-            match state.app.decide_record(signed.actor(), record, input.clone()).await {
-                Ok(_) => return Ok(see_other(paths::request(&id.0))),
-                Err(AppError::Forbidden(message)) => refusal = Some(message),
-                Err(AppError::Invalid(found)) => {
-                    problems.extend(found.into_iter().map(|problem| problem.message));
-                    break;
-                }
-                Err(AppError::Conflict(message) | AppError::Refused(message)) => {
-                    problems.push(message);
-                    break;
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        if problems.is_empty() {
-            problems.extend(refusal);
-        }
-    }
+    Ok(DecisionInput {
+        status: status.to_owned(),
+        reason: Some(form.reason.clone()),
+        duration: duration.map(|(amount, _)| amount),
+        duration_unit: duration.map(|(_, unit)| unit),
+    })
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    posted: SignedInForm<Determination>,
+) -> Result<Response, PageError> {
+    let SignedInForm { signed, form } = posted;
+    let id = RequestId(id);
+    let problems = match state
+        .app
+        .decide_request(signed.actor(), &id, decision_input(&form))
+        .await
+    {
+        Ok(_) => return Ok(see_other(paths::request(&id.0))),
+        // What the reviewer can put right, or another reviewer's business: said beside the form.
+        Err(AppError::Invalid(found)) => found.into_iter().map(|problem| problem.message).collect(),
+        Err(AppError::Forbidden(message) | AppError::Conflict(message)) => vec![message],
+        // Among them a request that awaits no determination (`Refused`): nothing on the form would help.
+        Err(error) => return Err(error.into()),
+    };
     render(&state, &signed, &id, &form, &problems, StatusCode::BAD_REQUEST).await
 }
