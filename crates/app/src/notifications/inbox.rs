@@ -42,6 +42,15 @@ impl App {
             .ok_or_else(not_found)
     }
 
+    /// Marks all the actor's unread messages read, however many; returns how many were marked.
+    pub async fn mark_all_inbox_messages_read(&self, actor: &Actor) -> Result<u64, AppError> {
+        let now = self.now();
+        Ok(self
+            .store
+            .mark_all_inbox_messages_read(actor.tenant_id, actor.user.id, now)
+            .await?)
+    }
+
     /// Marks several of the actor's messages read or unread (`(id, read)`; the last word on a message counts), all
     /// or none: if one is not the actor's, nothing changes. At most [`MAX_BULK`] at once.
     pub async fn mark_inbox_messages(

@@ -10,7 +10,6 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use marketplace_app::notifications::MAX_BULK;
 use marketplace_domain::pagination::OffsetPage;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -111,13 +110,6 @@ async fn mark(
 }
 
 async fn read_all(State(state): State<AppState>, posted: SignedInForm<NoFields>) -> Result<Response, PageError> {
-    let actor = posted.signed.actor();
-    let page = OffsetPage {
-        offset: 0,
-        limit: MAX_BULK as u64,
-    };
-    let (unread, _) = state.app.inbox(actor, Some(false), page).await?;
-    let changes = unread.into_iter().map(|message| (message.id, true)).collect();
-    state.app.mark_inbox_messages(actor, changes).await?;
+    state.app.mark_all_inbox_messages_read(posted.signed.actor()).await?;
     Ok(see_other(paths::INBOX))
 }

@@ -141,6 +141,27 @@ impl Store {
         tx.commit().await?;
         Ok(Some(changed))
     }
+
+    /// Marks all the user's unread messages read, however many, in one statement: nothing is listed first, so
+    /// there is no page to cap them and no gap between reading and marking. Returns how many were marked.
+    pub async fn mark_all_inbox_messages_read(
+        &self,
+        tenant_id: TenantId,
+        user_id: UserId,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let update = Query::update()
+            .table(InboxMessages::Table)
+            .value(InboxMessages::ReadAt, now.millis())
+            .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
+            .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
+            .and_where(Expr::col(InboxMessages::ReadAt).is_null())
+            .to_owned();
+        let mut tx = self.backend.begin().await?;
+        let marked = tx.execute(&update).await?;
+        tx.commit().await?;
+        Ok(marked)
+    }
 }
 
 /// The user's messages among those `changes` name.
