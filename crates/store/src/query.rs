@@ -51,5 +51,6 @@ pub(crate) async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(query, Alias::new("matches"))
         .to_owned();
-    conn.query_opt(&wrapped).await?.map_or(Ok(0), |row| row.get(0))
+    let rows = conn.query_long(&wrapped).await?;
+    rows.first().map_or(Ok(0), |row| row.get(0))
 }

@@ -1,7 +1,10 @@
 //! Concurrent changes to one request: exactly one applies, on SQLite and on PostgreSQL.
 
 use crate::helpers::*;
-use crate::requests::{CASEY, answers, assert_counts_agree, product_with_policy, records, request, review, submit};
+use crate::requests::{
+    CASEY, answers, assert_counts_agree, assert_visible_counts_agree, product_with_policy, records, request, review,
+    submit,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -54,4 +57,5 @@ async fn two_stewards_deciding_at_once_and_two_expiry_jobs_give_one_outcome() {
         assert_eq!(request(&app, &casey, id).await["status"], "EXPIRED");
     }
     assert_counts_agree(&app, &admin, Some(&product)).await;
+    assert_visible_counts_agree(&app).await;
 }

@@ -2,7 +2,9 @@
 //! deleted.
 
 use crate::helpers::*;
-use crate::requests::{CASEY, answers, assert_counts_agree, product_with_policy, request, submit};
+use crate::requests::{
+    CASEY, answers, assert_counts_agree, assert_visible_counts_agree, product_with_policy, request, submit,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -67,4 +69,5 @@ async fn approved_access_is_revoked_by_a_manager_or_steward_only() {
     let regranted = request(&app, &casey, regranted["id"].as_str().unwrap()).await;
     assert_eq!(regranted["status"], "REVOKED");
     assert_counts_agree(&app, &app.token("admin").await, None).await;
+    assert_visible_counts_agree(&app).await;
 }

@@ -103,6 +103,15 @@ impl Conn {
         }
     }
 
+    /// A query whose cost grows with the data it reads (a search, a count): on SQLite it runs off the async
+    /// workers, as writes do, so that the requests queued behind it are not stalled while it reads.
+    pub async fn query_long(&mut self, statement: &impl QueryStatementWriter) -> Result<Vec<Row>, StoreError> {
+        match self {
+            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::query(conn, statement.build(SqliteQueryBuilder))),
+            Conn::Postgres(client) => postgres::query(client, statement.build(PostgresQueryBuilder)).await,
+        }
+    }
+
     pub async fn query_opt(&mut self, statement: &impl QueryStatementWriter) -> Result<Option<Row>, StoreError> {
         Ok(self.query(statement).await?.into_iter().next())
     }

@@ -1,6 +1,6 @@
-//! How many requests there are per status and type — in the tenant, and for each target — changed in the
-//! transaction of every change to a request, so that the total of a search with no other filter is a lookup
-//! whatever the size of the table.
+//! How many requests there are per status and type — in the tenant, for each target, under each approver key
+//! and in each domain — changed in the transaction of every change to a request, so that the total of a search
+//! with no other filter is a lookup whatever the size of the table.
 
 use super::RequestTarget;
 use crate::StoreError;
@@ -10,7 +10,7 @@ use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId};
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The tenant as a whole.
 pub(crate) const TENANT: &str = "";
@@ -25,6 +25,31 @@ impl RequestTarget {
     }
 }
 
+/// The counts kept for the requests with a record filed under this approver key.
+pub(crate) fn key_scope(key: &str) -> String {
+    format!("key:{key}")
+}
+
+/// The counts kept for the requests whose target was in this domain.
+pub(crate) fn domain_scope(domain_id: &str) -> String {
+    format!("domain:{domain_id}")
+}
+
+/// Every scope a request is counted in beside the tenant: its target, each approver key its records are filed
+/// under, each domain its target was in.
+pub(crate) fn request_scopes<'a>(
+    target: Option<&RequestTarget>,
+    keys: impl IntoIterator<Item = &'a String>,
+    domains: &[String],
+) -> BTreeSet<String> {
+    target
+        .map(RequestTarget::count_scope)
+        .into_iter()
+        .chain(keys.into_iter().map(|key| key_scope(key)))
+        .chain(domains.iter().map(|domain| domain_scope(domain)))
+        .collect()
+}
+
 /// The count changes of one transaction. They are written together at its end, in key order, so that
 /// transactions take the counter rows' locks in one order and last: none waits for a counter row while holding
 /// one another needs first.
@@ -35,40 +60,39 @@ impl CountChanges {
     fn add(
         &mut self,
         tenant_id: TenantId,
-        target: Option<&RequestTarget>,
+        scopes: &BTreeSet<String>,
         kind: RequestType,
         status: RequestStatus,
         delta: i64,
     ) {
-        let scopes = std::iter::once(TENANT.to_owned()).chain(target.map(RequestTarget::count_scope));
-        for scope in scopes {
-            let key = (tenant_id.to_string(), scope, status.as_str(), kind.as_str());
+        for scope in std::iter::once(TENANT).chain(scopes.iter().map(String::as_str)) {
+            let key = (tenant_id.to_string(), scope.to_owned(), status.as_str(), kind.as_str());
             *self.0.entry(key).or_default() += delta;
         }
     }
 
-    /// A new request, in the tenant and for its target.
+    /// A new request, in the tenant and in its `scopes` (`request_scopes`).
     pub(crate) fn created(
         &mut self,
         tenant_id: TenantId,
-        target: &RequestTarget,
+        scopes: &BTreeSet<String>,
         kind: RequestType,
         status: RequestStatus,
     ) {
-        self.add(tenant_id, Some(target), kind, status, 1);
+        self.add(tenant_id, scopes, kind, status, 1);
     }
 
     /// A request moved from one status to another.
     pub(crate) fn moved(
         &mut self,
         tenant_id: TenantId,
-        target: Option<&RequestTarget>,
+        scopes: &BTreeSet<String>,
         kind: RequestType,
         from: RequestStatus,
         to: RequestStatus,
     ) {
-        self.add(tenant_id, target, kind, from, -1);
-        self.add(tenant_id, target, kind, to, 1);
+        self.add(tenant_id, scopes, kind, from, -1);
+        self.add(tenant_id, scopes, kind, to, 1);
     }
 
     /// Writes the changes; call it last in the transaction.
@@ -119,20 +143,26 @@ async fn adjust(
     conn.execute(&upsert).await.map(drop)
 }
 
-/// How many requests in `scope` have one of the statuses and one of the types; empty lists mean any.
-pub(crate) async fn total(
+/// How many requests in each of `scopes` have one of the statuses and one of the types; empty lists mean any.
+/// A scope with none is missing from the answer.
+pub(crate) async fn scope_totals(
     conn: &mut Conn,
     tenant_id: TenantId,
-    scope: &str,
+    scopes: &[String],
     statuses: &[String],
     types: &[RequestType],
-) -> Result<u64, StoreError> {
+) -> Result<BTreeMap<String, u64>, StoreError> {
+    if scopes.is_empty() {
+        return Ok(BTreeMap::new());
+    }
     let mut query = Query::select()
+        .column(AccessRequestCounts::Scope)
         // PostgreSQL sums BIGINTs as NUMERIC: cast back.
-        .expr(Expr::cust("CAST(COALESCE(SUM(count), 0) AS BIGINT)"))
+        .expr(Expr::cust("CAST(SUM(count) AS BIGINT)"))
         .from(AccessRequestCounts::Table)
         .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
-        .and_where(Expr::col(AccessRequestCounts::Scope).eq(scope))
+        .and_where(one_of(AccessRequestCounts::Scope, scopes.iter().cloned()))
+        .group_by_col(AccessRequestCounts::Scope)
         .to_owned();
     if !statuses.is_empty() {
         query.and_where(one_of(AccessRequestCounts::Status, statuses.iter().cloned()));
@@ -143,11 +173,12 @@ pub(crate) async fn total(
             types.iter().map(|t| t.as_str()),
         ));
     }
-    let sum: i64 = match conn.query_opt(&query).await? {
-        Some(row) => row.get(0)?,
-        None => 0,
-    };
-    Ok(u64::try_from(sum).unwrap_or(0))
+    let mut totals = BTreeMap::new();
+    for row in conn.query(&query).await? {
+        let (scope, sum): (String, i64) = (row.get(0)?, row.get(1)?);
+        totals.insert(scope, u64::try_from(sum).unwrap_or(0));
+    }
+    Ok(totals)
 }
 
 /// How many requests each product has per status, of any type.

@@ -159,7 +159,7 @@ impl Store {
                 .to_owned();
             tx.execute(&insert).await?;
         }
-        insert_records(&mut tx, tenant_id, &new, now).await?;
+        let keys = insert_records(&mut tx, tenant_id, &new, now).await?;
         insert_columns(&mut tx, tenant_id, &new).await?;
         record_event(
             &mut tx,
@@ -205,21 +205,24 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         let mut counts = super::counts::CountChanges::default();
-        counts.created(tenant_id, &new.target, new.request_type, status);
+        let scopes = super::counts::request_scopes(Some(&new.target), &keys, &new.domains);
+        counts.created(tenant_id, &scopes, new.request_type, status);
         counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(request)
     }
 }
 
+/// Inserts the records a review needs and files them under their approvers' keys; the keys.
 async fn insert_records(
     conn: &mut Conn,
     tenant_id: TenantId,
     new: &NewAccessRequest,
     now: Timestamp,
-) -> Result<(), StoreError> {
+) -> Result<BTreeSet<String>, StoreError> {
+    let mut filed = BTreeSet::new();
     let Decision::Review(records) = &new.decision else {
-        return Ok(());
+        return Ok(filed);
     };
     let tenant = tenant_id.to_string();
     for (position, record) in records.iter().enumerate() {
@@ -269,15 +272,16 @@ async fn insert_records(
                 ])
                 .values_panic([
                     tenant.as_str().into(),
-                    key.into(),
+                    key.as_str().into(),
                     new.id.as_str().into(),
                     record.id.as_str().into(),
                 ])
                 .to_owned();
             conn.execute(&insert).await?;
+            filed.insert(key);
         }
     }
-    Ok(())
+    Ok(filed)
 }
 
 async fn insert_columns(conn: &mut Conn, tenant_id: TenantId, new: &NewAccessRequest) -> Result<(), StoreError> {

@@ -1,15 +1,17 @@
 //! Searching access requests: only those the caller may see in the roles asked for, with the reference's
 //! filters, sorted on an indexed column with the id as tie-breaker, offset-paginated.
 
+use super::counts::{TENANT, scope_totals};
 use super::{AccessRequestRecord, RequestTarget, decode_request, select_requests};
 use crate::query::{contains, count, limit_of, one_of, tenant_is};
-use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
+use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RecordStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
+use visibility::Visibility;
 
 /// How the caller relates to a request (`role`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,16 +75,6 @@ pub(super) fn col(column: AccessRequests) -> (AccessRequests, AccessRequests) {
     (AccessRequests::Table, column)
 }
 
-/// The requests with a record filed under one of `keys`.
-fn request_ids_with_keys(tenant_id: TenantId, keys: &[String]) -> SelectStatement {
-    Query::select()
-        .column(ApprovalRecordKeys::RequestId)
-        .from(ApprovalRecordKeys::Table)
-        .and_where(tenant_is(ApprovalRecordKeys::TenantId, tenant_id))
-        .and_where(one_of(ApprovalRecordKeys::ApproverKey, keys.iter().cloned()))
-        .to_owned()
-}
-
 /// The requests with a pending record filed under one of `keys`. Driven from the tenant's pending records (an
 /// index range that grows with the open workload, not with history), each probing the keys' primary key.
 fn request_ids_pending_with_keys(tenant_id: TenantId, keys: &[String]) -> SelectStatement {
@@ -139,67 +131,17 @@ fn users_where(tenant_id: TenantId, condition: Cond) -> SelectStatement {
         .to_owned()
 }
 
-/// What the searcher may see in these roles; `None` when that is everything (`GOVERNANCE` as a manager).
-fn visible_to(tenant_id: TenantId, searcher: &Searcher, roles: &[RequestRole]) -> Option<Cond> {
-    if searcher.governance && roles.contains(&RequestRole::Manager) {
-        return None;
-    }
-    let mut visible = Cond::any();
-    for role in roles {
-        visible = match role {
-            RequestRole::Requestor => visible
-                .add(Expr::col(col(AccessRequests::RequestingUserId)).eq(searcher.user_id.0))
-                .add(Expr::col(col(AccessRequests::UserId)).eq(searcher.user_id.0)),
-            RequestRole::Manager => visible.add(
-                Expr::col(col(AccessRequests::Id)).in_subquery(
-                    Query::select()
-                        .column(AccessRequestDomains::RequestId)
-                        .from(AccessRequestDomains::Table)
-                        .and_where(tenant_is(AccessRequestDomains::TenantId, tenant_id))
-                        .and_where(one_of(
-                            AccessRequestDomains::DomainId,
-                            searcher.managed_domains.iter().cloned(),
-                        ))
-                        .to_owned(),
-                ),
-            ),
-            RequestRole::Steward => visible
-                .add(Expr::col(col(AccessRequests::Id)).in_subquery(request_ids_with_keys(tenant_id, &searcher.keys))),
-        };
-    }
-    Some(visible)
-}
-
 impl RequestSearch {
-    /// The counts that answer how many match, when the matches are all the tenant's (or one target's) requests
-    /// of some statuses and types.
-    fn counted_scope(&self, searcher: &Searcher) -> Option<String> {
-        let RequestSearch {
-            roles,
-            search_text,
-            statuses: _,
-            types: _,
-            user_ids,
-            expiration,
-            data_product_id,
-            asset_id,
-            asset_types,
-            target_types,
-            review_statuses,
-            sort: _,
-            descending: _,
-            page: _,
-        } = self;
-        let unfiltered = searcher.governance
-            && roles.contains(&RequestRole::Manager)
-            && search_text.as_deref().is_none_or(|text| text.trim().is_empty())
-            && user_ids.is_empty()
-            && expiration.is_none()
-            && asset_types.is_empty()
-            && target_types.is_empty()
-            && review_statuses.is_empty();
-        match (data_product_id, asset_id) {
-            _ if !unfiltered => None,
+    /// Whether no filter applies beyond statuses and types: then the kept counts answer how many match.
+    fn countable(&self) -> bool {
+        self.only_target_filters() && self.data_product_id.is_none() && self.asset_id.is_none()
+    }
+
+    /// The kept counts of one target answer how many match when the searcher sees everything and the search
+    /// names that target and filters only by statuses and types.
+    fn counted_target(&self) -> Option<String> {
+        match (&self.data_product_id, &self.asset_id) {
+            _ if !self.only_target_filters() => None,
             (None, None) => Some(super::counts::TENANT.to_owned()),
             (Some(id), None) => Some(RequestTarget::Product(id.clone()).count_scope()),
             (None, Some(id)) => Some(RequestTarget::Asset(id.clone()).count_scope()),
@@ -207,15 +149,39 @@ impl RequestSearch {
         }
     }
 
+    fn only_target_filters(&self) -> bool {
+        let RequestSearch {
+            roles: _,
+            search_text,
+            statuses: _,
+            types: _,
+            user_ids,
+            expiration,
+            data_product_id: _,
+            asset_id: _,
+            asset_types,
+            target_types,
+            review_statuses,
+            sort: _,
+            descending: _,
+            page: _,
+        } = self;
+        search_text.as_deref().is_none_or(|text| text.trim().is_empty())
+            && user_ids.is_empty()
+            && expiration.is_none()
+            && asset_types.is_empty()
+            && target_types.is_empty()
+            && review_statuses.is_empty()
+    }
+
+    /// A request awaiting your review is one you steward: checking visibility too would only make the database
+    /// walk everything you may see.
+    fn visibility_implied(&self) -> bool {
+        self.roles.contains(&RequestRole::Steward) && self.review_statuses == [ReviewStatus::AwaitingReviewFromYou]
+    }
+
     fn filters(&self, tenant_id: TenantId, searcher: &Searcher) -> SelectStatement {
         let mut query = select_requests(tenant_id);
-        // A request awaiting your review is one you steward: checking visibility too would only make the
-        // database walk everything you may see.
-        let implied =
-            self.roles.contains(&RequestRole::Steward) && self.review_statuses == [ReviewStatus::AwaitingReviewFromYou];
-        if let Some(visible) = visible_to(tenant_id, searcher, &self.roles).filter(|_| !implied) {
-            query.cond_where(visible);
-        }
         if let Some(text) = self
             .search_text
             .as_deref()
@@ -320,10 +286,47 @@ impl Store {
         search: &RequestSearch,
     ) -> Result<(Vec<AccessRequestRecord>, u64), StoreError> {
         let mut conn = self.backend.read().await?;
-        let query = search.filters(tenant_id, searcher);
-        let total = match search.counted_scope(searcher) {
-            Some(scope) => super::counts::total(&mut conn, tenant_id, &scope, &search.statuses, &search.types).await?,
-            None => count(&mut conn, query.clone()).await?,
+        let matching = search.filters(tenant_id, searcher);
+        let (statuses, types) = (&search.statuses, &search.types);
+        let (mut page, total) = match Visibility::of(searcher, &search.roles) {
+            _ if search.visibility_implied() => (matching.clone(), count(&mut conn, matching).await?),
+            Visibility::Everything => {
+                let total = match search.counted_target() {
+                    Some(scope) => scope_totals(&mut conn, tenant_id, &[scope.clone()], statuses, types)
+                        .await?
+                        .get(&scope)
+                        .copied()
+                        .unwrap_or(0),
+                    None => count(&mut conn, matching.clone()).await?,
+                };
+                (matching, total)
+            }
+            visibility => {
+                let mut members = matching.clone();
+                members.and_where_option(visibility.membership(tenant_id));
+                let total = match search.countable() {
+                    true => visibility.total(&mut conn, tenant_id, statuses, types).await?,
+                    false => count(&mut conn, members.clone()).await?,
+                };
+                // Walking the sort index and checking each row costs about the rows walked until the page is
+                // full; reading the set and sorting it costs its size. Take the cheaper.
+                let filed = visibility.estimate(&mut conn, tenant_id, statuses, types).await?;
+                let everyone = scope_totals(&mut conn, tenant_id, &[TENANT.to_owned()], statuses, types)
+                    .await?
+                    .get(TENANT)
+                    .copied()
+                    .unwrap_or(0);
+                let wanted = search.page.offset.saturating_add(search.page.limit);
+                let walk = wanted.saturating_mul(everyone) / Ord::max(filed, 1);
+                match walk < filed {
+                    true => {
+                        let mut checked = matching;
+                        checked.cond_where(visibility.row_check(tenant_id).unwrap_or_else(Cond::all));
+                        (checked, total)
+                    }
+                    false => (members, total),
+                }
+            }
         };
         let order = if search.descending { Order::Desc } else { Order::Asc };
         let sort = match search.sort {
@@ -333,15 +336,14 @@ impl Store {
             RequestSort::UpdatedAt => AccessRequests::UpdatedAt,
             RequestSort::Expiration => AccessRequests::Expiration,
         };
-        let page = query
-            .clone()
+        let page = page
             .order_by(col(sort), order.clone())
             .order_by(col(AccessRequests::Id), order)
             .limit(limit_of(search.page.limit))
             .offset(search.page.offset)
             .to_owned();
         let requests = conn
-            .query(&page)
+            .query_long(&page)
             .await?
             .iter()
             .map(decode_request)
@@ -349,3 +351,5 @@ impl Store {
         Ok((requests, total))
     }
 }
+
+mod visibility;

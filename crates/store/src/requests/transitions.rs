@@ -6,7 +6,7 @@ use super::counts::CountChanges;
 use super::create::record_event;
 use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
 use crate::db::Conn;
-use crate::schema::{AccessRequests, ApprovalRecords};
+use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, RequestEvent, RequestStatus, progress};
@@ -293,6 +293,18 @@ impl Store {
     }
 }
 
+/// The approver keys a request's records are filed under.
+async fn filed_keys(conn: &mut Conn, tenant_id: TenantId, request_id: &RequestId) -> Result<Vec<String>, StoreError> {
+    let query = Query::select()
+        .distinct()
+        .column(ApprovalRecordKeys::ApproverKey)
+        .from(ApprovalRecordKeys::Table)
+        .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id.as_str()))
+        .to_owned();
+    conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
+}
+
 /// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what
 /// the access would have been. `request` is the request as read under its row lock.
 pub(super) async fn set_status(
@@ -304,8 +316,9 @@ pub(super) async fn set_status(
     expiration: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let target = request.target();
-    counts.moved(tenant_id, target.as_ref(), request.request_type, request.status, status);
+    let keys = filed_keys(conn, tenant_id, &request.id).await?;
+    let scopes = super::counts::request_scopes(request.target().as_ref(), &keys, &request.domains);
+    counts.moved(tenant_id, &scopes, request.request_type, request.status, status);
     let mut values = vec![
         (AccessRequests::Status, status.as_str().into()),
         (AccessRequests::UpdatedAt, now.millis().into()),

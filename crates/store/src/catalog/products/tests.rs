@@ -49,7 +49,8 @@ async fn request(store: &Store, tenant_id: TenantId, product: &ProductId, id: &s
     let target = RequestTarget::Product(product.clone());
     let status = RequestStatus::parse(status).unwrap();
     let mut counts = counts::CountChanges::default();
-    counts.created(tenant_id, &target, RequestType::DataAccess, status);
+    let scopes = counts::request_scopes(Some(&target), &[], &[]);
+    counts.created(tenant_id, &scopes, RequestType::DataAccess, status);
     counts.apply(&mut tx).await.unwrap();
     tx.commit().await.unwrap();
 }
