@@ -2,13 +2,13 @@
 
 use crate::db::{Conn, Row};
 use crate::query::{one_of, tenant_is};
-use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions, Users};
+use crate::schema::{UserAttributes, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access::Person;
 use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -170,90 +170,6 @@ impl Store {
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| decode_user(&row, 0)).transpose()
     }
-
-    pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
-        let mut conn = self.backend.read().await?;
-        let permissions = Query::select()
-            .column(UserPermissions::Permission)
-            .from(UserPermissions::Table)
-            .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
-            .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
-            .to_owned();
-        let mut access = UserAccess::default();
-        for row in conn.query(&permissions).await? {
-            // A permission this version does not know grants nothing.
-            if let Ok(permission) = row.get::<String>(0)?.parse() {
-                access.permissions.insert(permission);
-            }
-        }
-        let groups = Query::select()
-            .columns([
-                (UserGroups::Table, UserGroups::Id),
-                (UserGroups::Table, UserGroups::IamId),
-                (UserGroups::Table, UserGroups::Name),
-                (UserGroups::Table, UserGroups::Email),
-            ])
-            .from(UserGroups::Table)
-            .inner_join(
-                GroupMembers::Table,
-                Expr::col((GroupMembers::Table, GroupMembers::TenantId))
-                    .equals((UserGroups::Table, UserGroups::TenantId))
-                    .and(
-                        Expr::col((GroupMembers::Table, GroupMembers::GroupId))
-                            .equals((UserGroups::Table, UserGroups::Id)),
-                    ),
-            )
-            .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
-            .and_where(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user_id.0))
-            .order_by((UserGroups::Table, UserGroups::Name), Order::Asc)
-            .to_owned();
-        for row in conn.query(&groups).await? {
-            access.groups.push(GroupRecord {
-                id: row.get(0)?,
-                iam_id: row.get(1)?,
-                name: row.get(2)?,
-                email: row.get(3)?,
-            });
-        }
-        let group_ids: Vec<i64> = access.groups.iter().map(|group| group.id).collect();
-        let grants = Query::select()
-            .columns([
-                DomainPermissions::Id,
-                DomainPermissions::DomainId,
-                DomainPermissions::Permission,
-                DomainPermissions::UserId,
-                DomainPermissions::GroupId,
-                DomainPermissions::CreatedAt,
-            ])
-            .from(DomainPermissions::Table)
-            .and_where(tenant_is(DomainPermissions::TenantId, tenant_id))
-            .cond_where(
-                Cond::any()
-                    .add(Expr::col(DomainPermissions::UserId).eq(user_id.0))
-                    .add(one_of(DomainPermissions::GroupId, group_ids)),
-            )
-            .order_by(DomainPermissions::DomainId, Order::Asc)
-            .order_by(DomainPermissions::Id, Order::Asc)
-            .to_owned();
-        for row in conn.query(&grants).await? {
-            let Ok(permission) = row.get::<String>(2)?.parse() else {
-                continue;
-            };
-            access.domain_grants.push(DomainGrantRecord {
-                id: row.get(0)?,
-                domain_id: row.get(1)?,
-                permission,
-                user_id: row.get(3)?,
-                group_id: row.get(4)?,
-                created_at: row.get(5)?,
-            });
-        }
-        access.attributes = attributes_of(&mut conn, tenant_id, &[user_id])
-            .await?
-            .remove(&user_id)
-            .unwrap_or_default();
-        Ok(access)
-    }
 }
 
 /// The attributes of the given users, as `{key: [values]}` per user id.
@@ -285,3 +201,5 @@ pub(crate) async fn attributes_of(
     }
     Ok(result)
 }
+
+mod access;

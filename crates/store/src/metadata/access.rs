@@ -1,0 +1,157 @@
+//! What a user holds — permissions, groups, domain grants, attributes — read in one statement: nearly every
+//! request asks it once, and on PostgreSQL each statement is a round trip.
+
+use super::{DomainGrantRecord, GroupRecord, UserAccess};
+use crate::db::Row;
+use crate::query::tenant_is;
+use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
+use crate::{Store, StoreError};
+use marketplace_domain::ids::{TenantId, UserId};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
+
+/// Every branch of the union has these columns: a kind, four texts and three numbers, NULL where unused.
+const TEXTS: usize = 4;
+const NUMBERS: usize = 3;
+
+impl Store {
+    pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
+        let mut query = branch("p", [SimpleExpr::from(Expr::col(UserPermissions::Permission))], [])
+            .from(UserPermissions::Table)
+            .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
+            .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
+            .to_owned();
+        let groups = branch(
+            "g",
+            [
+                Expr::col((UserGroups::Table, UserGroups::IamId)).into(),
+                Expr::col((UserGroups::Table, UserGroups::Name)).into(),
+                Expr::col((UserGroups::Table, UserGroups::Email)).into(),
+            ],
+            [Expr::col((UserGroups::Table, UserGroups::Id)).into()],
+        )
+        .from(UserGroups::Table)
+        .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
+        .and_where(Expr::col((UserGroups::Table, UserGroups::Id)).in_subquery(groups_of(tenant_id, user_id)))
+        .to_owned();
+        let grants = branch(
+            "d",
+            [
+                Expr::col(DomainPermissions::Id).into(),
+                Expr::col(DomainPermissions::DomainId).into(),
+                Expr::col(DomainPermissions::Permission).into(),
+            ],
+            [
+                Expr::col(DomainPermissions::UserId).into(),
+                Expr::col(DomainPermissions::GroupId).into(),
+                Expr::col(DomainPermissions::CreatedAt).into(),
+            ],
+        )
+        .from(DomainPermissions::Table)
+        .and_where(tenant_is(DomainPermissions::TenantId, tenant_id))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(DomainPermissions::UserId).eq(user_id.0))
+                .add(Expr::col(DomainPermissions::GroupId).in_subquery(groups_of(tenant_id, user_id))),
+        )
+        .to_owned();
+        let attributes = branch(
+            "a",
+            [
+                Expr::col(UserAttributes::Key).into(),
+                Expr::col(UserAttributes::Value).into(),
+            ],
+            [],
+        )
+        .from(UserAttributes::Table)
+        .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
+        .and_where(Expr::col(UserAttributes::UserId).eq(user_id.0))
+        .to_owned();
+        query
+            .union(UnionType::All, groups)
+            .union(UnionType::All, grants)
+            .union(UnionType::All, attributes);
+        let rows = self.backend.read().await?.query(&query).await?;
+        let mut access = UserAccess::default();
+        for row in &rows {
+            add(&mut access, row)?;
+        }
+        // The order each list had when each was read on its own.
+        access.groups.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+        access
+            .domain_grants
+            .sort_by(|a, b| (&a.domain_id, a.id).cmp(&(&b.domain_id, b.id)));
+        for values in access.attributes.values_mut() {
+            values.sort();
+        }
+        Ok(access)
+    }
+}
+
+/// `SELECT '<kind>', texts…, numbers…` padded with typed NULLs to the union's columns.
+fn branch<const T: usize, const N: usize>(
+    kind: &str,
+    texts: [SimpleExpr; T],
+    numbers: [SimpleExpr; N],
+) -> SelectStatement {
+    let mut select = Query::select();
+    select.expr_as(Expr::cust(format!("'{kind}'")), Alias::new("kind"));
+    let texts = texts
+        .into_iter()
+        .chain((T..TEXTS).map(|_| Expr::cust("CAST(NULL AS TEXT)")));
+    for (index, text) in texts.enumerate() {
+        select.expr_as(text, Alias::new(format!("t{index}")));
+    }
+    let numbers = numbers
+        .into_iter()
+        .chain((N..NUMBERS).map(|_| Expr::cust("CAST(NULL AS BIGINT)")));
+    for (index, number) in numbers.enumerate() {
+        select.expr_as(number, Alias::new(format!("n{index}")));
+    }
+    select
+}
+
+fn groups_of(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
+    Query::select()
+        .column(GroupMembers::GroupId)
+        .from(GroupMembers::Table)
+        .and_where(tenant_is(GroupMembers::TenantId, tenant_id))
+        .and_where(Expr::col(GroupMembers::UserId).eq(user_id.0))
+        .to_owned()
+}
+
+/// Adds one row of the union to what it belongs to. Permissions this version does not know grant nothing.
+fn add(access: &mut UserAccess, row: &Row) -> Result<(), StoreError> {
+    let text = |index: usize| row.get::<Option<String>>(1 + index);
+    let number = |index: usize| row.get::<Option<i64>>(1 + TEXTS + index);
+    let required = |value: Option<String>| value.ok_or_else(|| StoreError::Missing("a NULL in user access".into()));
+    match row.get::<String>(0)?.as_str() {
+        "p" => {
+            if let Ok(permission) = required(text(0)?)?.parse() {
+                access.permissions.insert(permission);
+            }
+        }
+        "g" => access.groups.push(GroupRecord {
+            id: number(0)?.ok_or_else(|| StoreError::Missing("a group without id".into()))?,
+            iam_id: text(0)?,
+            name: required(text(1)?)?,
+            email: text(2)?,
+        }),
+        "d" => {
+            if let Ok(permission) = required(text(2)?)?.parse() {
+                access.domain_grants.push(DomainGrantRecord {
+                    id: row.get(1)?,
+                    domain_id: required(text(1)?)?,
+                    permission,
+                    user_id: number(0)?.map(UserId),
+                    group_id: number(1)?,
+                    created_at: row.get(1 + TEXTS + 2)?,
+                });
+            }
+        }
+        _ => {
+            let (key, value) = (required(text(0)?)?, required(text(1)?)?);
+            access.attributes.entry(key).or_default().push(value);
+        }
+    }
+    Ok(())
+}
