@@ -224,6 +224,9 @@ impl Store {
 
     /// The objects with these ids that still exist.
     pub async fn data_objects(&self, tenant_id: TenantId, ids: &[Uuid]) -> Result<Vec<ObjectRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
         let query = select(tenant_id)
             .and_where(one_of(DataObjects::Id, ids.iter().map(Uuid::to_string)))
             .to_owned();

@@ -95,52 +95,42 @@ impl CountChanges {
         self.add(tenant_id, scopes, kind, to, 1);
     }
 
-    /// Writes the changes; call it last in the transaction.
+    /// Writes the changes in one statement; call it last in the transaction.
     pub(crate) async fn apply(self, conn: &mut Conn) -> Result<(), StoreError> {
-        for ((tenant_id, scope, status, kind), delta) in self.0 {
-            if delta != 0 {
-                adjust(conn, &tenant_id, &scope, status, kind, delta).await?;
-            }
+        let changes: Vec<_> = self.0.into_iter().filter(|(_, delta)| *delta != 0).collect();
+        if changes.is_empty() {
+            return Ok(());
         }
-        Ok(())
-    }
-}
-
-/// Adds `delta` to the count of requests in `scope` with this status and type.
-async fn adjust(
-    conn: &mut Conn,
-    tenant_id: &str,
-    scope: &str,
-    status: &str,
-    kind: &str,
-    delta: i64,
-) -> Result<(), StoreError> {
-    let upsert = Query::insert()
-        .into_table(AccessRequestCounts::Table)
-        .columns([
-            AccessRequestCounts::TenantId,
-            AccessRequestCounts::Scope,
-            AccessRequestCounts::Status,
-            AccessRequestCounts::RequestType,
-            AccessRequestCounts::Count,
-        ])
-        .values_panic([tenant_id.into(), scope.into(), status.into(), kind.into(), delta.into()])
-        .on_conflict(
-            OnConflict::columns([
+        let mut upsert = Query::insert()
+            .into_table(AccessRequestCounts::Table)
+            .columns([
                 AccessRequestCounts::TenantId,
                 AccessRequestCounts::Scope,
                 AccessRequestCounts::Status,
                 AccessRequestCounts::RequestType,
-            ])
-            .value(
                 AccessRequestCounts::Count,
-                Expr::col((AccessRequestCounts::Table, AccessRequestCounts::Count))
-                    .add(Expr::col((Alias::new("excluded"), AccessRequestCounts::Count))),
+            ])
+            .on_conflict(
+                OnConflict::columns([
+                    AccessRequestCounts::TenantId,
+                    AccessRequestCounts::Scope,
+                    AccessRequestCounts::Status,
+                    AccessRequestCounts::RequestType,
+                ])
+                .value(
+                    AccessRequestCounts::Count,
+                    Expr::col((AccessRequestCounts::Table, AccessRequestCounts::Count))
+                        .add(Expr::col((Alias::new("excluded"), AccessRequestCounts::Count))),
+                )
+                .to_owned(),
             )
-            .to_owned(),
-        )
-        .to_owned();
-    conn.execute(&upsert).await.map(drop)
+            .to_owned();
+        // In key order: the rows' locks are taken in that order.
+        for ((tenant_id, scope, status, kind), delta) in changes {
+            upsert.values_panic([tenant_id.into(), scope.into(), status.into(), kind.into(), delta.into()]);
+        }
+        conn.execute(&upsert).await.map(drop)
+    }
 }
 
 /// How many requests in each of `scopes` have one of the statuses and one of the types; empty lists mean any.

@@ -13,7 +13,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{Decision, RequestEvent, RequestStatus, RequestType, approver_keys};
 use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
-use sea_query::{Expr, ExprTrait, Query, SimpleExpr};
+use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
@@ -352,14 +352,22 @@ pub(super) async fn record_history(
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let tenant = tenant_id.to_string();
+    // The next position, read in the insert itself: one statement (a round trip on PostgreSQL).
+    let text = |value: Option<String>| Expr::val(value).cast_as(Alias::new("TEXT"));
+    let number = |value: Option<i64>| Expr::val(value).cast_as(Alias::new("BIGINT"));
     let next = Query::select()
+        .expr(text(Some(tenant_id.to_string())))
+        .expr(text(Some(request_id.0.clone())))
         .expr(Expr::cust("COALESCE(MAX(position), 0) + 1"))
+        .expr(text(Some(event.as_str().to_owned())))
+        .expr(number(actor_id.map(|id| id.0)))
+        .expr(text(record_id.map(|id| id.0.clone())))
+        .expr(text(reason.map(str::to_owned)))
+        .expr(number(Some(now.millis())))
         .from(AccessRequestEvents::Table)
-        .and_where(Expr::col(AccessRequestEvents::TenantId).eq(tenant.as_str()))
+        .and_where(Expr::col(AccessRequestEvents::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequestEvents::RequestId).eq(request_id.as_str()))
         .to_owned();
-    let position: i64 = conn.query_opt(&next).await?.map_or(Ok(1), |row| row.get(0))?;
     let insert = Query::insert()
         .into_table(AccessRequestEvents::Table)
         .columns([
@@ -372,16 +380,8 @@ pub(super) async fn record_history(
             AccessRequestEvents::Reason,
             AccessRequestEvents::At,
         ])
-        .values_panic([
-            tenant.into(),
-            request_id.as_str().into(),
-            position.into(),
-            event.as_str().into(),
-            actor_id.map(|id| id.0).into(),
-            record_id.map(|id| id.0.clone()).into(),
-            reason.map(str::to_owned).into(),
-            now.millis().into(),
-        ])
+        .select_from(next)
+        .map_err(|error| StoreError::Missing(format!("an event insert: {error}")))?
         .to_owned();
     conn.execute(&insert).await?;
     Ok(())

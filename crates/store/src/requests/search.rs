@@ -1,7 +1,7 @@
 //! Searching access requests: only those the caller may see in the roles asked for, with the reference's
 //! filters, sorted on an indexed column with the id as tie-breaker, offset-paginated.
 
-use super::counts::{TENANT, scope_totals};
+use super::counts::scope_totals;
 use super::{AccessRequestRecord, RequestTarget, decode_request, select_requests};
 use crate::query::{contains, count, limit_of, one_of, tenant_is};
 use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
@@ -292,7 +292,7 @@ impl Store {
             _ if search.visibility_implied() => (matching.clone(), count(&mut conn, matching).await?),
             Visibility::Everything => {
                 let total = match search.counted_target() {
-                    Some(scope) => scope_totals(&mut conn, tenant_id, &[scope.clone()], statuses, types)
+                    Some(scope) => scope_totals(&mut conn, tenant_id, std::slice::from_ref(&scope), statuses, types)
                         .await?
                         .get(&scope)
                         .copied()
@@ -304,20 +304,16 @@ impl Store {
             visibility => {
                 let mut members = matching.clone();
                 members.and_where_option(visibility.membership(tenant_id));
+                let totals = visibility.totals(&mut conn, tenant_id, statuses, types).await?;
                 let total = match search.countable() {
-                    true => visibility.total(&mut conn, tenant_id, statuses, types).await?,
+                    true => visibility.total(&mut conn, tenant_id, &totals, statuses, types).await?,
                     false => count(&mut conn, members.clone()).await?,
                 };
                 // Walking the sort index and checking each row costs about the rows walked until the page is
                 // full; reading the set and sorting it costs its size. Take the cheaper.
-                let filed = visibility.estimate(&mut conn, tenant_id, statuses, types).await?;
-                let everyone = scope_totals(&mut conn, tenant_id, &[TENANT.to_owned()], statuses, types)
-                    .await?
-                    .get(TENANT)
-                    .copied()
-                    .unwrap_or(0);
+                let filed = totals.filed();
                 let wanted = search.page.offset.saturating_add(search.page.limit);
-                let walk = wanted.saturating_mul(everyone) / Ord::max(filed, 1);
+                let walk = wanted.saturating_mul(totals.everyone()) / Ord::max(filed, 1);
                 match walk < filed {
                     true => {
                         let mut checked = matching;

@@ -13,6 +13,7 @@ use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys};
 use marketplace_domain::access_request::RequestType;
 use marketplace_domain::ids::{TenantId, UserId};
 use sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
+use std::collections::BTreeMap;
 
 /// Where the visible requests come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,26 +93,41 @@ impl Visibility {
         Some(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, *own, keys, domains)))
     }
 
+    /// The kept counts of the tenant and of each key and domain the searcher sees through, for these statuses
+    /// and types: one lookup.
+    pub(super) async fn totals(
+        &self,
+        conn: &mut Conn,
+        tenant_id: TenantId,
+        statuses: &[String],
+        types: &[RequestType],
+    ) -> Result<Totals, StoreError> {
+        let scopes: Vec<String> = std::iter::once(TENANT.to_owned())
+            .chain(self.filed().iter().map(Filed::scope))
+            .collect();
+        Ok(Totals(scope_totals(conn, tenant_id, &scopes, statuses, types).await?))
+    }
+
     /// How many requests of these statuses and types the searcher may see when no other filter applies: the
     /// largest filed set's kept count, plus whatever the other sources add to it (walked, so small).
     pub(super) async fn total(
         &self,
         conn: &mut Conn,
         tenant_id: TenantId,
+        totals: &Totals,
         statuses: &[String],
         types: &[RequestType],
     ) -> Result<u64, StoreError> {
-        let filed = self.filed();
         let Visibility::Sources { own, .. } = self else {
-            return scope_total(conn, tenant_id, TENANT, statuses, types).await;
+            return Ok(totals.everyone());
         };
-        let scopes: Vec<String> = filed.iter().map(Filed::scope).collect();
-        let totals = scope_totals(conn, tenant_id, &scopes, statuses, types).await?;
+        let filed = self.filed();
         let largest = filed
             .iter()
-            .zip(&scopes)
-            .max_by_key(|(_, scope)| totals.get(*scope).copied().unwrap_or(0));
-        let Some((largest, scope)) = largest.filter(|(_, scope)| totals.get(*scope).is_some_and(|n| *n > 0)) else {
+            .map(|one| (one, totals.of(&one.scope())))
+            .filter(|(_, count)| *count > 0)
+            .max_by_key(|(_, count)| *count);
+        let Some((largest, count)) = largest else {
             // Nothing filed for them: only their own requests, if any.
             return self
                 .count_rest(conn, tenant_id, *own, &filed, None, statuses, types)
@@ -121,7 +137,7 @@ impl Visibility {
         let rest = self
             .count_rest(conn, tenant_id, *own, &others, Some(largest), statuses, types)
             .await?;
-        Ok(totals[scope] + rest)
+        Ok(count + rest)
     }
 
     /// The requests of `own` and `filed` that are not in `except`.
@@ -161,32 +177,30 @@ impl Visibility {
         let found: i64 = conn.query_long(&query).await?.first().map_or(Ok(0), |row| row.get(0))?;
         Ok(u64::try_from(found).unwrap_or(0))
     }
-
-    /// How many requests the searcher's filed sets hold (an upper bound of what they see beyond their own).
-    pub(super) async fn estimate(
-        &self,
-        conn: &mut Conn,
-        tenant_id: TenantId,
-        statuses: &[String],
-        types: &[RequestType],
-    ) -> Result<u64, StoreError> {
-        let scopes: Vec<String> = self.filed().iter().map(Filed::scope).collect();
-        Ok(scope_totals(conn, tenant_id, &scopes, statuses, types)
-            .await?
-            .values()
-            .sum())
-    }
 }
 
-async fn scope_total(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    scope: &str,
-    statuses: &[String],
-    types: &[RequestType],
-) -> Result<u64, StoreError> {
-    let totals = scope_totals(conn, tenant_id, &[scope.to_owned()], statuses, types).await?;
-    Ok(totals.get(scope).copied().unwrap_or(0))
+/// Kept counts by scope.
+pub(super) struct Totals(BTreeMap<String, u64>);
+
+impl Totals {
+    fn of(&self, scope: &str) -> u64 {
+        self.0.get(scope).copied().unwrap_or(0)
+    }
+
+    /// Every request of the tenant with these statuses and types.
+    pub(super) fn everyone(&self) -> u64 {
+        self.of(TENANT)
+    }
+
+    /// The requests filed under the searcher's keys and domains: more than they see through them when sets
+    /// overlap.
+    pub(super) fn filed(&self) -> u64 {
+        self.0
+            .iter()
+            .filter(|(scope, _)| scope.as_str() != TENANT)
+            .map(|(_, count)| count)
+            .sum()
+    }
 }
 
 fn split(filed: &[Filed]) -> (Vec<String>, Vec<String>) {
