@@ -6,6 +6,8 @@ use crate::app::AppState;
 use crate::error::Chain;
 use marketplace_app::AppError;
 use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 
 /// How often the expiry job looks for access that has run out; DESIGN §2 promises within a minute.
 const EXPIRY_INTERVAL: Duration = Duration::from_secs(20);
@@ -28,18 +30,55 @@ pub async fn send_notifications(state: &AppState) -> Result<usize, AppError> {
 /// access change made here wakes it at once.
 const PROVISIONING_POLL: Duration = Duration::from_secs(1);
 
+/// How long jobs get to finish the run they are in when the server stops.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
 /// How often idle web sessions, expired sign-in links and abandoned OpenID sign-ins are deleted (they stop
 /// working when they lapse; this only keeps their tables small).
 const SIGN_IN_CLEANUP_INTERVAL: Duration = Duration::from_secs(600);
 
-/// Runs the expiry, notification, webhook delivery and provisioning jobs for as long as the server runs.
-pub fn spawn(state: AppState) {
+/// The running background jobs.
+pub struct Jobs {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Jobs {
+    /// Lets each job finish the run it is in, then stops them all; a run still going after `grace` is cut short.
+    /// Nothing is lost either way: each run claims its rows and changes them in one transaction, so a run cut
+    /// short rolls back and its rows are claimed again by the next run of any instance.
+    pub async fn stop(self, grace: Duration) {
+        let _ = self.stop.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        let mut cut_short = 0;
+        for mut task in self.tasks {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+                cut_short += 1;
+            }
+        }
+        match cut_short {
+            0 => tracing::info!("background jobs stopped"),
+            n => tracing::warn!(
+                jobs = n,
+                "background jobs cut short on shutdown; their work is retried at the next start"
+            ),
+        }
+    }
+}
+
+/// Starts the expiry, notification, webhook delivery and provisioning jobs; they run until [`Jobs::stop`] (or,
+/// if the handle is dropped, for as long as the runtime runs).
+pub fn spawn(state: AppState) -> Jobs {
+    let (stop, stopped) = watch::channel(false);
     let provisioning = state.app.clone();
-    tokio::spawn(async move {
+    let mut provisioning_stopped = stopped.clone();
+    let mut tasks = vec![tokio::spawn(async move {
         loop {
             tokio::select! {
                 () = provisioning.access_change() => {}
                 () = tokio::time::sleep(PROVISIONING_POLL) => {}
+                Ok(_) = provisioning_stopped.wait_for(|stop| *stop) => break,
             }
             let started = std::time::Instant::now();
             let result = provisioning.reconcile_due().await;
@@ -48,35 +87,52 @@ pub fn spawn(state: AppState) {
                 tracing::warn!(error = %Chain(&error), job = "provisioning", "a background job failed; it runs again shortly");
             }
         }
-    });
+    })];
     let expiry = state.app.clone();
     let delivery = state.app.clone();
     let sign_ins = state.app.clone();
-    repeat(SIGN_IN_CLEANUP_INTERVAL, "sign-in cleanup", move || {
-        let app = sign_ins.clone();
-        async move { app.forget_stale_sign_ins().await.map(|forgotten| forgotten as usize) }
-    });
+    tasks.push(repeat(
+        SIGN_IN_CLEANUP_INTERVAL,
+        "sign-in cleanup",
+        stopped.clone(),
+        move || {
+            let app = sign_ins.clone();
+            async move { app.forget_stale_sign_ins().await.map(|forgotten| forgotten as usize) }
+        },
+    ));
     let notification = state.app;
-    repeat(DELIVERY_INTERVAL, "webhook delivery", move || {
-        let app = delivery.clone();
-        async move { app.deliver_webhooks().await }
-    });
-    repeat(EXPIRY_INTERVAL, "expiry", move || {
+    tasks.push(repeat(
+        DELIVERY_INTERVAL,
+        "webhook delivery",
+        stopped.clone(),
+        move || {
+            let app = delivery.clone();
+            async move { app.deliver_webhooks().await }
+        },
+    ));
+    tasks.push(repeat(EXPIRY_INTERVAL, "expiry", stopped.clone(), move || {
         let app = expiry.clone();
         async move {
             let expired = app.expire_due().await?;
             app.warn_of_expiry().await?;
             Ok(expired)
         }
-    });
-    repeat(NOTIFICATION_INTERVAL, "notification", move || {
+    }));
+    tasks.push(repeat(NOTIFICATION_INTERVAL, "notification", stopped, move || {
         let app = notification.clone();
         async move { app.send_notifications().await }
-    });
+    }));
+    Jobs { stop, tasks }
 }
 
-/// Runs `job` every `interval`; a failure is logged and the job runs again at the next tick.
-fn repeat<F, Fut>(interval: Duration, name: &'static str, mut job: F)
+/// Runs `job` every `interval` until stopped (never in the middle of a run); a failure is logged and the job runs
+/// again at the next tick.
+fn repeat<F, Fut>(
+    interval: Duration,
+    name: &'static str,
+    mut stopped: watch::Receiver<bool>,
+    mut job: F,
+) -> JoinHandle<()>
 where
     F: FnMut() -> Fut + Send + 'static,
     Fut: Future<Output = Result<usize, AppError>> + Send,
@@ -84,7 +140,10 @@ where
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(interval);
         loop {
-            ticks.tick().await;
+            tokio::select! {
+                _ = ticks.tick() => {}
+                Ok(_) = stopped.wait_for(|stop| *stop) => break,
+            }
             let started = std::time::Instant::now();
             let result = job().await;
             crate::metrics::job_ran(name, started, result.is_ok());
@@ -92,5 +151,5 @@ where
                 tracing::warn!(error = %Chain(&error), job = name, "a background job failed; it runs again shortly");
             }
         }
-    });
+    })
 }

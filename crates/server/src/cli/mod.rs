@@ -274,7 +274,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             crate::logging::init(listen.log_format);
             let mut state = database.state().await?;
             listen.configure(&mut state);
-            crate::jobs::spawn(state.clone());
+            let jobs = crate::jobs::spawn(state.clone());
             let app = Application::bind(listen.listen, state, listen.limits())
                 .await
                 .context("cannot listen")?;
@@ -285,6 +285,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 "marketplace is serving under /marketplace"
             );
             app.run_until(shutdown_signal()).await?;
+            jobs.stop(crate::jobs::SHUTDOWN_GRACE).await;
             Ok(())
         }
         Command::Quickstart {

@@ -35,7 +35,7 @@ pub async fn run(
     let report = state.app.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
-    crate::jobs::spawn(state.clone());
+    let jobs = crate::jobs::spawn(state.clone());
     let app = Application::bind(listen.listen, state.clone(), listen.limits())
         .await
         .with_context(|| {
@@ -127,6 +127,7 @@ pub async fn run(
     // A reader that went away (`| head`) takes nothing from the server: it goes on serving.
     Stdout::default().write(&out)?;
     app.run_until(super::shutdown_signal()).await?;
+    jobs.stop(crate::jobs::SHUTDOWN_GRACE).await;
     Ok(())
 }
 

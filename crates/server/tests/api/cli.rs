@@ -347,3 +347,35 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
     assert_eq!(line["span"]["user.id"], 5);
     assert!(line["span"]["tenant.id"].is_string(), "{line}");
 }
+
+/// SIGTERM: the server stops accepting, finishes what is in flight, lets the background jobs finish the run they
+/// are in, stops them, and exits with success.
+#[tokio::test]
+async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
+    use std::io::BufRead;
+    let app = spawn_app().await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .env("MARKETPLACE_DATABASE_URL", &app.db.url)
+        .env_remove("MARKETPLACE_SIGNING_KEY")
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run marketplace");
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let serving = lines
+        .by_ref()
+        .map(Result::unwrap)
+        .find(|line| line.contains("\"address\""));
+    assert!(serving.is_some(), "the server never said where it listens");
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: sends a signal to the child this test started and still holds.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}: {rest:?}");
+    assert!(
+        rest.iter().any(|line| line.contains("background jobs stopped")),
+        "{rest:?}"
+    );
+}
