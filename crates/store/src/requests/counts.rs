@@ -133,6 +133,31 @@ impl CountChanges {
     }
 }
 
+/// The kept counts of each of `scopes`, per status and type: (scope, status, type, count).
+pub(crate) async fn scope_counts(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    scopes: &[String],
+) -> Result<Vec<(String, String, String, u64)>, StoreError> {
+    let query = Query::select()
+        .columns([
+            AccessRequestCounts::Scope,
+            AccessRequestCounts::Status,
+            AccessRequestCounts::RequestType,
+            AccessRequestCounts::Count,
+        ])
+        .from(AccessRequestCounts::Table)
+        .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
+        .and_where(one_of(AccessRequestCounts::Scope, scopes.iter().cloned()))
+        .to_owned();
+    let mut counts = Vec::new();
+    for row in conn.query(&query).await? {
+        let count: i64 = row.get(3)?;
+        counts.push((row.get(0)?, row.get(1)?, row.get(2)?, u64::try_from(count).unwrap_or(0)));
+    }
+    Ok(counts)
+}
+
 /// How many requests in each of `scopes` have one of the statuses and one of the types; empty lists mean any.
 /// A scope with none is missing from the answer.
 pub(crate) async fn scope_totals(

@@ -277,6 +277,15 @@ impl RequestSearch {
     }
 }
 
+/// How a page of requests is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    /// In the order of an index, checking each row: cheap when most rows pass.
+    WalkSortIndex,
+    /// The visible set, read whole and sorted: cheap when it is small.
+    SortVisibleSet,
+}
+
 impl Store {
     /// One page of the requests the searcher may see that match, and how many match in all.
     pub async fn search_access_requests(
@@ -288,8 +297,11 @@ impl Store {
         let mut conn = self.backend.read().await?;
         let matching = search.filters(tenant_id, searcher);
         let (statuses, types) = (&search.statuses, &search.types);
-        let (mut page, total) = match Visibility::of(searcher, &search.roles) {
-            _ if search.visibility_implied() => (matching.clone(), count(&mut conn, matching).await?),
+        let (mut page, total, plan) = match Visibility::of(searcher, &search.roles) {
+            _ if search.visibility_implied() => {
+                let total = count(&mut conn, matching.clone()).await?;
+                (matching, total, Plan::WalkSortIndex)
+            }
             Visibility::Everything => {
                 let total = match search.counted_target() {
                     Some(scope) => scope_totals(&mut conn, tenant_id, std::slice::from_ref(&scope), statuses, types)
@@ -299,7 +311,7 @@ impl Store {
                         .unwrap_or(0),
                     None => count(&mut conn, matching.clone()).await?,
                 };
-                (matching, total)
+                (matching, total, Plan::WalkSortIndex)
             }
             visibility => {
                 let mut members = matching.clone();
@@ -310,30 +322,41 @@ impl Store {
                     false => count(&mut conn, members.clone()).await?,
                 };
                 // Walking the sort index and checking each row costs about the rows walked until the page is
-                // full; reading the set and sorting it costs its size. Take the cheaper.
-                let filed = totals.filed();
+                // full (all the matching rows if none is filed for the searcher); reading the visible set costs
+                // its size, whatever the statuses searched. Take the cheaper.
+                let (everyone, filed) = (totals.everyone(), totals.filed());
                 let wanted = search.page.offset.saturating_add(search.page.limit);
-                let walk = wanted.saturating_mul(totals.everyone()) / Ord::max(filed, 1);
-                match walk < filed {
+                let walk = match filed {
+                    0 => everyone,
+                    _ => wanted.saturating_mul(everyone) / filed,
+                };
+                match walk < totals.filed_whatever_status() {
                     true => {
                         let mut checked = matching;
                         checked.cond_where(visibility.row_check(tenant_id).unwrap_or_else(Cond::all));
-                        (checked, total)
+                        (checked, total, Plan::WalkSortIndex)
                     }
-                    false => (members, total),
+                    false => (members, total, Plan::SortVisibleSet),
                 }
             }
         };
         let order = if search.descending { Order::Desc } else { Order::Asc };
-        let sort = match search.sort {
-            RequestSort::Status => AccessRequests::Status,
-            RequestSort::DataProduct => AccessRequests::TargetName,
-            RequestSort::CreatedAt => AccessRequests::CreatedAt,
-            RequestSort::UpdatedAt => AccessRequests::UpdatedAt,
-            RequestSort::Expiration => AccessRequests::Expiration,
+        let (sort, numeric) = match search.sort {
+            RequestSort::Status => ("status", false),
+            RequestSort::DataProduct => ("target_name", false),
+            RequestSort::CreatedAt => ("created_at", true),
+            RequestSort::UpdatedAt => ("updated_at", true),
+            RequestSort::Expiration => ("expiration", true),
+        };
+        let sort = match (plan, numeric) {
+            (Plan::WalkSortIndex, _) => format!(r#""access_requests"."{sort}""#),
+            // An expression no index holds, so that SQLite reads the set and sorts it rather than walking the
+            // index of that order (the whole table) checking each row against the set.
+            (Plan::SortVisibleSet, true) => format!(r#""access_requests"."{sort}" + 0"#),
+            (Plan::SortVisibleSet, false) => format!(r#""access_requests"."{sort}" || ''"#),
         };
         let page = page
-            .order_by(col(sort), order.clone())
+            .order_by_expr(Expr::cust(sort), order.clone())
             .order_by(col(AccessRequests::Id), order)
             .limit(limit_of(search.page.limit))
             .offset(search.page.offset)

@@ -8,7 +8,7 @@ use super::{RequestRole, Searcher, col};
 use crate::StoreError;
 use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
-use crate::requests::counts::{TENANT, domain_scope, key_scope, scope_totals};
+use crate::requests::counts::{TENANT, domain_scope, key_scope, scope_counts};
 use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys};
 use marketplace_domain::access_request::RequestType;
 use marketplace_domain::ids::{TenantId, UserId};
@@ -105,7 +105,16 @@ impl Visibility {
         let scopes: Vec<String> = std::iter::once(TENANT.to_owned())
             .chain(self.filed().iter().map(Filed::scope))
             .collect();
-        Ok(Totals(scope_totals(conn, tenant_id, &scopes, statuses, types).await?))
+        let mut totals = Totals::default();
+        for (scope, status, kind, count) in scope_counts(conn, tenant_id, &scopes).await? {
+            let wanted = (statuses.is_empty() || statuses.contains(&status))
+                && (types.is_empty() || types.iter().any(|wanted| wanted.as_str() == kind));
+            if wanted {
+                *totals.matching.entry(scope.clone()).or_default() += count;
+            }
+            *totals.all.entry(scope).or_default() += count;
+        }
+        Ok(totals)
     }
 
     /// How many requests of these statuses and types the searcher may see when no other filter applies: the
@@ -179,12 +188,16 @@ impl Visibility {
     }
 }
 
-/// Kept counts by scope.
-pub(super) struct Totals(BTreeMap<String, u64>);
+/// Kept counts by scope: of the requests with the searched statuses and types, and of all.
+#[derive(Default)]
+pub(super) struct Totals {
+    matching: BTreeMap<String, u64>,
+    all: BTreeMap<String, u64>,
+}
 
 impl Totals {
     fn of(&self, scope: &str) -> u64 {
-        self.0.get(scope).copied().unwrap_or(0)
+        self.matching.get(scope).copied().unwrap_or(0)
     }
 
     /// Every request of the tenant with these statuses and types.
@@ -195,12 +208,22 @@ impl Totals {
     /// The requests filed under the searcher's keys and domains: more than they see through them when sets
     /// overlap.
     pub(super) fn filed(&self) -> u64 {
-        self.0
-            .iter()
-            .filter(|(scope, _)| scope.as_str() != TENANT)
-            .map(|(_, count)| count)
-            .sum()
+        filed_sum(&self.matching)
     }
+
+    /// The requests filed under the searcher's keys and domains whatever their status and type: what reading
+    /// the visible set costs.
+    pub(super) fn filed_whatever_status(&self) -> u64 {
+        filed_sum(&self.all)
+    }
+}
+
+fn filed_sum(counts: &BTreeMap<String, u64>) -> u64 {
+    counts
+        .iter()
+        .filter(|(scope, _)| scope.as_str() != TENANT)
+        .map(|(_, count)| count)
+        .sum()
 }
 
 fn split(filed: &[Filed]) -> (Vec<String>, Vec<String>) {
