@@ -57,6 +57,12 @@ impl App {
         .await
     }
 
+    /// Refreshes the database's query planner statistics where the data has grown or shrunk since they were taken.
+    pub async fn refresh_database_statistics(&self) -> Result<usize, AppError> {
+        self.store.refresh_statistics().await?;
+        Ok(0)
+    }
+
     /// Posts every due webhook delivery, a batch at a time; returns how many attempts were made.
     pub async fn deliver_webhooks(&self) -> Result<usize, AppError> {
         drain(delivery::BATCH, || self.deliver_batch()).await

@@ -30,6 +30,10 @@ pub async fn send_notifications(state: &AppState) -> Result<usize, AppError> {
 /// access change made here wakes it at once.
 const PROVISIONING_POLL: Duration = Duration::from_secs(1);
 
+/// How often the database's query planner statistics are refreshed (at start, then this often); they matter when
+/// the data has grown or shrunk many times over, which takes hours.
+const STATISTICS_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// How long jobs get to finish the run they are in when the server stops.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
@@ -98,6 +102,16 @@ pub fn spawn(state: AppState) -> Jobs {
         move || {
             let app = sign_ins.clone();
             async move { app.forget_stale_sign_ins().await.map(|forgotten| forgotten as usize) }
+        },
+    ));
+    let statistics = state.app.clone();
+    tasks.push(repeat(
+        STATISTICS_INTERVAL,
+        "database statistics",
+        stopped.clone(),
+        move || {
+            let app = statistics.clone();
+            async move { app.refresh_database_statistics().await }
         },
     ));
     let notification = state.app;

@@ -185,6 +185,11 @@ impl Store {
         tx.commit().await
     }
 
+    /// Refreshes the database's query planner statistics where they have gone stale.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        self.backend.refresh_statistics().await
+    }
+
     /// How each pool of connections is used now (for metrics).
     pub fn pool_use(&self) -> Vec<PoolUse> {
         self.backend.pool_use()
