@@ -51,8 +51,8 @@ def table(run, levels):
             limit = reference["insert"].rate
             shown = f"{n(limit)} one-row insert"
             target = targets[0]
-        ratio = figures[-1].rate / limit
-        flat = figures[0].rate / figures[-1].rate
+        ratio = figures[-1].rate / limit if limit else 0.0
+        flat = figures[0].rate / figures[-1].rate if figures[-1].rate else float("inf")
         flat_text = f"{flat:.2f}" + ("" if flat <= FLATNESS or len(sizes) == 1 else " **over 1.5**")
         lines.append(f"| `{label}` | " + " | ".join(cell(figure) for figure in figures)
                      + f" | {shown} | {ratio:.1%} | ≥ {target:.0%} {verdict(ratio >= target)} | {flat_text} |")

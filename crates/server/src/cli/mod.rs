@@ -274,6 +274,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             crate::logging::init(listen.log_format);
             let mut state = database.state().await?;
             listen.configure(&mut state);
+            let shutdown = shutdown_signal();
             let jobs = crate::jobs::spawn(state.clone());
             let app = Application::bind(listen.listen, state, listen.limits())
                 .await
@@ -284,7 +285,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
                 database = %database.url()?.redacted(),
                 "marketplace is serving under /marketplace"
             );
-            app.run_until(shutdown_signal()).await?;
+            app.run_until(shutdown).await?;
             jobs.stop(crate::jobs::SHUTDOWN_GRACE).await;
             Ok(())
         }
@@ -386,24 +387,28 @@ async fn execute(command: Command) -> anyhow::Result<()> {
     }
 }
 
-/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM: stop accepting, finish what is in flight. The handlers are installed when this is called,
+/// not when it is first awaited, so that a signal sent as soon as the server says it listens is not the default
+/// action (an exit with nothing finished).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate());
+        let interrupt = signal(SignalKind::interrupt());
+        async move {
+            let (Ok(mut terminate), Ok(mut interrupt)) = (terminate, interrupt) else {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            };
+            tokio::select! {
+                _ = terminate.recv() => {},
+                _ = interrupt.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }

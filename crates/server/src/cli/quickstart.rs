@@ -35,6 +35,7 @@ pub async fn run(
     let report = state.app.import_directory(&directory, false).await?;
     tracing::info!(changes = report.changes.len(), tenant = %directory.tenant.short_key, "imported {source}");
 
+    let shutdown = super::shutdown_signal();
     let jobs = crate::jobs::spawn(state.clone());
     let app = Application::bind(listen.listen, state.clone(), listen.limits())
         .await
@@ -126,7 +127,7 @@ pub async fn run(
     out.push_str("\nPress Ctrl-C to stop.\n");
     // A reader that went away (`| head`) takes nothing from the server: it goes on serving.
     Stdout::default().write(&out)?;
-    app.run_until(super::shutdown_signal()).await?;
+    app.run_until(shutdown).await?;
     jobs.stop(crate::jobs::SHUTDOWN_GRACE).await;
     Ok(())
 }
