@@ -15,7 +15,7 @@ const NUMBERS: usize = 3;
 
 impl Store {
     pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
-        let mut query = branch("p", [SimpleExpr::from(Expr::col(UserPermissions::Permission))], [])
+        let mut query = branch("p", [Expr::col(UserPermissions::Permission)], [])
             .from(UserPermissions::Table)
             .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
             .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
@@ -23,11 +23,11 @@ impl Store {
         let groups = branch(
             "g",
             [
-                Expr::col((UserGroups::Table, UserGroups::IamId)).into(),
-                Expr::col((UserGroups::Table, UserGroups::Name)).into(),
-                Expr::col((UserGroups::Table, UserGroups::Email)).into(),
+                Expr::col((UserGroups::Table, UserGroups::IamId)),
+                Expr::col((UserGroups::Table, UserGroups::Name)),
+                Expr::col((UserGroups::Table, UserGroups::Email)),
             ],
-            [Expr::col((UserGroups::Table, UserGroups::Id)).into()],
+            [Expr::col((UserGroups::Table, UserGroups::Id))],
         )
         .from(UserGroups::Table)
         .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
@@ -36,14 +36,14 @@ impl Store {
         let grants = branch(
             "d",
             [
-                Expr::col(DomainPermissions::Id).into(),
-                Expr::col(DomainPermissions::DomainId).into(),
-                Expr::col(DomainPermissions::Permission).into(),
+                Expr::col(DomainPermissions::Id),
+                Expr::col(DomainPermissions::DomainId),
+                Expr::col(DomainPermissions::Permission),
             ],
             [
-                Expr::col(DomainPermissions::UserId).into(),
-                Expr::col(DomainPermissions::GroupId).into(),
-                Expr::col(DomainPermissions::CreatedAt).into(),
+                Expr::col(DomainPermissions::UserId),
+                Expr::col(DomainPermissions::GroupId),
+                Expr::col(DomainPermissions::CreatedAt),
             ],
         )
         .from(DomainPermissions::Table)
@@ -56,10 +56,7 @@ impl Store {
         .to_owned();
         let attributes = branch(
             "a",
-            [
-                Expr::col(UserAttributes::Key).into(),
-                Expr::col(UserAttributes::Value).into(),
-            ],
+            [Expr::col(UserAttributes::Key), Expr::col(UserAttributes::Value)],
             [],
         )
         .from(UserAttributes::Table)
