@@ -293,12 +293,14 @@ async fn a_reader_that_stops_early_ends_the_output_quietly() {
     assert_eq!(text(&again.stdout), "", "already imported");
 }
 
-/// `serve --log-format json`: one JSON line per request, with the route template, status, latency, request id,
-/// tenant and user, and the reason of a refusal.
-#[tokio::test]
-async fn each_request_is_one_log_line_and_json_lines_are_json() {
+/// `marketplace serve --log-format json` over the app's database, and its stderr's lines.
+fn serve_logging_json(
+    app: &TestApp,
+) -> (
+    std::process::Child,
+    std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+) {
     use std::io::BufRead;
-    let app = spawn_app().await;
     let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
         .env("MARKETPLACE_DATABASE_URL", &app.db.url)
@@ -307,7 +309,16 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("run marketplace");
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    (child, lines)
+}
+
+/// `serve --log-format json`: one JSON line per request, with the route template, status, latency, request id,
+/// tenant and user, and the reason of a refusal.
+#[tokio::test]
+async fn each_request_is_one_log_line_and_json_lines_are_json() {
+    let app = spawn_app().await;
+    let (mut child, mut lines) = serve_logging_json(&app);
     let mut next_json = move || -> serde_json::Value {
         let line = lines.next().expect("a log line").unwrap();
         serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
@@ -352,17 +363,8 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
 /// are in, stops them, and exits with success.
 #[tokio::test]
 async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
-    use std::io::BufRead;
     let app = spawn_app().await;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .env("MARKETPLACE_DATABASE_URL", &app.db.url)
-        .env_remove("MARKETPLACE_SIGNING_KEY")
-        .env_remove("RUST_LOG")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("run marketplace");
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let (mut child, mut lines) = serve_logging_json(&app);
     let serving = lines
         .by_ref()
         .map(Result::unwrap)
