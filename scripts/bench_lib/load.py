@@ -133,8 +133,3 @@ def reference_binary(root):
         raise BenchError(f"{binary} is missing: cargo build --release -p marketplace-bench")
     return binary
 
-
-def settle(seconds=1.0):
-    """A pause between runs, so that one run's TIME_WAIT sockets and flushes do not bleed into the next."""
-    time.sleep(seconds)
-    log("")
