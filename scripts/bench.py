@@ -24,8 +24,6 @@ Needs wrk (apt-get install wrk), python3 and PostgreSQL's binaries; run as root,
 import argparse
 import os
 import random
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import shutil
