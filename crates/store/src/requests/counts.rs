@@ -133,12 +133,34 @@ impl CountChanges {
     }
 }
 
-/// The kept counts of each of `scopes`, per status and type: (scope, status, type, count).
-pub(crate) async fn scope_counts(
+/// Kept counts by scope: of the requests with the searched statuses and types, and of all. A scope with none
+/// is missing.
+#[derive(Default)]
+pub(crate) struct Totals {
+    pub(crate) matching: BTreeMap<String, u64>,
+    pub(crate) all: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    /// The requests of `scope` with the searched statuses and types.
+    pub(crate) fn of(&self, scope: &str) -> u64 {
+        self.matching.get(scope).copied().unwrap_or(0)
+    }
+}
+
+/// The kept counts of each of `scopes`, of the requests with one of the statuses and one of the types (empty
+/// lists mean any) and of all: one lookup.
+pub(crate) async fn scope_totals(
     conn: &mut Conn,
     tenant_id: TenantId,
     scopes: &[String],
-) -> Result<Vec<(String, String, String, u64)>, StoreError> {
+    statuses: &[String],
+    types: &[RequestType],
+) -> Result<Totals, StoreError> {
+    let mut totals = Totals::default();
+    if scopes.is_empty() {
+        return Ok(totals);
+    }
     let query = Query::select()
         .columns([
             AccessRequestCounts::Scope,
@@ -150,48 +172,16 @@ pub(crate) async fn scope_counts(
         .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
         .and_where(one_of(AccessRequestCounts::Scope, scopes.iter().cloned()))
         .to_owned();
-    let mut counts = Vec::new();
     for row in conn.query(&query).await? {
-        let count: i64 = row.get(3)?;
-        counts.push((row.get(0)?, row.get(1)?, row.get(2)?, u64::try_from(count).unwrap_or(0)));
-    }
-    Ok(counts)
-}
-
-/// How many requests in each of `scopes` have one of the statuses and one of the types; empty lists mean any.
-/// A scope with none is missing from the answer.
-pub(crate) async fn scope_totals(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    scopes: &[String],
-    statuses: &[String],
-    types: &[RequestType],
-) -> Result<BTreeMap<String, u64>, StoreError> {
-    if scopes.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let mut query = Query::select()
-        .column(AccessRequestCounts::Scope)
-        // PostgreSQL sums BIGINTs as NUMERIC: cast back.
-        .expr(Expr::cust("CAST(SUM(count) AS BIGINT)"))
-        .from(AccessRequestCounts::Table)
-        .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
-        .and_where(one_of(AccessRequestCounts::Scope, scopes.iter().cloned()))
-        .group_by_col(AccessRequestCounts::Scope)
-        .to_owned();
-    if !statuses.is_empty() {
-        query.and_where(one_of(AccessRequestCounts::Status, statuses.iter().cloned()));
-    }
-    if !types.is_empty() {
-        query.and_where(one_of(
-            AccessRequestCounts::RequestType,
-            types.iter().map(|t| t.as_str()),
-        ));
-    }
-    let mut totals = BTreeMap::new();
-    for row in conn.query(&query).await? {
-        let (scope, sum): (String, i64) = (row.get(0)?, row.get(1)?);
-        totals.insert(scope, u64::try_from(sum).unwrap_or(0));
+        let (scope, status, kind, count): (String, String, String, i64) =
+            (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
+        let count = u64::try_from(count).unwrap_or(0);
+        let wanted = (statuses.is_empty() || statuses.contains(&status))
+            && (types.is_empty() || types.iter().any(|wanted| wanted.as_str() == kind));
+        if wanted {
+            *totals.matching.entry(scope.clone()).or_default() += count;
+        }
+        *totals.all.entry(scope).or_default() += count;
     }
     Ok(totals)
 }

@@ -9,7 +9,7 @@ use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RecordStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
-use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{BinOper, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use uuid::Uuid;
 use visibility::Visibility;
 
@@ -306,9 +306,7 @@ impl Store {
                 let total = match search.counted_target() {
                     Some(scope) => scope_totals(&mut conn, tenant_id, std::slice::from_ref(&scope), statuses, types)
                         .await?
-                        .get(&scope)
-                        .copied()
-                        .unwrap_or(0),
+                        .of(&scope),
                     None => count(&mut conn, matching.clone()).await?,
                 };
                 (matching, total, Plan::WalkSortIndex)
@@ -342,21 +340,22 @@ impl Store {
         };
         let order = if search.descending { Order::Desc } else { Order::Asc };
         let (sort, numeric) = match search.sort {
-            RequestSort::Status => ("status", false),
-            RequestSort::DataProduct => ("target_name", false),
-            RequestSort::CreatedAt => ("created_at", true),
-            RequestSort::UpdatedAt => ("updated_at", true),
-            RequestSort::Expiration => ("expiration", true),
+            RequestSort::Status => (AccessRequests::Status, false),
+            RequestSort::DataProduct => (AccessRequests::TargetName, false),
+            RequestSort::CreatedAt => (AccessRequests::CreatedAt, true),
+            RequestSort::UpdatedAt => (AccessRequests::UpdatedAt, true),
+            RequestSort::Expiration => (AccessRequests::Expiration, true),
         };
+        let sort = Expr::col(col(sort));
         let sort = match (plan, numeric) {
-            (Plan::WalkSortIndex, _) => format!(r#""access_requests"."{sort}""#),
+            (Plan::WalkSortIndex, _) => sort,
             // An expression no index holds, so that SQLite reads the set and sorts it rather than walking the
             // index of that order (the whole table) checking each row against the set.
-            (Plan::SortVisibleSet, true) => format!(r#""access_requests"."{sort}" + 0"#),
-            (Plan::SortVisibleSet, false) => format!(r#""access_requests"."{sort}" || ''"#),
+            (Plan::SortVisibleSet, true) => sort.add(Expr::cust("0")),
+            (Plan::SortVisibleSet, false) => sort.binary(BinOper::Custom("||"), Expr::cust("''")),
         };
         let page = page
-            .order_by_expr(Expr::cust(sort), order.clone())
+            .order_by_expr(sort, order.clone())
             .order_by(col(AccessRequests::Id), order)
             .limit(limit_of(search.page.limit))
             .offset(search.page.offset)

@@ -8,7 +8,7 @@ use super::{RequestRole, Searcher, col};
 use crate::StoreError;
 use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
-use crate::requests::counts::{TENANT, domain_scope, key_scope, scope_counts};
+use crate::requests::counts::{TENANT, Totals, domain_scope, key_scope, scope_totals};
 use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys};
 use marketplace_domain::access_request::RequestType;
 use marketplace_domain::ids::{TenantId, UserId};
@@ -105,16 +105,7 @@ impl Visibility {
         let scopes: Vec<String> = std::iter::once(TENANT.to_owned())
             .chain(self.filed().iter().map(Filed::scope))
             .collect();
-        let mut totals = Totals::default();
-        for (scope, status, kind, count) in scope_counts(conn, tenant_id, &scopes).await? {
-            let wanted = (statuses.is_empty() || statuses.contains(&status))
-                && (types.is_empty() || types.iter().any(|wanted| wanted.as_str() == kind));
-            if wanted {
-                *totals.matching.entry(scope.clone()).or_default() += count;
-            }
-            *totals.all.entry(scope).or_default() += count;
-        }
-        Ok(totals)
+        scope_totals(conn, tenant_id, &scopes, statuses, types).await
     }
 
     /// How many requests of these statuses and types the searcher may see when no other filter applies: the
@@ -188,18 +179,7 @@ impl Visibility {
     }
 }
 
-/// Kept counts by scope: of the requests with the searched statuses and types, and of all.
-#[derive(Default)]
-pub(super) struct Totals {
-    matching: BTreeMap<String, u64>,
-    all: BTreeMap<String, u64>,
-}
-
 impl Totals {
-    fn of(&self, scope: &str) -> u64 {
-        self.matching.get(scope).copied().unwrap_or(0)
-    }
-
     /// Every request of the tenant with these statuses and types.
     pub(super) fn everyone(&self) -> u64 {
         self.of(TENANT)
