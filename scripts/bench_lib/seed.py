@@ -11,13 +11,11 @@ import subprocess
 import time
 import uuid
 
-from bench_provisioning_lib.common import TENANT, BenchError, log
+from bench_provisioning_lib.common import TENANT, BenchError, form_answers, form_fields, log
 
 USER_BASE = 10
 DOMAIN_ID = "3f0c2b1a-9d8e-4c7b-a6f5-e4d3c2b1a098"
 STEWARDS = 1
-# Questions of the form, the test suite's `sales_form`.
-PURPOSE, TEAM, DURATION = (f"0c4b9a52-000{n}-4c1e-9a51-6c2d7e8f9a01" for n in (1, 2, 4))
 # Copies are spread back in time, a minute apart, so that they sort before everything made through the API.
 COPY_SPACING_MS = 60_000
 # How the requests made through the API are decided: 3 in 10 approved, 3 denied, 4 left pending.
@@ -61,13 +59,7 @@ def directory_yaml(users, products):
 def form_body():
     return {
         "name": "Bench access",
-        "fields": [
-            {"id": PURPOSE, "type": "SHORT_ANSWER", "label": "What will you use the data for?"},
-            {"id": TEAM, "type": "DROPDOWN", "label": "Team", "required": True,
-             "options": [{"value": "Marketing"}, {"value": "Finance"}]},
-            {"id": DURATION, "type": "ACCESS_DURATION", "label": "How long do you need access to this data?",
-             "required": True},
-        ],
+        "fields": form_fields(regions=False),
         "policy": {"rules": [], "defaultEvent": {"type": "review", "params": {"stages": [
             {"any": [{"type": "GROUP", "id": STEWARDS, "name": "Bench Stewards"}]}]}}},
         "dataUseAgreementIds": [],
@@ -75,11 +67,8 @@ def form_body():
 
 
 def request_body(user):
-    return {"user": global_id(username(user)), "form": {"answers": [
-        {"fieldId": PURPOSE, "value": "Load benchmark"},
-        {"fieldId": TEAM, "value": "Marketing"},
-        {"fieldId": DURATION, "value": {"duration": 30, "durationUnit": "DAYS"}},
-    ], "acceptedDataUseAgreementIds": []}}
+    return {"user": global_id(username(user)),
+            "form": {"answers": form_answers("Load benchmark"), "acceptedDataUseAgreementIds": []}}
 
 
 class Seed:

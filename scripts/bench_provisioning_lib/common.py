@@ -19,6 +19,32 @@ POLL_SECONDS = 0.02
 PURPOSE, TEAM, REGIONS, DURATION = (f"0c4b9a52-000{n}-4c1e-9a51-6c2d7e8f9a01" for n in (1, 2, 3, 4))
 
 
+
+
+def form_fields(regions):
+    """The fields of a benchmark's request form; the regions checkboxes only where asked for."""
+    fields = [
+        {"id": PURPOSE, "type": "SHORT_ANSWER", "label": "What will you use the data for?"},
+        {"id": TEAM, "type": "DROPDOWN", "label": "Team", "required": True,
+         "options": [{"value": "Marketing"}, {"value": "Finance"}]},
+    ]
+    if regions:
+        fields.append({"id": REGIONS, "type": "CHECKBOXES", "label": "Regions", "required": False,
+                       "options": [{"value": "EU"}, {"value": "US"}]})
+    fields.append({"id": DURATION, "type": "ACCESS_DURATION", "label": "How long do you need access to this data?",
+                   "required": True})
+    return fields
+
+
+def form_answers(purpose):
+    """Answers to `form_fields`: 30 days for the Marketing team."""
+    return [
+        {"fieldId": PURPOSE, "value": purpose},
+        {"fieldId": TEAM, "value": "Marketing"},
+        {"fieldId": DURATION, "value": {"duration": 30, "durationUnit": "DAYS"}},
+    ]
+
+
 class BenchError(Exception):
     pass
 

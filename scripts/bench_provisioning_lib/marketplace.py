@@ -9,7 +9,7 @@ import time
 import urllib.error
 import urllib.request
 
-from .common import DURATION, PURPOSE, REGIONS, TEAM, TENANT, URL_ENV, BenchError, free_port, log
+from .common import TENANT, URL_ENV, BenchError, form_answers, form_fields, free_port, log
 
 
 class Marketplace:
@@ -129,14 +129,7 @@ class Marketplace:
 def form_body(agreement):
     return {
         "name": "Bench access",
-        "fields": [
-            {"id": PURPOSE, "type": "SHORT_ANSWER", "label": "What will you use the data for?"},
-            {"id": TEAM, "type": "DROPDOWN", "label": "Team", "required": True,
-             "options": [{"value": "Marketing"}, {"value": "Finance"}]},
-            {"id": REGIONS, "type": "CHECKBOXES", "label": "Regions", "required": False,
-             "options": [{"value": "EU"}, {"value": "US"}]},
-            {"id": DURATION, "type": "ACCESS_DURATION", "label": "How long do you need access to this data?", "required": True},
-        ],
+        "fields": form_fields(regions=True),
         "policy": {"rules": [], "defaultEvent": {"type": "approve", "params": {}}},
         "dataUseAgreementIds": [agreement],
     }
@@ -144,9 +137,5 @@ def form_body(agreement):
 
 def request_body(global_user_id, agreement):
     return {"user": global_user_id, "form": {
-        "answers": [
-            {"fieldId": PURPOSE, "value": "Benchmark"},
-            {"fieldId": TEAM, "value": "Marketing"},
-            {"fieldId": DURATION, "value": {"duration": 30, "durationUnit": "DAYS"}},
-        ],
+        "answers": form_answers("Benchmark"),
         "acceptedDataUseAgreementIds": [agreement]}}
