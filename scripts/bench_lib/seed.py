@@ -227,6 +227,11 @@ def copy_statements(since_ms, first, last, users, postgres):
         "SELECT r.tenant_id, 'domain:' || d.domain_id, r.status, r.request_type, COUNT(*) "
         "FROM access_request_domains d JOIN access_requests r ON r.tenant_id = d.tenant_id AND r.id = d.request_id "
         "GROUP BY r.tenant_id, d.domain_id, r.status, r.request_type",
+        "INSERT INTO access_request_counts (tenant_id, scope, status, request_type, count) "
+        "SELECT tenant_id, 'person:' || person, status, request_type, COUNT(*) FROM ("
+        "SELECT tenant_id, user_id AS person, status, request_type FROM access_requests UNION ALL "
+        "SELECT tenant_id, requesting_user_id, status, request_type FROM access_requests "
+        "WHERE requesting_user_id <> user_id) AS people GROUP BY tenant_id, person, status, request_type",
         "DROP TABLE tpl_requests", "DROP TABLE tpl_domains", "DROP TABLE tpl_records", "DROP TABLE tpl_keys",
         "DROP TABLE tpl_events",
     # PostgreSQL's autovacuum would analyze the tables after such a load; SQLite keeps no statistics unless asked.

@@ -129,9 +129,52 @@ pub async fn assert_visible_counts_agree(app: &TestApp) {
                     first["meta"]["totalCount"], counted["meta"]["totalCount"],
                     "{user}: {path}"
                 );
+                assert_pages_agree(app, &token, &path, &counted).await;
             }
         }
     }
+}
+
+/// The page of 100 at `path` (newest first) against the same search read other ways: pages of two, oldest
+/// first, and sorted on another column (so that another plan reads it).
+async fn assert_pages_agree(app: &TestApp, token: &str, path: &str, page: &Value) {
+    let all = ids(page);
+    let created: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|request| request["createdAt"].as_str().unwrap())
+        .collect();
+    assert!(created.is_sorted_by(|a, b| a >= b), "newest first: {path}: {created:?}");
+    let mut paged = Vec::new();
+    for offset in (0..all.len().min(6)).step_by(2) {
+        let two = path.replace("limit=100", &format!("limit=2&offset={offset}"));
+        paged.extend(ids(&expect(app.get(&two).bearer_auth(token), StatusCode::OK).await));
+    }
+    assert_eq!(
+        paged,
+        all.iter().take(6).cloned().collect::<Vec<_>>(),
+        "pages of two: {path}"
+    );
+    let oldest = expect(
+        app.get(&format!("{path}&sortOrder=asc")).bearer_auth(token),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(
+        ids(&oldest),
+        all.iter().rev().cloned().collect::<Vec<_>>(),
+        "oldest first: {path}"
+    );
+    let updated = expect(
+        app.get(&format!("{path}&sortBy=updatedAt")).bearer_auth(token),
+        StatusCode::OK,
+    )
+    .await;
+    let (mut updated, mut all) = (ids(&updated), all);
+    updated.sort();
+    all.sort();
+    assert_eq!(updated, all, "sorted by update: {path}");
 }
 
 fn ids(page: &Value) -> Vec<String> {

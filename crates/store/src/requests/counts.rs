@@ -1,5 +1,5 @@
-//! How many requests there are per status and type — in the tenant, for each target, under each approver key
-//! and in each domain — changed in the transaction of every change to a request, so that the total of a search
+//! How many requests there are per status and type — in the tenant, for each target, for each person, under each
+//! approver key and in each domain — changed in the transaction of every change to a request, so that the total of a search
 //! with no other filter is a lookup whatever the size of the table.
 
 use super::RequestTarget;
@@ -8,7 +8,7 @@ use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
 use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
-use marketplace_domain::ids::{ProductId, TenantId};
+use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,21 +30,28 @@ pub(crate) fn key_scope(key: &str) -> String {
     format!("key:{key}")
 }
 
+/// The counts kept for the requests made by or for this person.
+pub(crate) fn person_scope(user_id: UserId) -> String {
+    format!("person:{}", user_id.0)
+}
+
 /// The counts kept for the requests whose target was in this domain.
 pub(crate) fn domain_scope(domain_id: &str) -> String {
     format!("domain:{domain_id}")
 }
 
-/// Every scope a request is counted in beside the tenant: its target, each approver key its records are filed
-/// under, each domain its target was in.
+/// Every scope a request is counted in beside the tenant: its target, the people it was made by and for, each
+/// approver key its records are filed under, each domain its target was in.
 pub(crate) fn request_scopes<'a>(
     target: Option<&RequestTarget>,
+    people: [UserId; 2],
     keys: impl IntoIterator<Item = &'a String>,
     domains: &[String],
 ) -> BTreeSet<String> {
     target
         .map(RequestTarget::count_scope)
         .into_iter()
+        .chain(people.map(person_scope))
         .chain(keys.into_iter().map(|key| key_scope(key)))
         .chain(domains.iter().map(|domain| domain_scope(domain)))
         .collect()

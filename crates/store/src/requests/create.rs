@@ -205,7 +205,12 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         let mut counts = super::counts::CountChanges::default();
-        let scopes = super::counts::request_scopes(Some(&new.target), &keys, &new.domains);
+        let scopes = super::counts::request_scopes(
+            Some(&new.target),
+            [new.requesting_user_id, new.user_id],
+            &keys,
+            &new.domains,
+        );
         counts.created(tenant_id, &scopes, new.request_type, status);
         counts.apply(&mut tx).await?;
         tx.commit().await?;

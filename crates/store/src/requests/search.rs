@@ -3,13 +3,14 @@
 
 use super::counts::scope_totals;
 use super::{AccessRequestRecord, RequestTarget, decode_request, select_requests};
-use crate::query::{contains, count, limit_of, one_of, tenant_is};
+use crate::query::{contains, count, one_of, tenant_is};
 use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access_request::{RecordStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
-use sea_query::{BinOper, Cond, Expr, ExprTrait, Order, Query, SelectStatement};
+use plan::Plan;
+use sea_query::{Cond, Expr, ExprTrait, Query, SelectStatement};
 use uuid::Uuid;
 use visibility::Visibility;
 
@@ -277,15 +278,6 @@ impl RequestSearch {
     }
 }
 
-/// How a page of requests is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Plan {
-    /// In the order of an index, checking each row: cheap when most rows pass.
-    WalkSortIndex,
-    /// The visible set, read whole and sorted: cheap when it is small.
-    SortVisibleSet,
-}
-
 impl Store {
     /// One page of the requests the searcher may see that match, and how many match in all.
     pub async fn search_access_requests(
@@ -297,7 +289,7 @@ impl Store {
         let mut conn = self.backend.read().await?;
         let matching = search.filters(tenant_id, searcher);
         let (statuses, types) = (&search.statuses, &search.types);
-        let (mut page, total, plan) = match Visibility::of(searcher, &search.roles) {
+        let (page, total, plan) = match Visibility::of(searcher, &search.roles) {
             _ if search.visibility_implied() => {
                 let total = count(&mut conn, matching.clone()).await?;
                 (matching, total, Plan::WalkSortIndex)
@@ -328,38 +320,22 @@ impl Store {
                     0 => everyone,
                     _ => wanted.saturating_mul(everyone) / filed,
                 };
-                match walk < totals.filed_whatever_status() {
-                    true => {
+                // Newest or oldest first, someone who sees only their own requests has both ends at hand.
+                let own = visibility
+                    .only_own(&totals)
+                    .filter(|_| search.sort == RequestSort::CreatedAt);
+                match (own, walk < totals.filed_whatever_status()) {
+                    (Some(user_id), _) => (matching, total, Plan::EndsOfOwn(user_id)),
+                    (None, true) => {
                         let mut checked = matching;
                         checked.cond_where(visibility.row_check(tenant_id).unwrap_or_else(Cond::all));
                         (checked, total, Plan::WalkSortIndex)
                     }
-                    false => (members, total, Plan::SortVisibleSet),
+                    (None, false) => (members, total, Plan::SortVisibleSet),
                 }
             }
         };
-        let order = if search.descending { Order::Desc } else { Order::Asc };
-        let (sort, numeric) = match search.sort {
-            RequestSort::Status => (AccessRequests::Status, false),
-            RequestSort::DataProduct => (AccessRequests::TargetName, false),
-            RequestSort::CreatedAt => (AccessRequests::CreatedAt, true),
-            RequestSort::UpdatedAt => (AccessRequests::UpdatedAt, true),
-            RequestSort::Expiration => (AccessRequests::Expiration, true),
-        };
-        let sort = Expr::col(col(sort));
-        let sort = match (plan, numeric) {
-            (Plan::WalkSortIndex, _) => sort,
-            // An expression no index holds, so that SQLite reads the set and sorts it rather than walking the
-            // index of that order (the whole table) checking each row against the set.
-            (Plan::SortVisibleSet, true) => sort.add(Expr::cust("0")),
-            (Plan::SortVisibleSet, false) => sort.binary(BinOper::Custom("||"), Expr::cust("''")),
-        };
-        let page = page
-            .order_by_expr(sort, order.clone())
-            .order_by(col(AccessRequests::Id), order)
-            .limit(limit_of(search.page.limit))
-            .offset(search.page.offset)
-            .to_owned();
+        let page = plan.page(page, tenant_id, search);
         let requests = conn
             .query_long(&page)
             .await?
@@ -370,4 +346,5 @@ impl Store {
     }
 }
 
+mod plan;
 mod visibility;

@@ -317,7 +317,12 @@ pub(super) async fn set_status(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let keys = filed_keys(conn, tenant_id, &request.id).await?;
-    let scopes = super::counts::request_scopes(request.target().as_ref(), &keys, &request.domains);
+    let scopes = super::counts::request_scopes(
+        request.target().as_ref(),
+        [request.requesting_user_id, request.user_id],
+        &keys,
+        &request.domains,
+    );
     counts.moved(tenant_id, &scopes, request.request_type, request.status, status);
     let mut values = vec![
         (AccessRequests::Status, status.as_str().into()),

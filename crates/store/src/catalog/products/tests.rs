@@ -49,7 +49,7 @@ async fn request(store: &Store, tenant_id: TenantId, product: &ProductId, id: &s
     let target = RequestTarget::Product(product.clone());
     let status = RequestStatus::parse(status).unwrap();
     let mut counts = counts::CountChanges::default();
-    let scopes = counts::request_scopes(Some(&target), &[], &[]);
+    let scopes = counts::request_scopes(Some(&target), [UserId(2), UserId(2)], &[], &[]);
     counts.created(tenant_id, &scopes, RequestType::DataAccess, status);
     counts.apply(&mut tx).await.unwrap();
     tx.commit().await.unwrap();

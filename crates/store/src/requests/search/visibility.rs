@@ -2,13 +2,13 @@
 //! union of the index ranges they come from: their own requests, the records filed under their approver keys,
 //! the domains they manage), cheap when it is small; or as a check on each row while the sort index is walked,
 //! cheap when most rows pass it. The kept counts say which is which, and give the total without walking a
-//! steward's whole set.
+//! searcher's whole set.
 
 use super::{RequestRole, Searcher, col};
 use crate::StoreError;
 use crate::db::Conn;
 use crate::query::{one_of, tenant_is};
-use crate::requests::counts::{TENANT, Totals, domain_scope, key_scope, scope_totals};
+use crate::requests::counts::{TENANT, Totals, domain_scope, key_scope, person_scope, scope_totals};
 use crate::schema::{AccessRequestDomains, AccessRequests, ApprovalRecordKeys};
 use marketplace_domain::access_request::RequestType;
 use marketplace_domain::ids::{TenantId, UserId};
@@ -30,10 +30,14 @@ pub(super) enum Visibility {
     },
 }
 
-/// One key or domain whose requests are counted.
+/// One source of visible requests, counted in its own scope.
 #[derive(Debug, Clone, PartialEq)]
-enum Filed {
+enum Source {
+    /// Made by or for this person.
+    Person(UserId),
+    /// A record filed under this approver key.
     Key(String),
+    /// The target was in this domain.
     Domain(String),
 }
 
@@ -56,45 +60,57 @@ impl Visibility {
         }
     }
 
-    fn filed(&self) -> Vec<Filed> {
+    fn sources(&self) -> Vec<Source> {
         match self {
             Visibility::Everything => Vec::new(),
-            Visibility::Sources { keys, domains, .. } => keys
-                .iter()
-                .cloned()
-                .map(Filed::Key)
-                .chain(domains.iter().cloned().map(Filed::Domain))
+            Visibility::Sources { own, keys, domains } => own
+                .map(Source::Person)
+                .into_iter()
+                .chain(keys.iter().cloned().map(Source::Key))
+                .chain(domains.iter().cloned().map(Source::Domain))
                 .collect(),
         }
     }
 
     /// The condition checked on each row: cheap per row, so right when most rows pass it.
     pub(super) fn row_check(&self, tenant_id: TenantId) -> Option<Cond> {
-        let Visibility::Sources { own, .. } = self else {
-            return None;
-        };
-        let mut visible = Cond::any();
-        if let Some(user_id) = own {
-            visible = visible
-                .add(Expr::col(col(AccessRequests::RequestingUserId)).eq(user_id.0))
-                .add(Expr::col(col(AccessRequests::UserId)).eq(user_id.0));
+        match self {
+            Visibility::Everything => None,
+            Visibility::Sources { .. } => Some(
+                self.sources()
+                    .iter()
+                    .fold(Cond::any(), |visible, source| visible.add(source.holds(tenant_id))),
+            ),
         }
-        for filed in self.filed() {
-            visible = visible.add(Expr::exists(filed.probe(tenant_id)));
-        }
-        Some(visible)
     }
 
     /// The condition that the row is one of the set: right when the set is small.
     pub(super) fn membership(&self, tenant_id: TenantId) -> Option<SimpleExpr> {
-        let Visibility::Sources { own, keys, domains } = self else {
-            return None;
-        };
-        Some(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, *own, keys, domains)))
+        match self {
+            Visibility::Everything => None,
+            Visibility::Sources { .. } => {
+                Some(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, &self.sources())))
+            }
+        }
     }
 
-    /// The kept counts of the tenant and of each key and domain the searcher sees through, for these statuses
-    /// and types: one lookup.
+    /// The person whose own requests are all the searcher sees, when that is so: nothing is filed under their
+    /// keys and domains.
+    pub(super) fn only_own(&self, totals: &Totals) -> Option<UserId> {
+        let Visibility::Sources { own: Some(user_id), .. } = self else {
+            return None;
+        };
+        let mut others = self
+            .sources()
+            .into_iter()
+            .filter(|source| *source != Source::Person(*user_id));
+        others
+            .all(|source| totals.whatever_status(&source.scope()) == 0)
+            .then_some(*user_id)
+    }
+
+    /// The kept counts of the tenant and of each source the searcher sees through, for these statuses and
+    /// types: one lookup.
     pub(super) async fn totals(
         &self,
         conn: &mut Conn,
@@ -103,13 +119,13 @@ impl Visibility {
         types: &[RequestType],
     ) -> Result<Totals, StoreError> {
         let scopes: Vec<String> = std::iter::once(TENANT.to_owned())
-            .chain(self.filed().iter().map(Filed::scope))
+            .chain(self.sources().iter().map(Source::scope))
             .collect();
         scope_totals(conn, tenant_id, &scopes, statuses, types).await
     }
 
     /// How many requests of these statuses and types the searcher may see when no other filter applies: the
-    /// largest filed set's kept count, plus whatever the other sources add to it (walked, so small).
+    /// largest source's kept count, plus whatever the other sources add to it (walked, so small).
     pub(super) async fn total(
         &self,
         conn: &mut Conn,
@@ -118,65 +134,53 @@ impl Visibility {
         statuses: &[String],
         types: &[RequestType],
     ) -> Result<u64, StoreError> {
-        let Visibility::Sources { own, .. } = self else {
+        if *self == Visibility::Everything {
             return Ok(totals.everyone());
-        };
-        let filed = self.filed();
-        let largest = filed
+        }
+        let sources = self.sources();
+        let largest = sources
             .iter()
             .map(|one| (one, totals.of(&one.scope())))
             .filter(|(_, count)| *count > 0)
             .max_by_key(|(_, count)| *count);
         let Some((largest, count)) = largest else {
-            // Nothing filed for them: only their own requests, if any.
-            return self
-                .count_rest(conn, tenant_id, *own, &filed, None, statuses, types)
-                .await;
-        };
-        let others: Vec<Filed> = filed.iter().filter(|other| *other != largest).cloned().collect();
-        let rest = self
-            .count_rest(conn, tenant_id, *own, &others, Some(largest), statuses, types)
-            .await?;
-        Ok(count + rest)
-    }
-
-    /// The requests of `own` and `filed` that are not in `except`.
-    #[allow(clippy::too_many_arguments, reason = "one private step of `total`")]
-    async fn count_rest(
-        &self,
-        conn: &mut Conn,
-        tenant_id: TenantId,
-        own: Option<UserId>,
-        filed: &[Filed],
-        except: Option<&Filed>,
-        statuses: &[String],
-        types: &[RequestType],
-    ) -> Result<u64, StoreError> {
-        if own.is_none() && filed.is_empty() {
             return Ok(0);
-        }
-        let (keys, domains) = split(filed);
-        let mut query = Query::select()
-            .expr(Expr::cust("COUNT(*)"))
-            .from(AccessRequests::Table)
-            .and_where(tenant_is(col(AccessRequests::TenantId), tenant_id))
-            .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, own, &keys, &domains)))
-            .to_owned();
-        if let Some(except) = except {
-            query.and_where(Expr::exists(except.probe(tenant_id)).not());
-        }
-        if !statuses.is_empty() {
-            query.and_where(one_of(col(AccessRequests::Status), statuses.iter().cloned()));
-        }
-        if !types.is_empty() {
-            query.and_where(one_of(
-                col(AccessRequests::RequestType),
-                types.iter().map(|t| t.as_str()),
-            ));
-        }
-        let found: i64 = conn.query_long(&query).await?.first().map_or(Ok(0), |row| row.get(0))?;
-        Ok(u64::try_from(found).unwrap_or(0))
+        };
+        let others: Vec<Source> = sources.iter().filter(|other| *other != largest).cloned().collect();
+        Ok(count + count_rest(conn, tenant_id, &others, largest, statuses, types).await?)
     }
+}
+
+/// How many requests of `sources` with these statuses and types are not in `except`.
+async fn count_rest(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    sources: &[Source],
+    except: &Source,
+    statuses: &[String],
+    types: &[RequestType],
+) -> Result<u64, StoreError> {
+    if sources.is_empty() {
+        return Ok(0);
+    }
+    let mut query = Query::select()
+        .expr(Expr::cust("COUNT(*)"))
+        .from(AccessRequests::Table)
+        .and_where(tenant_is(col(AccessRequests::TenantId), tenant_id))
+        .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, sources)))
+        .and_where(except.holds(tenant_id).not())
+        .to_owned();
+    if !statuses.is_empty() {
+        query.and_where(one_of(col(AccessRequests::Status), statuses.iter().cloned()));
+    }
+    if !types.is_empty() {
+        query.and_where(one_of(
+            col(AccessRequests::RequestType),
+            types.iter().map(|t| t.as_str()),
+        ));
+    }
+    let found: i64 = conn.query_long(&query).await?.first().map_or(Ok(0), |row| row.get(0))?;
+    Ok(u64::try_from(found).unwrap_or(0))
 }
 
 impl Totals {
@@ -185,20 +189,23 @@ impl Totals {
         self.of(TENANT)
     }
 
-    /// The requests filed under the searcher's keys and domains: more than they see through them when sets
-    /// overlap.
+    /// The requests of the searcher's sources: more than they see through them when sources overlap.
     pub(super) fn filed(&self) -> u64 {
-        filed_sum(&self.matching)
+        sources_sum(&self.matching)
     }
 
-    /// The requests filed under the searcher's keys and domains whatever their status and type: what reading
-    /// the visible set costs.
+    /// The requests of the searcher's sources whatever their status and type: what reading the visible set
+    /// costs.
     pub(super) fn filed_whatever_status(&self) -> u64 {
-        filed_sum(&self.all)
+        sources_sum(&self.all)
+    }
+
+    fn whatever_status(&self, scope: &str) -> u64 {
+        self.all.get(scope).copied().unwrap_or(0)
     }
 }
 
-fn filed_sum(counts: &BTreeMap<String, u64>) -> u64 {
+fn sources_sum(counts: &BTreeMap<String, u64>) -> u64 {
     counts
         .iter()
         .filter(|(scope, _)| scope.as_str() != TENANT)
@@ -206,31 +213,26 @@ fn filed_sum(counts: &BTreeMap<String, u64>) -> u64 {
         .sum()
 }
 
-fn split(filed: &[Filed]) -> (Vec<String>, Vec<String>) {
-    let mut keys = Vec::new();
-    let mut domains = Vec::new();
-    for one in filed {
-        match one {
-            Filed::Key(key) => keys.push(key.clone()),
-            Filed::Domain(domain) => domains.push(domain.clone()),
-        }
-    }
-    (keys, domains)
-}
-
-impl Filed {
+impl Source {
     fn scope(&self) -> String {
         match self {
-            Filed::Key(key) => key_scope(key),
-            Filed::Domain(domain) => domain_scope(domain),
+            Source::Person(user_id) => person_scope(*user_id),
+            Source::Key(key) => key_scope(key),
+            Source::Domain(domain) => domain_scope(domain),
         }
     }
 
-    /// The row filing the request being looked at under this key or domain: a primary-key lookup.
-    fn probe(&self, tenant_id: TenantId) -> SelectStatement {
-        let mut probe = Query::select().expr(Expr::cust("1")).to_owned();
-        match self {
-            Filed::Key(key) => probe
+    /// Whether the request being looked at comes from this source: two columns of its row, or a primary-key
+    /// lookup of the row filing it.
+    fn holds(&self, tenant_id: TenantId) -> SimpleExpr {
+        let filing = match self {
+            Source::Person(user_id) => {
+                return Expr::col(col(AccessRequests::RequestingUserId))
+                    .eq(user_id.0)
+                    .or(Expr::col(col(AccessRequests::UserId)).eq(user_id.0));
+            }
+            Source::Key(key) => Query::select()
+                .expr(Expr::cust("1"))
                 .from(ApprovalRecordKeys::Table)
                 .and_where(tenant_is(
                     (ApprovalRecordKeys::Table, ApprovalRecordKeys::TenantId),
@@ -240,8 +242,10 @@ impl Filed {
                 .and_where(
                     Expr::col((ApprovalRecordKeys::Table, ApprovalRecordKeys::RequestId))
                         .equals(col(AccessRequests::Id)),
-                ),
-            Filed::Domain(domain) => probe
+                )
+                .to_owned(),
+            Source::Domain(domain) => Query::select()
+                .expr(Expr::cust("1"))
                 .from(AccessRequestDomains::Table)
                 .and_where(tenant_is(
                     (AccessRequestDomains::Table, AccessRequestDomains::TenantId),
@@ -251,25 +255,32 @@ impl Filed {
                 .and_where(
                     Expr::col((AccessRequestDomains::Table, AccessRequestDomains::RequestId))
                         .equals(col(AccessRequests::Id)),
-                ),
+                )
+                .to_owned(),
         };
-        probe
+        Expr::exists(filing)
     }
 }
 
 /// The ids of the requests from these sources: each an index range.
-fn union_of(tenant_id: TenantId, own: Option<UserId>, keys: &[String], domains: &[String]) -> SelectStatement {
-    let mut parts: Vec<SelectStatement> = Vec::new();
-    if let Some(user_id) = own {
-        for column in [AccessRequests::RequestingUserId, AccessRequests::UserId] {
-            parts.push(
-                Query::select()
-                    .column(AccessRequests::Id)
-                    .from(AccessRequests::Table)
-                    .and_where(tenant_is(AccessRequests::TenantId, tenant_id))
-                    .and_where(Expr::col(column).eq(user_id.0))
-                    .to_owned(),
-            );
+fn union_of(tenant_id: TenantId, sources: &[Source]) -> SelectStatement {
+    let (mut keys, mut domains, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+    for source in sources {
+        match source {
+            Source::Person(user_id) => {
+                for column in [AccessRequests::RequestingUserId, AccessRequests::UserId] {
+                    parts.push(
+                        Query::select()
+                            .column(AccessRequests::Id)
+                            .from(AccessRequests::Table)
+                            .and_where(tenant_is(AccessRequests::TenantId, tenant_id))
+                            .and_where(Expr::col(column).eq(user_id.0))
+                            .to_owned(),
+                    );
+                }
+            }
+            Source::Key(key) => keys.push(key.clone()),
+            Source::Domain(domain) => domains.push(domain.clone()),
         }
     }
     if !keys.is_empty() {
@@ -278,7 +289,7 @@ fn union_of(tenant_id: TenantId, own: Option<UserId>, keys: &[String], domains: 
                 .column(ApprovalRecordKeys::RequestId)
                 .from(ApprovalRecordKeys::Table)
                 .and_where(tenant_is(ApprovalRecordKeys::TenantId, tenant_id))
-                .and_where(one_of(ApprovalRecordKeys::ApproverKey, keys.iter().cloned()))
+                .and_where(one_of(ApprovalRecordKeys::ApproverKey, keys))
                 .to_owned(),
         );
     }
@@ -288,7 +299,7 @@ fn union_of(tenant_id: TenantId, own: Option<UserId>, keys: &[String], domains: 
                 .column(AccessRequestDomains::RequestId)
                 .from(AccessRequestDomains::Table)
                 .and_where(tenant_is(AccessRequestDomains::TenantId, tenant_id))
-                .and_where(one_of(AccessRequestDomains::DomainId, domains.iter().cloned()))
+                .and_where(one_of(AccessRequestDomains::DomainId, domains))
                 .to_owned(),
         );
     }
