@@ -147,7 +147,12 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(sqlite) => {
                 let mut writer = sqlite.writer().await?;
-                migrations::runner(Dialect::Sqlite).run(&mut *writer)?;
+                let report = migrations::runner(Dialect::Sqlite).run(&mut *writer)?;
+                if !report.applied_migrations().is_empty() {
+                    // An index a migration made has no statistics yet, and without them SQLite may walk it
+                    // whole for a page of a few rows: gather them before anything is served.
+                    writer.execute_batch(db::ANALYZE_SAMPLED)?;
+                }
             }
             Backend::Postgres(postgres) => {
                 let mut client = postgres.client().await?;

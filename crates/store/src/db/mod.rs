@@ -42,6 +42,9 @@ impl PoolUse {
     }
 }
 
+/// SQLite's planner statistics, gathered from a sample of each index (see [`Backend::refresh_statistics`]).
+pub(crate) const ANALYZE_SAMPLED: &str = "PRAGMA analysis_limit = 1000; ANALYZE;";
+
 impl Backend {
     /// How each pool is used now.
     pub fn pool_use(&self) -> Vec<PoolUse> {
@@ -58,8 +61,7 @@ impl Backend {
         match self {
             Backend::Sqlite(sqlite) => {
                 let conn = sqlite.writer().await?;
-                off_the_async_workers(|| conn.execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;"))
-                    .map_err(StoreError::from)
+                off_the_async_workers(|| conn.execute_batch(ANALYZE_SAMPLED)).map_err(StoreError::from)
             }
             Backend::Postgres(_) => Ok(()),
         }

@@ -71,6 +71,18 @@ async fn a_sqlite_database_of_release_0_1_migrates_and_reads() {
     })
     .unwrap();
     reads_release_0_1(&store).await;
+    // The indexes the migrations made have planner statistics before anything is served.
+    let analyzed = sea_query::Query::select()
+        .expr(sea_query::Expr::cust("COUNT(*)"))
+        .from(sea_query::Alias::new("sqlite_stat1"))
+        .and_where(sea_query::Expr::cust("idx = 'access_requests_for_user_by_created'"))
+        .to_owned();
+    let rows = store.backend.read().await.unwrap().query(&analyzed).await.unwrap();
+    assert_eq!(
+        rows[0].get::<i64>(0).unwrap(),
+        1,
+        "statistics of a migration's new index"
+    );
 }
 
 /// The PostgreSQL database that release 0.1 wrote (as `pg_dump` saved it), restored, then opened and migrated
