@@ -4,15 +4,16 @@
 use super::forms;
 use super::products::{Product, decode, select, with_domains};
 use crate::db::Conn;
-use crate::query::{contains, one_of};
+use crate::query::contains;
 use crate::schema::{AccessRequests, DataProducts};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
+use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::catalog::{Role, can_manage_product};
 use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
 use std::collections::{BTreeMap, HashMap};
 
 mod columns;
@@ -176,49 +177,62 @@ async fn product_batch(
 }
 
 /// The caller's latest request on each product: (id, status, expiration, whether they hold approved access).
+/// One statement of one index seek per product, whatever the length of the caller's history.
 async fn latest_requests(
     conn: &mut Conn,
     tenant_id: TenantId,
     user_id: UserId,
     product_ids: &[ProductId],
 ) -> Result<BTreeMap<ProductId, (String, String, Option<Timestamp>, bool)>, StoreError> {
-    // No ORDER BY: with one, SQLite walks the product's requests in creation order (an index that needs no sort)
-    // rather than the user's few on it. They are ordered here.
-    let query = Query::select()
-        .columns([
-            AccessRequests::DataProductId,
-            AccessRequests::Id,
-            AccessRequests::Status,
-            AccessRequests::Expiration,
-            AccessRequests::RequestType,
-            AccessRequests::CreatedAt,
-        ])
-        .from(AccessRequests::Table)
-        .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(AccessRequests::UserId).eq(user_id.0))
-        .and_where(one_of(
-            AccessRequests::DataProductId,
-            product_ids.iter().map(|id| id.0.clone()),
-        ))
-        .to_owned();
-    let mut rows = Vec::new();
-    for row in conn.query(&query).await? {
-        let (created_at, id): (i64, String) = (row.get(5)?, row.get(1)?);
-        rows.push((created_at, id, row));
-    }
-    rows.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
-    let mut latest = BTreeMap::new();
-    let mut members = std::collections::BTreeSet::new();
-    for (_, id, row) in rows {
-        let product: ProductId = row.get(0)?;
-        let status: String = row.get(2)?;
-        if status == "APPROVED" && row.get::<String>(4)? == "DATA_ACCESS" {
-            members.insert(product.clone());
+    let caller_on = |table: Alias, product_id: &ProductId| {
+        Cond::all()
+            .add(Expr::col((table.clone(), AccessRequests::TenantId)).eq(tenant_id.to_string()))
+            .add(Expr::col((table.clone(), AccessRequests::UserId)).eq(user_id.0))
+            .add(Expr::col((table, AccessRequests::DataProductId)).eq(product_id.as_str()))
+    };
+    let mut union: Option<SelectStatement> = None;
+    for (index, product_id) in product_ids.iter().enumerate() {
+        let approved = Alias::new("approved");
+        let member = Query::select()
+            .expr(Expr::cust("1"))
+            .from_as(AccessRequests::Table, approved.clone())
+            .cond_where(caller_on(approved.clone(), product_id))
+            .and_where(Expr::col((approved.clone(), AccessRequests::Status)).eq(RequestStatus::Approved.as_str()))
+            .and_where(Expr::col((approved, AccessRequests::RequestType)).eq(RequestType::DataAccess.as_str()))
+            .to_owned();
+        let latest = Alias::new("latest");
+        let newest = Query::select()
+            .columns([
+                AccessRequests::DataProductId,
+                AccessRequests::Id,
+                AccessRequests::Status,
+                AccessRequests::Expiration,
+            ])
+            .expr_as(Expr::exists(member), Alias::new("member"))
+            .from_as(AccessRequests::Table, latest.clone())
+            .cond_where(caller_on(latest.clone(), product_id))
+            .order_by((latest.clone(), AccessRequests::CreatedAt), Order::Desc)
+            .order_by((latest, AccessRequests::Id), Order::Desc)
+            .limit(1)
+            .to_owned();
+        // Each in a subquery of its own: a part of a UNION may not have its own ORDER BY and LIMIT.
+        let part = Query::select()
+            .column(Asterisk)
+            .from_subquery(newest, Alias::new(format!("product_{index}")))
+            .to_owned();
+        match union.as_mut() {
+            None => union = Some(part),
+            Some(union) => {
+                union.union(UnionType::All, part);
+            }
         }
-        latest.insert(product, (id, status, row.get(3)?, false));
     }
-    for (product, entry) in latest.iter_mut() {
-        entry.3 = members.contains(product);
+    let mut latest = BTreeMap::new();
+    let Some(union) = union else {
+        return Ok(latest);
+    };
+    for row in conn.query(&union).await? {
+        latest.insert(row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?));
     }
     Ok(latest)
 }
