@@ -77,6 +77,9 @@ pub async fn render(State(state): State<AppState>) -> Response {
             metrics::gauge!("marketplace_webhook_backlog").set(operations.webhook_backlog as f64);
             metrics::gauge!("marketplace_webhook_oldest_pending_age_seconds")
                 .set(operations.oldest_webhook_age_seconds);
+            for (job, lag) in operations.job_lag_seconds {
+                metrics::gauge!("marketplace_job_lag_seconds", "job" => job).set(lag);
+            }
         }
         Err(error) => tracing::warn!(%error, "cannot read the working state for /metrics"),
     }

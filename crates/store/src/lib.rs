@@ -3,6 +3,7 @@
 //! only connection set-up differs.
 //! Every table is scoped by tenant, and every use case that changes state runs in one transaction.
 
+mod backlogs;
 mod catalog;
 mod db;
 mod directory;
@@ -22,6 +23,7 @@ pub mod testing;
 mod tokens;
 mod web_sessions;
 
+pub use backlogs::Backlogs;
 pub use catalog::{
     Agreement, CallerView, ColumnFilter, ColumnRecord, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing,
     NewAgreement, ObjectLookup, ObjectRecord, ObjectSettings, Product, ProductDraft, ProductSearch, ProductSource,

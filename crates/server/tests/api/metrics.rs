@@ -1,8 +1,10 @@
 //! `GET /metrics`: Prometheus' text format, with requests by route template (never by path), the database
-//! pools, the webhook backlog and the build.
+//! pools, the jobs' lag, the webhook backlog and the build.
 
 use crate::helpers::*;
+use crate::requests::{CASEY, answers, stewarded_product, submit};
 use reqwest::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn metrics_count_requests_by_route_template_and_show_the_pools() {
@@ -40,4 +42,41 @@ async fn metrics_count_requests_by_route_template_and_show_the_pools() {
         assert!(text.contains(series), "{series} missing from:\n{text}");
     }
     assert!(!text.contains("no-such-product"), "paths never become series");
+}
+
+/// The test server runs no background jobs: what they would handle waits, and the lag shows it.
+#[tokio::test]
+async fn metrics_show_how_long_the_oldest_item_of_each_job_has_waited() {
+    let app = spawn_app().await;
+    let lag = |text: &str, job: &str| -> f64 {
+        let series = format!(r#"marketplace_job_lag_seconds{{job="{job}"}} "#);
+        let line = text.lines().find(|line| line.starts_with(&series));
+        let line = line.unwrap_or_else(|| panic!("{series} missing from:\n{text}"));
+        line[series.len()..].parse().unwrap()
+    };
+    let before = scrape(&app).await;
+    for job in ["expiry", "notification", "webhook delivery", "provisioning"] {
+        assert_eq!(lag(&before, job), 0.0, "{job}: nothing waits yet");
+    }
+
+    // A request tells its stewards: a notification waits for the job.
+    let (product, agreement) = stewarded_product(&app, "Lagging").await;
+    let casey = app.token("casey").await;
+    let body = json!({"user": CASEY, "form": answers("Marketing", &agreement)});
+    submit(&app, &casey, &product, &body, StatusCode::CREATED).await;
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let after = scrape(&app).await;
+    assert!(lag(&after, "notification") >= 0.05, "{after}");
+    assert_eq!(lag(&after, "expiry"), 0.0);
+}
+
+async fn scrape(app: &TestApp) -> String {
+    let response = app
+        .client
+        .get(format!("http://{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.text().await.unwrap()
 }

@@ -44,8 +44,6 @@ pub struct WebhookAttempt {
 }
 
 impl Store {
-    /// Claims up to `limit` due deliveries, across tenants, for `lease_seconds`: another instance skips them until
-    /// the lease ends, so a crashed instance's deliveries are retried after it.
     /// The webhook deliveries still to make, across tenants, and when the oldest of them was created (for
     /// metrics). Reads only the worklist's index.
     pub async fn webhook_backlog(&self) -> Result<(u64, Option<Timestamp>), StoreError> {
@@ -62,6 +60,8 @@ impl Store {
         }
     }
 
+    /// Claims up to `limit` due deliveries, across tenants, for `lease_seconds`: another instance skips them until
+    /// the lease ends, so a crashed instance's deliveries are retried after it.
     pub async fn claim_deliveries(
         &self,
         now: Timestamp,
