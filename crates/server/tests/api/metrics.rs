@@ -17,20 +17,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pools() {
     )
     .await;
 
-    let response = app
-        .client
-        .get(format!("http://{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(
-        response.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/plain")
-    );
-    let text = response.text().await.unwrap();
+    let text = scrape(&app).await;
     for series in [
         r#"http_request_duration_seconds_count{route="/marketplace/api/auth/user",method="GET",status="200"}"#,
         r#"http_request_duration_seconds_count{route="/marketplace/api/data-product/{id}",method="GET",status="404"}"#,
@@ -78,5 +65,7 @@ async fn scrape(app: &TestApp) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    let content_type = response.headers()["content-type"].to_str().unwrap();
+    assert!(content_type.starts_with("text/plain"), "{content_type}");
     response.text().await.unwrap()
 }
