@@ -156,6 +156,10 @@ class Seed:
                     db.execute(statement)
         self.copies = last
         log(f"copies made up to {self.made + denied * last:,} requests ({time.monotonic() - started:.1f} s)")
+        # Gigabytes were just written: flush them now, so that no figure shares the disk with their write-back.
+        started = time.monotonic()
+        os.sync()
+        log(f"written to disk ({time.monotonic() - started:.1f} s)")
 
     def request_count(self):
         return self.made + self.made * 3 // 10 * self.copies
