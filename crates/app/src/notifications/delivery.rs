@@ -103,6 +103,8 @@ impl App {
                 tracing::info!(webhook.id = %delivery.webhook.id, delivery.id = %delivery.id,
                     message = %outcome.message, "webhook delivery failed");
             }
+            let answered = if outcome.success { "delivered" } else { "failed" };
+            metrics::counter!("marketplace_webhook_attempts_total", "outcome" => answered).increment(1);
             self.store.record_attempt(&delivery, &outcome, self.now()).await?;
         }
         Ok(count)

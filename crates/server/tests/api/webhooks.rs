@@ -209,6 +209,28 @@ async fn failures_are_retried_with_backoff_for_a_day_then_the_webhook_is_suppres
         documents.iter().all(|document| document["id"] == documents[0]["id"]),
         "the same event each time"
     );
+    // Counted for operators too (the counters are the process's, shared with the other tests: at least these).
+    let metrics = app
+        .client
+        .get(format!("http://{}/metrics", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (outcome, least) in [("failed", 2.0), ("delivered", 1.0)] {
+        let series = format!(r#"marketplace_webhook_attempts_total{{outcome="{outcome}"}} "#);
+        let line = metrics.lines().find(|line| line.starts_with(&series));
+        let count: f64 = line
+            .unwrap_or_else(|| panic!("{series} missing"))
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(count >= least, "{series}{count}");
+    }
     let attempts = history(&app, &admin, &hook).await;
     let outcomes: Vec<(Value, Value)> = attempts
         .iter()
