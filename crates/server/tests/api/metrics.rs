@@ -35,12 +35,7 @@ async fn metrics_count_requests_by_route_template_and_show_the_pools() {
 #[tokio::test]
 async fn metrics_show_how_long_the_oldest_item_of_each_job_has_waited() {
     let app = spawn_app().await;
-    let lag = |text: &str, job: &str| -> f64 {
-        let series = format!(r#"marketplace_job_lag_seconds{{job="{job}"}} "#);
-        let line = text.lines().find(|line| line.starts_with(&series));
-        let line = line.unwrap_or_else(|| panic!("{series} missing from:\n{text}"));
-        line[series.len()..].parse().unwrap()
-    };
+    let lag = |text: &str, job: &str| sample(text, &format!(r#"marketplace_job_lag_seconds{{job="{job}"}}"#));
     let before = scrape(&app).await;
     for job in ["expiry", "notification", "webhook delivery", "provisioning"] {
         assert_eq!(lag(&before, job), 0.0, "{job}: nothing waits yet");
@@ -57,7 +52,16 @@ async fn metrics_show_how_long_the_oldest_item_of_each_job_has_waited() {
     assert_eq!(lag(&after, "expiry"), 0.0);
 }
 
-async fn scrape(app: &TestApp) -> String {
+/// The value of one series in a scrape.
+pub fn sample(text: &str, series: &str) -> f64 {
+    let line = text
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '));
+    let value = line.unwrap_or_else(|| panic!("{series} missing from:\n{text}"));
+    value.parse().unwrap()
+}
+
+pub async fn scrape(app: &TestApp) -> String {
     let response = app
         .client
         .get(format!("http://{}/metrics", app.address))

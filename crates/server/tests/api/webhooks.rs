@@ -2,6 +2,7 @@
 //! retried with backoff for a day, then the webhook is suppressed; a receiver that never answers holds up nobody.
 
 use crate::helpers::*;
+use crate::metrics::{sample, scrape};
 use crate::requests::{CASEY, answers, decide, records, stewarded_product, submit};
 use axum::http::{HeaderMap, StatusCode as AxumStatus};
 use hmac::{Hmac, Mac};
@@ -210,26 +211,10 @@ async fn failures_are_retried_with_backoff_for_a_day_then_the_webhook_is_suppres
         "the same event each time"
     );
     // Counted for operators too (the counters are the process's, shared with the other tests: at least these).
-    let metrics = app
-        .client
-        .get(format!("http://{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = scrape(&app).await;
     for (outcome, least) in [("failed", 2.0), ("delivered", 1.0)] {
-        let series = format!(r#"marketplace_webhook_attempts_total{{outcome="{outcome}"}} "#);
-        let line = metrics.lines().find(|line| line.starts_with(&series));
-        let count: f64 = line
-            .unwrap_or_else(|| panic!("{series} missing"))
-            .split(' ')
-            .nth(1)
-            .unwrap()
-            .parse()
-            .unwrap();
-        assert!(count >= least, "{series}{count}");
+        let series = format!(r#"marketplace_webhook_attempts_total{{outcome="{outcome}"}}"#);
+        assert!(sample(&metrics, &series) >= least, "{series}");
     }
     let attempts = history(&app, &admin, &hook).await;
     let outcomes: Vec<(Value, Value)> = attempts
