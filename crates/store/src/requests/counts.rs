@@ -1,6 +1,6 @@
 //! How many requests there are per status and type — in the tenant, for each target, for each person, under each
-//! approver key and in each domain — changed in the transaction of every change to a request, so that the total of a search
-//! with no other filter is a lookup whatever the size of the table.
+//! approver key and in each domain — changed in the transaction of every change to a request, so that the total
+//! of a search with no other filter is a lookup whatever the size of the table.
 
 use super::RequestTarget;
 use crate::StoreError;
