@@ -7,6 +7,7 @@ mod value;
 
 use crate::StoreError;
 use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
+use std::time::Duration;
 pub use value::{FromValue, Row, Value};
 
 pub(crate) use postgres::PostgresBackend;
@@ -61,7 +62,12 @@ impl Backend {
         match self {
             Backend::Sqlite(sqlite) => {
                 let conn = sqlite.writer().await?;
-                off_the_async_workers(|| conn.execute_batch(ANALYZE_SAMPLED)).map_err(StoreError::from)
+                off_the_async_workers(|| conn.execute_batch(ANALYZE_SAMPLED))?;
+                drop(conn);
+                if !sqlite.reload_statistics(Duration::from_millis(500)).await? {
+                    tracing::info!("the readers were busy: they take the new statistics at the next refresh");
+                }
+                Ok(())
             }
             Backend::Postgres(_) => Ok(()),
         }

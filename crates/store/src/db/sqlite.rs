@@ -63,6 +63,32 @@ impl SqliteBackend {
         ]
     }
 
+    /// Makes every reader plan with the statistics the writer just gathered: a connection reads them when it
+    /// loads the schema, and ANALYZE on another connection does not make it read them again (`ANALYZE
+    /// sqlite_schema` does). The readers are held together so that each is reached; if they are not all free
+    /// within `wait` (a caller holding one while it waits for another), none is held longer and the next refresh
+    /// tries again. Says whether they were reached.
+    pub async fn reload_statistics(&self, wait: Duration) -> Result<bool, StoreError> {
+        let mut readers = Vec::with_capacity(READERS);
+        let taken = tokio::time::timeout(wait, async {
+            while readers.len() < READERS {
+                readers.push(self.reader().await?);
+            }
+            Ok::<_, StoreError>(())
+        })
+        .await;
+        match taken {
+            Err(_) => Ok(false),
+            Ok(taken) => {
+                taken?;
+                for reader in &readers {
+                    reader.execute_batch("ANALYZE sqlite_schema")?;
+                }
+                Ok(true)
+            }
+        }
+    }
+
     pub async fn reader(&self) -> Result<Object, StoreError> {
         self.readers
             .get()
@@ -118,4 +144,48 @@ pub fn execute(conn: &mut Connection, (sql, values): (String, sea_query::Values)
     let values = bind(values);
     let mut statement = conn.prepare_cached(&sql)?;
     Ok(statement.execute(&*values.as_params())? as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Backend;
+    use super::*;
+
+    /// The index each reader would search `t` with for the rows past one `b`.
+    async fn plans(sqlite: &SqliteBackend) -> Vec<String> {
+        let mut readers = Vec::new();
+        while readers.len() < READERS {
+            readers.push(sqlite.reader().await.unwrap());
+        }
+        let plan = |reader: &Object| -> String {
+            let sql = "EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 1 AND c = 1 AND b > 5";
+            reader.query_row(sql, [], |row| row.get(3)).unwrap()
+        };
+        readers.iter().map(plan).collect()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_reader_plans_with_the_statistics_a_refresh_gathers() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = SqliteBackend::open(&dir.path().join("plans.db"), Synchronous::Normal).unwrap();
+        let writer = sqlite.writer().await.unwrap();
+        // Without statistics an index matching two terms looks better than one matching one; here `a` and `c`
+        // are the same in every row and `b` tells rows apart.
+        writer
+            .execute_batch(
+                "CREATE TABLE t (a INTEGER, b INTEGER, c INTEGER);
+                 CREATE INDEX t_by_a_c ON t (a, c);
+                 CREATE INDEX t_by_b ON t (b);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+                 INSERT INTO t SELECT 1, i, 1 FROM n;",
+            )
+            .unwrap();
+        drop(writer);
+        // Each reader loads the schema, without statistics.
+        assert!(plans(&sqlite).await.iter().all(|plan| plan.contains("t_by_a_c")));
+
+        Backend::Sqlite(sqlite.clone()).refresh_statistics().await.unwrap();
+        let after = plans(&sqlite).await;
+        assert!(after.iter().all(|plan| plan.contains("t_by_b")), "{after:?}");
+    }
 }
