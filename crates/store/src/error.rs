@@ -9,6 +9,9 @@ pub enum StoreError {
     Pool(String),
     #[error("SQLite: {0}")]
     Sqlite(rusqlite::Error),
+    /// The commit that carried this transaction failed (on SQLite, where transactions share commits).
+    #[error("SQLite commit: {0}")]
+    Commit(String),
     #[error("PostgreSQL: {}", describe(.0))]
     Postgres(tokio_postgres::Error),
     #[error("migration failed: {0}")]

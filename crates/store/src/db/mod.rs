@@ -1,6 +1,7 @@
 //! One interface over both databases. Queries are built once with sea-query and rendered for the backend at
 //! hand; rows come back as backend-neutral [`Row`]s.
 
+mod group_commit;
 mod postgres;
 mod sqlite;
 mod value;
@@ -81,19 +82,23 @@ impl Backend {
         }
     }
 
-    /// Starts a transaction. On SQLite this takes the single writer, so writes never contend; on PostgreSQL it
-    /// takes a pooled connection.
+    /// Starts a transaction. On SQLite this takes the single writer, so writes never contend, and the commit may
+    /// be shared with the transactions that follow; on PostgreSQL it takes a pooled connection.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let mut conn = match self {
-            Backend::Sqlite(sqlite) => Conn::Sqlite(sqlite.writer().await?),
-            Backend::Postgres(postgres) => Conn::Postgres(postgres.client().await?),
-        };
-        conn.batch(match conn {
-            Conn::Sqlite(_) => "BEGIN IMMEDIATE",
-            Conn::Postgres(_) => "BEGIN",
-        })
-        .await?;
-        Ok(Tx { conn: Some(conn) })
+        match self {
+            Backend::Sqlite(sqlite) => Ok(Tx {
+                conn: Some(Conn::Sqlite(sqlite.begin().await?)),
+                backend: self.clone(),
+            }),
+            Backend::Postgres(postgres) => {
+                let mut conn = Conn::Postgres(postgres.client().await?);
+                conn.batch("BEGIN").await?;
+                Ok(Tx {
+                    conn: Some(conn),
+                    backend: self.clone(),
+                })
+            }
+        }
     }
 }
 
@@ -157,15 +162,20 @@ impl Conn {
 /// A transaction: committed by [`Tx::commit`], rolled back when dropped without it (an early `?` return).
 pub(crate) struct Tx {
     conn: Option<Conn>,
+    /// Where it commits: SQLite's transactions share commits.
+    backend: Backend,
 }
 
 impl Tx {
     pub async fn commit(mut self) -> Result<(), StoreError> {
-        let mut conn = self
+        let conn = self
             .conn
             .take()
             .expect("a transaction holds its connection until it ends");
-        conn.batch("COMMIT").await
+        match (conn, &self.backend) {
+            (Conn::Sqlite(conn), Backend::Sqlite(sqlite)) => sqlite.commit(conn).await,
+            (mut conn, _) => conn.batch("COMMIT").await,
+        }
     }
 }
 
@@ -189,14 +199,12 @@ impl std::ops::DerefMut for Tx {
 
 impl Drop for Tx {
     fn drop(&mut self) {
-        match self.conn.take() {
-            None => {}
-            Some(Conn::Sqlite(conn)) => {
-                // Synchronous and local: the writer goes back to the pool clean.
-                let _ = conn.execute_batch("ROLLBACK");
-            }
+        match (self.conn.take(), &self.backend) {
+            // Synchronous and local: the writer goes back to the pool ready for the next transaction.
+            (Some(Conn::Sqlite(conn)), Backend::Sqlite(sqlite)) => sqlite.abandon(conn),
             // Closing the connection makes the server roll back; it must not return to the pool mid-transaction.
-            Some(Conn::Postgres(client)) => drop(postgres::Object::take(client)),
+            (Some(Conn::Postgres(client)), _) => drop(postgres::Object::take(client)),
+            _ => {}
         }
     }
 }

@@ -1,6 +1,7 @@
 //! SQLite through rusqlite, in-thread: a primary-key read costs a few microseconds, far less than a hop to a
 //! worker thread would. One writer connection serialises all writes (no `SQLITE_BUSY`, no lost upgrades);
-//! a few reader connections serve reads concurrently thanks to WAL.
+//! a few reader connections serve reads concurrently thanks to WAL. Transactions share commits
+//! (`group_commit.rs`).
 
 use super::value::{Row, Value};
 use crate::StoreError;
@@ -9,7 +10,10 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use sea_query_rusqlite::{RusqliteValue, RusqliteValues};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::oneshot;
 
 pub type Object = deadpool::unmanaged::Object<Connection>;
 
@@ -18,8 +22,12 @@ const STATEMENT_CACHE: usize = 256;
 
 #[derive(Clone)]
 pub struct SqliteBackend {
-    writer: Pool<Connection>,
-    readers: Pool<Connection>,
+    writer: Connections,
+    readers: Connections,
+    /// The transactions whose changes wait in the open shared transaction for its commit.
+    pub(super) group: Arc<Mutex<Vec<oneshot::Sender<super::group_commit::Outcome>>>>,
+    /// Commits made, each carrying one or more transactions.
+    pub(super) commits: Arc<AtomicU64>,
 }
 
 /// How hard SQLite waits for the disk before a commit returns. `Full` (the default) keeps every acknowledged
@@ -43,24 +51,32 @@ impl SqliteBackend {
             .map(|_| open_connection(path, synchronous))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            writer: Pool::from(vec![writer]),
-            readers: Pool::from(readers),
+            writer: Connections::from(vec![writer]),
+            readers: Connections::from(readers),
+            group: Arc::default(),
+            commits: Arc::default(),
         })
     }
 
+    /// The writer, for work outside a transaction: the shared transaction, if one is open, is committed first.
     pub async fn writer(&self) -> Result<Object, StoreError> {
-        self.writer
-            .get()
-            .await
-            .map_err(|error| StoreError::Pool(error.to_string()))
+        let conn = self.writer_in_turn().await?;
+        self.commit_group(&conn)?;
+        Ok(conn)
+    }
+
+    /// The writer as it is, perhaps in a shared transaction.
+    pub(super) async fn writer_in_turn(&self) -> Result<Object, StoreError> {
+        self.writer.get().await
+    }
+
+    /// Callers waiting for the writer.
+    pub(super) fn writers_waiting(&self) -> usize {
+        self.writer.waiting.load(Ordering::Relaxed)
     }
 
     pub fn pool_use(&self) -> Vec<super::PoolUse> {
-        let (writer, readers) = (self.writer.status(), self.readers.status());
-        vec![
-            super::PoolUse::of("sqlite_writer", writer.size, writer.available, writer.waiting),
-            super::PoolUse::of("sqlite_readers", readers.size, readers.available, readers.waiting),
-        ]
+        vec![self.writer.usage("sqlite_writer"), self.readers.usage("sqlite_readers")]
     }
 
     /// Makes every reader plan with the statistics the writer just gathered: a connection reads them when it
@@ -90,10 +106,60 @@ impl SqliteBackend {
     }
 
     pub async fn reader(&self) -> Result<Object, StoreError> {
-        self.readers
+        self.readers.get().await
+    }
+}
+
+/// A pool of connections that counts the callers waiting for one (the pool itself counts only those it has
+/// served).
+#[derive(Clone)]
+struct Connections {
+    pool: Pool<Connection>,
+    waiting: Arc<AtomicUsize>,
+}
+
+impl From<Vec<Connection>> for Connections {
+    fn from(connections: Vec<Connection>) -> Self {
+        Connections {
+            pool: Pool::from(connections),
+            waiting: Arc::default(),
+        }
+    }
+}
+
+impl Connections {
+    async fn get(&self) -> Result<Object, StoreError> {
+        let _waiting = Waiting::count(&self.waiting);
+        self.pool
             .get()
             .await
             .map_err(|error| StoreError::Pool(error.to_string()))
+    }
+
+    fn usage(&self, name: &'static str) -> super::PoolUse {
+        let status = self.pool.status();
+        super::PoolUse::of(
+            name,
+            status.size,
+            status.available,
+            self.waiting.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// One caller counted as waiting, until the wait ends however it ends (also when the caller goes away).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn count(waiting: &'a AtomicUsize) -> Self {
+        waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(waiting)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
