@@ -230,6 +230,24 @@ mod tests {
         readers.iter().map(plan).collect()
     }
 
+    #[tokio::test]
+    async fn the_pools_count_the_callers_waiting_for_a_connection() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = SqliteBackend::open(&dir.path().join("waiting.db"), Synchronous::Normal).unwrap();
+        let waiting = |sqlite: &SqliteBackend| sqlite.pool_use().iter().map(|pool| pool.waiting).collect::<Vec<_>>();
+        let writer = sqlite.writer().await.unwrap();
+        let queued = sqlite.clone();
+        let second = tokio::spawn(async move { queued.writer().await.map(drop) });
+        for _ in 0..100 {
+            tokio::task::yield_now().await;
+        }
+        assert_eq!(waiting(&sqlite), [1, 0], "the second caller waits for the writer");
+        drop(writer);
+        second.await.unwrap().unwrap();
+        assert_eq!(waiting(&sqlite), [0, 0]);
+        assert_eq!(sqlite.pool_use()[0].in_use, 0);
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_reader_plans_with_the_statistics_a_refresh_gathers() {
         let dir = tempfile::tempdir().unwrap();
