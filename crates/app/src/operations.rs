@@ -22,16 +22,15 @@ impl App {
         let waited = |since: Option<Timestamp>| {
             since.map_or(0.0, |since| (now.millis() - since.millis()).max(0) as f64 / 1000.0)
         };
-        let (webhook_backlog, oldest_webhook) = self.store.webhook_backlog().await?;
         let backlogs = self.store.backlogs(now).await?;
         Ok(Operations {
             pools: self.store.pool_use(),
-            webhook_backlog,
-            oldest_webhook_age_seconds: waited(oldest_webhook),
+            webhook_backlog: backlogs.webhook_deliveries,
+            oldest_webhook_age_seconds: waited(backlogs.webhook_delivery),
             job_lag_seconds: vec![
                 ("expiry", waited(backlogs.expiry)),
                 ("notification", waited(backlogs.notification)),
-                ("webhook delivery", waited(oldest_webhook)),
+                ("webhook delivery", waited(backlogs.webhook_delivery)),
                 ("provisioning", waited(backlogs.provisioning)),
             ],
         })

@@ -1,7 +1,8 @@
 //! How far the background jobs are behind: the oldest item each has yet to handle, across tenants, for metrics.
-//! Each is the first entry of the job's own worklist index (webhook deliveries: `Store::webhook_backlog`).
+//! Each is read from the job's own worklist index.
 
-use crate::schema::{AccessRequests, NotificationEvents, ProvisioningStatus};
+use crate::db::Row;
+use crate::schema::{AccessRequests, NotificationEvents, ProvisioningStatus, WebhookDeliveries};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::RequestStatus;
@@ -16,6 +17,9 @@ pub struct Backlogs {
     pub notification: Option<Timestamp>,
     /// Provisioning cycles asked for and not yet run.
     pub provisioning: Option<Timestamp>,
+    /// Webhook deliveries not yet made, and how many there are.
+    pub webhook_delivery: Option<Timestamp>,
+    pub webhook_deliveries: u64,
 }
 
 impl Store {
@@ -36,19 +40,32 @@ impl Store {
             .expr(Expr::col(ProvisioningStatus::DueAt).min())
             .from(ProvisioningStatus::Table)
             .to_owned();
+        let webhook = Query::select()
+            .expr(Expr::col(WebhookDeliveries::CreatedAt).min())
+            .expr(Expr::col(WebhookDeliveries::Id).count())
+            .from(WebhookDeliveries::Table)
+            .and_where(Expr::col(WebhookDeliveries::Status).eq("PENDING"))
+            .to_owned();
         let mut conn = self.backend.read().await?;
-        let mut oldest = async |query: SelectStatement| -> Result<Option<Timestamp>, StoreError> {
-            let row = conn.query_opt(&query).await?;
+        let mut first_row = async |query: SelectStatement| conn.query_opt(&query).await;
+        let oldest = |row: Option<Row>| -> Result<Option<Timestamp>, StoreError> {
             Ok(row
                 .map(|row| row.get::<Option<i64>>(0))
                 .transpose()?
                 .flatten()
                 .map(Timestamp::from_millis))
         };
+        let webhooks = first_row(webhook).await?;
+        let webhook_deliveries = match &webhooks {
+            Some(row) => row.get::<i64>(1)?.try_into().unwrap_or(0),
+            None => 0,
+        };
         Ok(Backlogs {
-            expiry: oldest(expiry).await?,
-            notification: oldest(notification).await?,
-            provisioning: oldest(provisioning).await?,
+            expiry: oldest(first_row(expiry).await?)?,
+            notification: oldest(first_row(notification).await?)?,
+            provisioning: oldest(first_row(provisioning).await?)?,
+            webhook_delivery: oldest(webhooks)?,
+            webhook_deliveries,
         })
     }
 }

@@ -44,22 +44,6 @@ pub struct WebhookAttempt {
 }
 
 impl Store {
-    /// The webhook deliveries still to make, across tenants, and when the oldest of them was created (for
-    /// metrics). Reads only the worklist's index.
-    pub async fn webhook_backlog(&self) -> Result<(u64, Option<Timestamp>), StoreError> {
-        let query = Query::select()
-            .expr(Expr::col(WebhookDeliveries::Id).count())
-            .expr(Expr::col(WebhookDeliveries::CreatedAt).min())
-            .from(WebhookDeliveries::Table)
-            .and_where(Expr::col(WebhookDeliveries::Status).eq("PENDING"))
-            .to_owned();
-        let row = self.backend.read().await?.query_opt(&query).await?;
-        match row {
-            Some(row) => Ok((row.get::<i64>(0)?.try_into().unwrap_or(0), row.get(1)?)),
-            None => Ok((0, None)),
-        }
-    }
-
     /// Claims up to `limit` due deliveries, across tenants, for `lease_seconds`: another instance skips them until
     /// the lease ends, so a crashed instance's deliveries are retried after it.
     pub async fn claim_deliveries(
