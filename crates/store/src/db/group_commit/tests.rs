@@ -26,6 +26,13 @@ fn insert(conn: &Object, value: i64) {
     conn.execute("INSERT INTO t (a) VALUES (?1)", [value]).unwrap();
 }
 
+/// A transaction that has inserted `value` and holds the writer, for others to line up behind.
+async fn holding_the_writer(sqlite: &SqliteBackend, value: i64) -> Object {
+    let conn = sqlite.begin().await.unwrap();
+    insert(&conn, value);
+    conn
+}
+
 /// Runs until `ready` holds: the spawned tasks have got as far as they can.
 async fn until(ready: impl Fn() -> bool) {
     while !ready() {
@@ -61,8 +68,7 @@ async fn commit(sqlite: &SqliteBackend, conn: Object) -> JoinHandle<Result<(), S
 async fn transactions_that_commit_while_others_wait_share_one_commit() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = backend(&dir, "CREATE TABLE t (a INTEGER)").await;
-    let first = sqlite.begin().await.unwrap();
-    insert(&first, 0);
+    let first = holding_the_writer(&sqlite, 0).await;
     let waiting: Vec<_> = (1..=10).map(|value| queue(&sqlite, value, true)).collect();
     until(|| sqlite.writers_waiting() == 10).await;
     let first = commit(&sqlite, first).await;
@@ -79,8 +85,7 @@ async fn an_abandoned_transaction_undoes_only_its_own_work() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = backend(&dir, "CREATE TABLE t (a INTEGER)").await;
     // Abandoned while another waits: the next one commits the group.
-    let first = sqlite.begin().await.unwrap();
-    insert(&first, 1);
+    let first = holding_the_writer(&sqlite, 1).await;
     let abandoned = queue(&sqlite, 2, false);
     until(|| sqlite.writers_waiting() == 1).await;
     let third = queue(&sqlite, 3, true);
@@ -92,8 +97,7 @@ async fn an_abandoned_transaction_undoes_only_its_own_work() {
     assert_eq!(rows(&sqlite).await, [1, 3]);
 
     // Abandoned last: it commits the work left to it.
-    let first = sqlite.begin().await.unwrap();
-    insert(&first, 4);
+    let first = holding_the_writer(&sqlite, 4).await;
     let abandoned = queue(&sqlite, 5, false);
     until(|| sqlite.writers_waiting() == 1).await;
     let first = commit(&sqlite, first).await;
@@ -107,8 +111,7 @@ async fn an_abandoned_transaction_undoes_only_its_own_work() {
 async fn a_transaction_whose_followers_went_away_commits_itself() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = backend(&dir, "CREATE TABLE t (a INTEGER)").await;
-    let first = sqlite.begin().await.unwrap();
-    insert(&first, 1);
+    let first = holding_the_writer(&sqlite, 1).await;
     // It takes the writer after the first and gives it back without a word, as a cancelled caller would.
     let follower = sqlite.clone();
     let gone = tokio::spawn(async move { drop(follower.writer_in_turn().await) });
@@ -137,8 +140,7 @@ async fn a_failed_commit_fails_every_transaction_it_carried() {
                   CREATE TABLE child (a INTEGER REFERENCES t (a) DEFERRABLE INITIALLY DEFERRED);
                   CREATE UNIQUE INDEX t_a ON t (a);";
     let sqlite = backend(&dir, schema).await;
-    let first = sqlite.begin().await.unwrap();
-    insert(&first, 1);
+    let first = holding_the_writer(&sqlite, 1).await;
     let breaking = sqlite.clone();
     let second = tokio::spawn(async move {
         let conn = breaking.begin().await?;
