@@ -2,10 +2,10 @@
 //! Each is read from the job's own worklist index.
 
 use crate::db::Row;
+use crate::query::{approved_with_end, delivery_pending};
 use crate::schema::{AccessRequests, NotificationEvents, ProvisioningStatus, WebhookDeliveries};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::RequestStatus;
 use sea_query::{Expr, ExprTrait, Query, SelectStatement};
 
 /// When the oldest item each job has yet to handle became due; `None` where nothing waits.
@@ -27,8 +27,7 @@ impl Store {
         let expiry = Query::select()
             .expr(Expr::col(AccessRequests::Expiration).min())
             .from(AccessRequests::Table)
-            .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
-            .and_where(Expr::col(AccessRequests::Expiration).is_not_null())
+            .cond_where(approved_with_end())
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.millis()))
             .to_owned();
         let notification = Query::select()
@@ -44,7 +43,7 @@ impl Store {
             .expr(Expr::col(WebhookDeliveries::CreatedAt).min())
             .expr(Expr::col(WebhookDeliveries::Id).count())
             .from(WebhookDeliveries::Table)
-            .and_where(Expr::col(WebhookDeliveries::Status).eq("PENDING"))
+            .and_where(delivery_pending())
             .to_owned();
         let mut conn = self.backend.read().await?;
         let mut first_row = async |query: SelectStatement| conn.query_opt(&query).await;

@@ -4,12 +4,11 @@
 use super::forms;
 use super::products::{Product, decode, select, with_domains};
 use crate::db::Conn;
-use crate::query::contains;
+use crate::query::{approved_data_access, contains};
 use crate::schema::{AccessRequests, DataProducts};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
-use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::catalog::{Role, can_manage_product};
 use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
 use marketplace_domain::review_flow::ReviewFlow;
@@ -197,8 +196,7 @@ async fn latest_requests(
             .expr(Expr::cust("1"))
             .from_as(AccessRequests::Table, approved.clone())
             .cond_where(caller_on(approved.clone(), product_id))
-            .and_where(Expr::col((approved.clone(), AccessRequests::Status)).eq(RequestStatus::Approved.as_str()))
-            .and_where(Expr::col((approved, AccessRequests::RequestType)).eq(RequestType::DataAccess.as_str()))
+            .cond_where(approved_data_access(approved))
             .to_owned();
         let latest = Alias::new("latest");
         let newest = Query::select()

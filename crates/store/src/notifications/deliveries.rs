@@ -2,7 +2,7 @@
 //! attempt kept as the webhook's history.
 
 use super::webhooks::{WebhookRecord, find};
-use crate::query::{count, limit_of, tenant_is};
+use crate::query::{count, delivery_pending, limit_of, tenant_is};
 use crate::schema::{WebhookAttempts, WebhookDeliveries, Webhooks};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
@@ -62,7 +62,7 @@ impl Store {
                 WebhookDeliveries::CreatedAt,
             ])
             .from(WebhookDeliveries::Table)
-            .and_where(Expr::col(WebhookDeliveries::Status).eq("PENDING"))
+            .and_where(delivery_pending())
             .and_where(Expr::col(WebhookDeliveries::NextAttemptAt).lte(now.millis()))
             .cond_where(
                 Cond::any()

@@ -18,11 +18,10 @@ pub use slack::SlackConfiguration;
 pub use webhooks::{WebhookChange, WebhookRecord};
 
 use crate::db::Conn;
-use crate::query::one_of;
+use crate::query::{approved_with_end, one_of};
 use crate::schema::{AccessRequests, NotificationEvents};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
-use marketplace_domain::access_request::RequestStatus;
 use marketplace_domain::ids::{ProductId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
 use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
@@ -164,8 +163,7 @@ impl Store {
         let ending = Query::select()
             .columns([AccessRequests::TenantId, AccessRequests::Id, AccessRequests::Expiration])
             .from(AccessRequests::Table)
-            .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
-            .and_where(Expr::col(AccessRequests::Expiration).is_not_null())
+            .cond_where(approved_with_end())
             .and_where(Expr::col(AccessRequests::Expiration).gt(now.millis()))
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.plus_seconds(7 * 24 * 3600).millis()))
             .to_owned();

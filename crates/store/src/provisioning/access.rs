@@ -1,7 +1,7 @@
 //! The approved access a cycle derives what should exist from: each approved request, with the data sources it
 //! reaches (a product's sources, a data object's, or a masking exception's columns).
 
-use crate::query::tenant_is;
+use crate::query::{fixed, tenant_is};
 use crate::requests::columns_of_request;
 use crate::schema::{AccessRequestColumns, AccessRequests, DataProductSources};
 use crate::{Store, StoreError};
@@ -25,12 +25,14 @@ impl Store {
             match request {
                 Some(id) => query.and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id.as_str())),
                 None => query.and_where(
-                    Expr::col((AccessRequests::Table, AccessRequests::Status)).eq(RequestStatus::Approved.as_str()),
+                    Expr::col((AccessRequests::Table, AccessRequests::Status))
+                        .eq(fixed(RequestStatus::Approved.as_str())),
                 ),
             };
         };
-        let data_access =
-            || Expr::col((AccessRequests::Table, AccessRequests::RequestType)).eq(RequestType::DataAccess.as_str());
+        let data_access = || {
+            Expr::col((AccessRequests::Table, AccessRequests::RequestType)).eq(fixed(RequestType::DataAccess.as_str()))
+        };
         let mut conn = self.backend.read().await?;
         let mut access = Vec::new();
 

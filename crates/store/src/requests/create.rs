@@ -4,6 +4,7 @@
 use super::{AccessRequestRecord, find_request};
 use crate::db::Conn;
 use crate::notifications::About;
+use crate::query::approved_data_access;
 use crate::schema::{
     AccessRequestColumns, AccessRequestDomains, AccessRequestEvents, AccessRequests, ApprovalRecordKeys,
     ApprovalRecords,
@@ -88,8 +89,7 @@ impl Store {
                 .and_where(Expr::col(AccessRequests::TenantId).eq(tenant.as_str()))
                 .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id.0))
                 .and_where(new.target.matches())
-                .and_where(Expr::col(AccessRequests::RequestType).eq(RequestType::DataAccess.as_str()))
-                .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
+                .cond_where(approved_data_access(AccessRequests::Table))
                 .to_owned();
             if tx.query_opt(&approved).await?.is_some() {
                 return Err(StoreError::Conflict("The user already has approved access.".into()));

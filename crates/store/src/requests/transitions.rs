@@ -6,6 +6,7 @@ use super::counts::CountChanges;
 use super::create::record_event;
 use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
 use crate::db::Conn;
+use crate::query::approved_with_end;
 use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
@@ -252,8 +253,7 @@ impl Store {
     pub async fn expire_due(&self, now: Timestamp, limit: u64) -> Result<Vec<(TenantId, RequestId)>, StoreError> {
         let mut tx = self.backend.begin().await?;
         let due = super::select_requests_of_every_tenant()
-            .and_where(Expr::col(AccessRequests::Status).eq(RequestStatus::Approved.as_str()))
-            .and_where(Expr::col(AccessRequests::Expiration).is_not_null())
+            .cond_where(approved_with_end())
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.millis()))
             .order_by(AccessRequests::Expiration, Order::Asc)
             .limit(limit)
