@@ -218,6 +218,15 @@ impl Store {
     }
 }
 
+/// A migrated SQLite store in `dir`, for the tests of this crate.
+#[cfg(test)]
+pub(crate) async fn migrated_sqlite_store(dir: &tempfile::TempDir) -> Store {
+    let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
+    let store = Store::open(&url).unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

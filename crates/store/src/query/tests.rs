@@ -1,7 +1,7 @@
 use super::*;
+use crate::Store;
 use crate::db::Backend;
 use crate::schema::{AccessRequests, WebhookDeliveries};
-use crate::{DatabaseUrl, Store};
 use sea_query::SqliteQueryBuilder;
 use sea_query_rusqlite::{RusqliteBinder, RusqliteValues};
 
@@ -24,9 +24,7 @@ async fn plan(store: &Store, query: &SelectStatement) -> String {
 #[tokio::test]
 async fn each_partial_index_serves_the_condition_written_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
-    let store = Store::open(&url).unwrap();
-    store.migrate().await.unwrap();
+    let store = crate::migrated_sqlite_store(&dir).await;
     let tenant_id = TenantId(uuid::Uuid::nil());
     let expiring = Query::select()
         .column(AccessRequests::Id)

@@ -1,5 +1,4 @@
 use super::*;
-use crate::DatabaseUrl;
 use crate::requests::{RequestTarget, counts};
 use crate::schema::AccessRequests;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
@@ -72,9 +71,7 @@ async fn statuses(store: &Store) -> Vec<(String, String)> {
 #[tokio::test]
 async fn deleting_a_product_ends_its_requests_in_the_same_transaction() {
     let dir = tempfile::tempdir().unwrap();
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display())).unwrap();
-    let store = Store::open(&url).unwrap();
-    store.migrate().await.unwrap();
+    let store = crate::migrated_sqlite_store(&dir).await;
     let report = store
         .import_directory(
             &parse_directory(DIRECTORY).unwrap(),
