@@ -74,6 +74,9 @@ impl Jobs {
 /// Starts the expiry, notification, webhook delivery and provisioning jobs; they run until [`Jobs::stop`] (or,
 /// if the handle is dropped, for as long as the runtime runs).
 pub fn spawn(state: AppState) -> Jobs {
+    // The jobs record each run; a first run that ends before the server builds its router would otherwise be
+    // recorded nowhere, and its job would look as if it had never run until its next run.
+    crate::metrics::install();
     let (stop, stopped) = watch::channel(false);
     let provisioning = state.app.clone();
     let mut provisioning_stopped = stopped.clone();
