@@ -2,8 +2,8 @@
 """The load benchmark: the marketplace beside reference servers, on SQLite and on PostgreSQL, in one run.
 
 For each database it seeds the same data (--users, --products; requests made and decided through the API, then
-copied in SQL up to each of --requests, e.g. 10000,1000000), and at each size measures with wrk (1 thread,
---connections, --duration seconds each):
+copied in SQL up to each of --requests, e.g. 10000,1000000), and at each size — restarted, once its start-up
+database statistics refresh has finished — measures with wrk (1 thread, --connections, --duration seconds each):
 
   reads   GET /api/auth/user, one request, one product, a page of 50 pending requests and of all requests as the
           steward who reviews every request, a page of a consumer's own requests, a page of products;
@@ -108,6 +108,7 @@ def measure(database, args, levels, pg, scratch, reference):
             market.stop()
             seed.grow(market, pg, level)
             market.start()
+            market.wait_for_job("database statistics")
             run.measure_level(first=index == 0, last=index == len(levels) - 1)
         return run
     finally:

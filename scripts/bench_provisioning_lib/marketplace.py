@@ -83,6 +83,19 @@ class Marketplace:
                 time.sleep(0.1)
         raise BenchError("the server did not answer within 60 s")
 
+    def wait_for_job(self, job, timeout=120):
+        """Waits until the server's /metrics shows a finished run of a background job: the benchmark measures after
+        the start-up work (the database statistics refresh takes seconds at a million requests), not beside it."""
+        metrics = self.base.removesuffix("/marketplace") + "/metrics"
+        wanted = f'marketplace_job_last_success_timestamp_seconds{{job="{job}"}}'
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.opener.open(metrics, timeout=5) as response:
+                if any(line.startswith(wanted) for line in response.read().decode().splitlines()):
+                    return
+            time.sleep(0.2)
+        raise BenchError(f"no finished run of the {job} job in /metrics within {timeout} s")
+
     def rss_mb(self):
         """The server's (peak, current) resident memory in MB: VmHWM and VmRSS."""
         found = {}
