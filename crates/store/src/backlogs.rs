@@ -29,22 +29,22 @@ impl Store {
             .from(AccessRequests::Table)
             .cond_where(approved_with_end())
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.millis()))
-            .to_owned();
+            .take();
         let notification = Query::select()
             .expr(Expr::col(NotificationEvents::CreatedAt).min())
             .from(NotificationEvents::Table)
             .and_where(Expr::col(NotificationEvents::SentAt).is_null())
-            .to_owned();
+            .take();
         let provisioning = Query::select()
             .expr(Expr::col(ProvisioningStatus::DueAt).min())
             .from(ProvisioningStatus::Table)
-            .to_owned();
+            .take();
         let webhook = Query::select()
             .expr(Expr::col(WebhookDeliveries::CreatedAt).min())
             .expr(Expr::col(WebhookDeliveries::Id).count())
             .from(WebhookDeliveries::Table)
             .and_where(delivery_pending())
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         let mut first_row = async |query: SelectStatement| conn.query_opt(&query).await;
         let oldest = |row: Option<Row>| -> Result<Option<Timestamp>, StoreError> {

@@ -25,7 +25,7 @@ impl Store {
             .from(Users::Table)
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
             .and_where(one_of((Users::Table, Users::Id), ids.iter().map(|id| id.0)))
-            .to_owned();
+            .take();
         let users = self.users_with_attributes(tenant_id, &query).await?;
         Ok(users.into_iter().map(|(user, own)| (user.id, (user, own))).collect())
     }
@@ -44,7 +44,7 @@ impl Store {
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
             .order_by((Users::Table, Users::Id), Order::Asc)
             .limit(limit_of(limit))
-            .to_owned();
+            .take();
         if let Some(filter) = filter.filter(|text| !text.is_empty()) {
             query.cond_where(
                 Cond::any()
@@ -96,7 +96,7 @@ impl Store {
             .and_where(tenant_is(UserGroups::TenantId, tenant_id))
             .order_by(UserGroups::Id, Order::Asc)
             .limit(limit_of(limit))
-            .to_owned();
+            .take();
         if let Some(filter) = filter.filter(|text| !text.is_empty()) {
             query.and_where(contains(UserGroups::Name, filter));
         }
@@ -128,7 +128,7 @@ impl Store {
             .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
             .order_by(UserAttributes::Key, Order::Asc)
             .order_by(UserAttributes::Value, Order::Asc)
-            .to_owned();
+            .take();
         if let Some(key) = key.filter(|text| !text.is_empty()) {
             query.and_where(Expr::col(UserAttributes::Key).eq(key));
         }
@@ -158,7 +158,7 @@ impl Store {
             .and_where(tenant_is(Domains::TenantId, tenant_id))
             .order_by(Domains::Name, Order::Asc)
             .order_by(Domains::Id, Order::Asc)
-            .to_owned();
+            .take();
         if let Some(ids) = ids {
             query.and_where(one_of(Domains::Id, ids.iter().cloned()));
         }
@@ -207,7 +207,7 @@ impl Store {
             .and_where(tenant_is(DataSources::TenantId, tenant_id))
             .and_where(Expr::col(DataSources::DomainId).eq(domain_id))
             .order_by(DataSources::Id, Order::Asc)
-            .to_owned();
+            .take();
         if let Some(search) = search_text.filter(|text| !text.is_empty()) {
             query.and_where(contains(DataSources::Name, search));
         }
@@ -216,7 +216,7 @@ impl Store {
         }
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
-        let paged = query.limit(limit_of(page.limit)).offset(page.offset).to_owned();
+        let paged = query.limit(limit_of(page.limit)).offset(page.offset).take();
         let rows = conn.query(&paged).await?;
         let sources = rows
             .iter()
@@ -245,7 +245,7 @@ impl Store {
         fuzzy: bool,
         limit: u64,
     ) -> Result<Vec<TagRecord>, StoreError> {
-        let mut query = select_tags(tenant_id).limit(limit_of(limit)).to_owned();
+        let mut query = select_tags(tenant_id).limit(limit_of(limit)).take();
         if let Some(search) = search_text.filter(|text| !text.is_empty()) {
             let matches = if fuzzy {
                 contains((Tags::Table, Tags::Name), search)
@@ -270,7 +270,7 @@ impl Store {
                 .column(DataSourceTags::TagId)
                 .from(DataSourceTags::Table)
                 .and_where(tenant_is(DataSourceTags::TenantId, tenant_id))
-                .to_owned();
+                .take();
             if let Some(ids) = &filter.data_source_ids {
                 on_sources.and_where(one_of(DataSourceTags::DataSourceId, ids.iter().copied()));
             }
@@ -281,13 +281,13 @@ impl Store {
                 .column(ColumnTags::TagId)
                 .from(ColumnTags::Table)
                 .and_where(tenant_is(ColumnTags::TenantId, tenant_id))
-                .to_owned();
+                .take();
             if let Some(ids) = &filter.data_source_ids {
                 on_columns.and_where(one_of(ColumnTags::DataSourceId, ids.iter().copied()));
             }
             applied = applied.add(Expr::col((Tags::Table, Tags::Id)).in_subquery(on_columns));
         }
-        let mut query = select_tags(tenant_id).cond_where(applied).to_owned();
+        let mut query = select_tags(tenant_id).cond_where(applied).take();
         if let Some(search) = filter.search_text.as_deref().filter(|text| !text.is_empty()) {
             let matches = if filter.fuzzy {
                 contains((Tags::Table, Tags::Name), search)
@@ -305,7 +305,7 @@ impl Store {
         let paged = query
             .limit(limit_of(filter.page.limit))
             .offset(filter.page.offset)
-            .to_owned();
+            .take();
         let rows = conn.query(&paged).await?;
         let tags = rows.iter().map(decode_tag).collect::<Result<Vec<_>, _>>()?;
         Ok((tags, total))
@@ -335,7 +335,7 @@ fn select_tags(tenant_id: TenantId) -> SelectStatement {
         .and_where(tenant_is((Tags::Table, Tags::TenantId), tenant_id))
         .order_by((Tags::Table, Tags::Name), Order::Asc)
         .order_by((Tags::Table, Tags::Id), Order::Asc)
-        .to_owned()
+        .take()
 }
 
 fn decode_tag(row: &Row) -> Result<TagRecord, StoreError> {

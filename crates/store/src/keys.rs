@@ -21,7 +21,7 @@ impl Store {
             .order_by(SigningKeys::CreatedAt, Order::Desc)
             .order_by(SigningKeys::Kid, Order::Desc)
             .limit(1)
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(SigningKey {
@@ -38,7 +38,7 @@ impl Store {
             .columns([SigningKeys::Secret, SigningKeys::CreatedAt])
             .from(SigningKeys::Table)
             .and_where(Expr::col(SigningKeys::Kid).eq(kid))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(SigningKey {
@@ -61,7 +61,7 @@ impl Store {
                 key.created_at.millis().into(),
             ])
             .on_conflict(OnConflict::column(SigningKeys::Kid).do_nothing().to_owned())
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&insert).await?;
         tx.commit().await

@@ -178,7 +178,7 @@ impl Store {
         let tenants = sea_query::Query::select()
             .column(schema::Tenants::Id)
             .from(schema::Tenants::Table)
-            .to_owned();
+            .take();
         let ids: Vec<marketplace_domain::ids::TenantId> = tx
             .query(&tenants)
             .await?
@@ -205,7 +205,7 @@ impl Store {
     /// Checks that the database answers, for readiness probes.
     pub async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.backend.read().await?;
-        conn.query(&sea_query::Query::select().expr(sea_query::Expr::cust("1")).to_owned())
+        conn.query(&sea_query::Query::select().expr(sea_query::Expr::cust("1")).take())
             .await
             .map(drop)
     }

@@ -166,7 +166,7 @@ impl Store {
             .from(Users::Table)
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
             .and_where(Expr::col((Users::Table, Users::Username)).eq(username))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| decode_user(&row, 0)).transpose()
     }
@@ -190,7 +190,7 @@ pub(crate) async fn attributes_of(
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)
-        .to_owned();
+        .take();
     for row in conn.query(&query).await? {
         result
             .entry(row.get(0)?)

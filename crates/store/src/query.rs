@@ -81,7 +81,7 @@ pub(crate) async fn count(conn: &mut Conn, mut query: SelectStatement) -> Result
     let wrapped = Query::select()
         .expr(Expr::cust("COUNT(*)"))
         .from_subquery(query, Alias::new("matches"))
-        .to_owned();
+        .take();
     let rows = conn.query_long(&wrapped).await?;
     rows.first().map_or(Ok(0), |row| row.get(0))
 }

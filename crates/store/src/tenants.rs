@@ -38,7 +38,7 @@ fn select() -> SelectStatement {
             Tenants::OidcClientSecretFile,
         ])
         .from(Tenants::Table)
-        .to_owned()
+        .take()
 }
 
 fn decode(row: &Row) -> Result<Tenant, StoreError> {
@@ -70,14 +70,12 @@ fn decode(row: &Row) -> Result<Tenant, StoreError> {
 }
 
 pub(crate) async fn by_short_key(conn: &mut Conn, short_key: &str) -> Result<Option<Tenant>, StoreError> {
-    let query = select()
-        .and_where(Expr::col(Tenants::ShortKey).eq(short_key))
-        .to_owned();
+    let query = select().and_where(Expr::col(Tenants::ShortKey).eq(short_key)).take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
 pub(crate) async fn by_id(conn: &mut Conn, id: TenantId) -> Result<Option<Tenant>, StoreError> {
-    let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).to_owned();
+    let query = select().and_where(Expr::col(Tenants::Id).eq(id.to_string())).take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 

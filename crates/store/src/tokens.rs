@@ -60,7 +60,7 @@ fn select_tokens(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::UserId)).eq(user_id.0))
         .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
-        .to_owned()
+        .take()
 }
 
 fn decode_token(tenant_id: TenantId, row: &crate::Row) -> Result<TokenRecord, StoreError> {
@@ -96,7 +96,7 @@ fn insert_statement(token: &NewToken) -> InsertStatement {
             token.created_at.millis().into(),
             token.expires_at.map(Timestamp::millis).into(),
         ])
-        .to_owned()
+        .take()
 }
 
 impl Store {
@@ -116,7 +116,7 @@ impl Store {
             .and_where(Expr::col(ApiTokens::UserId).eq(token.user_id.0))
             .and_where(Expr::col(ApiTokens::Description).eq(token.description.as_str()))
             .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let deleted = tx.execute(&delete).await?;
         tx.execute(&insert_statement(token)).await?;
@@ -129,7 +129,7 @@ impl Store {
         let query = select_tokens(tenant_id, user_id)
             .order_by((ApiTokens::Table, ApiTokens::CreatedAt), Order::Desc)
             .order_by((ApiTokens::Table, ApiTokens::Id), Order::Desc)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(|row| decode_token(tenant_id, row)).collect()
     }
@@ -142,7 +142,7 @@ impl Store {
     ) -> Result<Option<TokenRecord>, StoreError> {
         let query = select_tokens(tenant_id, user_id)
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| decode_token(tenant_id, &row)).transpose()
     }
@@ -162,7 +162,7 @@ impl Store {
             .and_where(Expr::col(ApiTokens::UserId).eq(user_id.0))
             .and_where(Expr::col(ApiTokens::Id).eq(token_id.to_string()))
             .and_where(Expr::col(ApiTokens::RevokedAt).is_null())
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let changed = tx.execute(&update).await?;
         tx.commit().await?;
@@ -183,7 +183,7 @@ impl Store {
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(Credential {

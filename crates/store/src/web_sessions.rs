@@ -54,7 +54,7 @@ fn insert_session(session: &NewSession) -> sea_query::InsertStatement {
             session.at.millis().into(),
             session.at.millis().into(),
         ])
-        .to_owned()
+        .take()
 }
 
 /// Joins a row naming a tenant and a user to the user.
@@ -87,7 +87,7 @@ impl Store {
             )
             .and_where(Expr::col((WebSessions::Table, WebSessions::IdHash)).eq(id_hash))
             .and_where(Expr::col((WebSessions::Table, WebSessions::LastSeenAt)).gt(idle_since.millis()))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(SessionRecord {
@@ -106,7 +106,7 @@ impl Store {
             .table(WebSessions::Table)
             .value(WebSessions::LastSeenAt, at.millis())
             .and_where(Expr::col(WebSessions::IdHash).eq(id_hash))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&update).await?;
         tx.commit().await
@@ -117,7 +117,7 @@ impl Store {
         let delete = Query::delete()
             .from_table(WebSessions::Table)
             .and_where(Expr::col(WebSessions::IdHash).eq(id_hash))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let deleted = tx.execute(&delete).await?;
         tx.commit().await?;
@@ -138,15 +138,15 @@ impl Store {
             Query::delete()
                 .from_table(WebSessions::Table)
                 .and_where(Expr::col(WebSessions::LastSeenAt).lte(idle_since.millis()))
-                .to_owned(),
+                .take(),
             Query::delete()
                 .from_table(SignInLinks::Table)
                 .and_where(Expr::col(SignInLinks::ExpiresAt).lte(expired_before.millis()))
-                .to_owned(),
+                .take(),
             Query::delete()
                 .from_table(OidcSignIns::Table)
                 .and_where(Expr::col(OidcSignIns::CreatedAt).lte(started_before.millis()))
-                .to_owned(),
+                .take(),
         ] {
             deleted += tx.execute(&delete).await?;
         }
@@ -178,7 +178,7 @@ impl Store {
                 at.millis().into(),
                 expires_at.millis().into(),
             ])
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&insert).await?;
         tx.commit().await
@@ -201,7 +201,7 @@ impl Store {
             .and_where(Expr::col((SignInLinks::Table, SignInLinks::TokenHash)).eq(token_hash))
             .and_where(Expr::col((SignInLinks::Table, SignInLinks::UsedAt)).is_null())
             .and_where(Expr::col((SignInLinks::Table, SignInLinks::ExpiresAt)).gt(now.millis()))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| Ok((row.get(0)?, decode_user(&row, 1)?))).transpose()
     }
@@ -224,7 +224,7 @@ impl Store {
             .value(SignInLinks::UsedAt, at.millis())
             .and_where(Expr::col(SignInLinks::TokenHash).eq(token_hash))
             .and_where(Expr::col(SignInLinks::UsedAt).is_null())
-            .to_owned();
+            .take();
         let session = NewSession {
             id_hash,
             tenant_id,
@@ -263,7 +263,7 @@ impl Store {
                 pending.code_verifier.clone().into(),
                 at.millis().into(),
             ])
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&insert).await?;
         tx.commit().await
@@ -280,11 +280,11 @@ impl Store {
             .from(OidcSignIns::Table)
             .and_where(Expr::col(OidcSignIns::State).eq(state))
             .and_where(Expr::col(OidcSignIns::CreatedAt).gt(started_after.millis()))
-            .to_owned();
+            .take();
         let delete = Query::delete()
             .from_table(OidcSignIns::Table)
             .and_where(Expr::col(OidcSignIns::State).eq(state))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let Some(row) = tx.query_opt(&query).await? else {
             return Ok(None);
@@ -315,7 +315,7 @@ impl Store {
             .and_where(Expr::col((Users::Table, Users::TenantId)).eq(tenant_id.to_string()))
             .and_where(Expr::col((Users::Table, column)).eq(value))
             .limit(2)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         // Two users sharing an email cannot be told apart: neither signs in that way.
         match rows.as_slice() {
@@ -330,7 +330,7 @@ impl Store {
             .table(ApiTokens::Table)
             .value(ApiTokens::LastUsedAt, at.millis())
             .and_where(Expr::col(ApiTokens::Id).eq(token_id.to_string()))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&update).await?;
         tx.commit().await

@@ -45,7 +45,7 @@ fn select() -> SelectStatement {
             DataUseAgreements::UpdatedAt,
         ])
         .from(DataUseAgreements::Table)
-        .to_owned()
+        .take()
 }
 
 fn decode(row: &Row) -> Result<Agreement, StoreError> {
@@ -76,7 +76,7 @@ async fn find_for_update(
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -88,7 +88,7 @@ pub(crate) async fn find(
     let query = select()
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -133,7 +133,7 @@ impl Store {
                 actor.name.clone().into(),
                 now.millis().into(),
             ])
-            .to_owned();
+            .take();
         tx.execute(&insert).await?;
         tx.commit().await?;
         Ok(Agreement {
@@ -158,7 +158,7 @@ impl Store {
     ) -> Result<(Vec<Agreement>, u64), StoreError> {
         let mut query = select()
             .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
-            .to_owned();
+            .take();
         listing.apply(
             &mut query,
             DataUseAgreements::Name,
@@ -168,7 +168,7 @@ impl Store {
         );
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
-        let paged = query.limit(listing.page.limit).offset(listing.page.offset).to_owned();
+        let paged = query.limit(listing.page.limit).offset(listing.page.offset).take();
         let agreements = conn.query(&paged).await?.iter().map(decode).collect::<Result<_, _>>()?;
         Ok((agreements, total))
     }
@@ -202,7 +202,7 @@ impl Store {
             ])
             .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         tx.execute(&update).await?;
         for (form_id, _) in forms_with(&mut tx, tenant_id, id).await? {
             forms::resave(&mut tx, tenant_id, form_id, now).await?;
@@ -229,7 +229,7 @@ impl Store {
             .from_table(DataUseAgreements::Table)
             .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataUseAgreements::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         tx.execute(&delete).await?;
         tx.commit().await?;
         Ok(true)
@@ -270,7 +270,7 @@ async fn forms_with(
             Expr::col((RequestFormAgreements::Table, RequestFormAgreements::AgreementId)).eq(agreement_id.to_string()),
         )
         .order_by((RequestForms::Table, RequestForms::Name), Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query)
         .await?
         .iter()

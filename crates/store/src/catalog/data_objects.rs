@@ -72,7 +72,7 @@ fn select(tenant_id: TenantId) -> SelectStatement {
         .columns(COLUMNS)
         .from(DataObjects::Table)
         .and_where(Expr::col(DataObjects::TenantId).eq(tenant_id.to_string()))
-        .to_owned()
+        .take()
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: String) -> Result<T, StoreError> {
@@ -131,7 +131,7 @@ pub(crate) async fn sync(
                 .column(DataObjects::Id)
                 .from(DataObjects::Table)
                 .and_where(Expr::col(DataObjects::TenantId).eq(tenant.as_str()))
-                .to_owned(),
+                .take(),
         )
         .await?
         .iter()
@@ -149,7 +149,7 @@ pub(crate) async fn sync(
             .from_table(DataObjects::Table)
             .and_where(Expr::col(DataObjects::TenantId).eq(tenant.as_str()))
             .and_where(one_of(DataObjects::Id, chunk.iter().cloned()))
-            .to_owned();
+            .take();
         conn.execute(&delete).await?;
     }
     for chunk in objects.chunks(200) {
@@ -168,7 +168,7 @@ pub(crate) async fn sync(
                     ])
                     .to_owned(),
             )
-            .to_owned();
+            .take();
         for object in chunk {
             let values: [SimpleExpr; 20] = [
                 object.id.to_string().into(),
@@ -204,7 +204,7 @@ pub(crate) async fn sync(
 async fn find(conn: &mut Conn, tenant_id: TenantId, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
     let query = select(tenant_id)
         .and_where(Expr::col(DataObjects::Id).eq(id.to_string()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -229,7 +229,7 @@ impl Store {
         }
         let query = select(tenant_id)
             .and_where(one_of(DataObjects::Id, ids.iter().map(Uuid::to_string)))
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(decode).collect()
     }
@@ -246,7 +246,7 @@ impl Store {
             .order_by(DataObjects::Technology, Order::Asc)
             .order_by(DataObjects::Id, Order::Asc)
             .limit(1)
-            .to_owned();
+            .take();
         let lower = |column| SimpleExpr::from(Func::lower(Expr::col(column)));
         if let Some(kind) = lookup.legacy_type.as_deref() {
             query.and_where(lower(DataObjects::LegacyType).eq(kind.to_lowercase()));
@@ -341,7 +341,7 @@ impl Store {
             ])
             .and_where(Expr::col(DataObjects::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataObjects::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         tx.execute(&update).await?;
         let object = find(&mut tx, tenant_id, id).await?;
         tx.commit().await?;
@@ -368,7 +368,7 @@ impl Store {
             .and_where(Expr::col(DataObjects::Technology).eq(object.technology.as_str()))
             .and_where(Expr::col(DataObjects::DataSourceId).is_not_null())
             .order_by(DataObjects::DataSourceId, Order::Asc)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         let mut ids: Vec<i64> = rows.iter().map(|row| row.get(0)).collect::<Result<_, _>>()?;
         ids.dedup();
@@ -394,6 +394,6 @@ pub(crate) async fn objects_using(
                 .add(Expr::col(DataObjects::MaskingExceptionFormId).eq(form.as_str())),
         )
         .order_by(DataObjects::PathKey, Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(decode).collect()
 }

@@ -70,7 +70,7 @@ fn select() -> SelectStatement {
                         .equals((RequestForms::Table, RequestForms::Version)),
                 ),
         )
-        .to_owned()
+        .take()
 }
 
 fn decode_snapshot(text: String) -> Result<FormSnapshot, StoreError> {
@@ -93,7 +93,7 @@ async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Re
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -101,7 +101,7 @@ pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Re
     let query = select()
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -174,7 +174,7 @@ impl Store {
             .from(RequestFormVersions::Table)
             .and_where(Expr::col(RequestFormVersions::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(RequestFormVersions::Version).eq(version))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| decode_snapshot(row.get(0)?)).transpose()
     }
@@ -187,7 +187,7 @@ impl Store {
     ) -> Result<(Vec<(FormSnapshot, Vec<String>)>, u64), StoreError> {
         let mut query = select()
             .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
-            .to_owned();
+            .take();
         listing.apply(
             &mut query,
             (RequestForms::Table, RequestForms::Name),
@@ -197,7 +197,7 @@ impl Store {
         );
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
-        let paged = query.limit(listing.page.limit).offset(listing.page.offset).to_owned();
+        let paged = query.limit(listing.page.limit).offset(listing.page.offset).take();
         let forms: Vec<FormRecord> = conn.query(&paged).await?.iter().map(decode).collect::<Result<_, _>>()?;
         let mut result = Vec::with_capacity(forms.len());
         for form in forms {
@@ -269,7 +269,7 @@ impl Store {
             .from_table(RequestForms::Table)
             .and_where(Expr::col(RequestForms::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(RequestForms::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         tx.execute(&delete).await?;
         tx.commit().await?;
         Ok(true)
@@ -288,7 +288,7 @@ pub(crate) async fn standard_form_id(conn: &mut Conn, tenant_id: TenantId) -> Re
         .from(RequestForms::Table)
         .and_where(Expr::col(RequestForms::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(RequestForms::Standard).eq(true))
-        .to_owned();
+        .take();
     match conn.query_opt(&query).await? {
         Some(row) => row.get(0),
         None => Err(StoreError::Missing("the tenant has no Standard Request Form".into())),

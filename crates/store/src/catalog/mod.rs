@@ -42,7 +42,7 @@ pub(crate) async fn unknown_references(
                 Users::GlobalUserId,
                 references.users.iter().map(|id| id.to_lowercase()),
             ))
-            .to_owned();
+            .take();
         let found: Vec<String> = conn
             .query(&query)
             .await?
@@ -65,7 +65,7 @@ pub(crate) async fn unknown_references(
             .from(UserGroups::Table)
             .and_where(Expr::col(UserGroups::TenantId).eq(tenant.as_str()))
             .cond_where(matches)
-            .to_owned();
+            .take();
         if conn.query_opt(&query).await?.is_none() {
             problems.push(format!("{field}: no group is `{group}`"));
         }
@@ -76,7 +76,7 @@ pub(crate) async fn unknown_references(
             .from(Domains::Table)
             .and_where(Expr::col(Domains::TenantId).eq(tenant.as_str()))
             .and_where(one_of(Domains::Id, references.domains.iter().cloned()))
-            .to_owned();
+            .take();
         let found: Vec<String> = conn
             .query(&query)
             .await?

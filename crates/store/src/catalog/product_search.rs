@@ -161,7 +161,7 @@ async fn product_batch(
         .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
         .order_by(DataProducts::Name, order)
         .limit(limit)
-        .to_owned();
+        .take();
     if let Some(filter) = search.name_filter.as_deref().filter(|text| !text.is_empty()) {
         query.and_where(contains(DataProducts::Name, filter));
     }
@@ -197,7 +197,7 @@ async fn latest_requests(
             .from_as(AccessRequests::Table, approved.clone())
             .cond_where(caller_on(approved.clone(), product_id))
             .cond_where(approved_data_access(approved))
-            .to_owned();
+            .take();
         let latest = Alias::new("latest");
         let newest = Query::select()
             .columns([
@@ -212,12 +212,12 @@ async fn latest_requests(
             .order_by((latest.clone(), AccessRequests::CreatedAt), Order::Desc)
             .order_by((latest, AccessRequests::Id), Order::Desc)
             .limit(1)
-            .to_owned();
+            .take();
         // Each in a subquery of its own: a part of a UNION may not have its own ORDER BY and LIMIT.
         let part = Query::select()
             .column(Asterisk)
             .from_subquery(newest, Alias::new(format!("product_{index}")))
-            .to_owned();
+            .take();
         match union.as_mut() {
             None => union = Some(part),
             Some(union) => {

@@ -72,7 +72,7 @@ pub(crate) fn select() -> SelectStatement {
             DataProducts::MaskingExceptionPolicy,
         ])
         .from(DataProducts::Table)
-        .to_owned()
+        .take()
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: String) -> Result<T, StoreError> {
@@ -115,7 +115,7 @@ pub(crate) async fn with_domains(
             DataProductDomains::ProductId,
             products.iter().map(|p| p.id.0.clone()),
         ))
-        .to_owned();
+        .take();
     for row in conn.query(&query).await? {
         let product_id: ProductId = row.get(0)?;
         if let Some(product) = products.iter_mut().find(|product| product.id == product_id) {
@@ -136,7 +136,7 @@ async fn find_where(
 ) -> Result<Option<Product>, StoreError> {
     let query = query
         .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-        .to_owned();
+        .take();
     let Some(row) = conn.query_opt(&query).await? else {
         return Ok(None);
     };
@@ -151,7 +151,7 @@ async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -
     let query = select()
         .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     find_where(conn, tenant_id, query).await
 }
 
@@ -159,9 +159,7 @@ pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -
     find_where(
         conn,
         tenant_id,
-        select()
-            .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
-            .to_owned(),
+        select().and_where(Expr::col(DataProducts::Id).eq(id.as_str())).take(),
     )
     .await
 }
@@ -178,7 +176,7 @@ pub(crate) async fn source_ids(
         .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
         .order_by(DataProductSources::DataSourceId, Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
 
@@ -188,7 +186,7 @@ impl Store {
     }
 
     pub async fn product_by_name(&self, tenant_id: TenantId, name: &str) -> Result<Option<Product>, StoreError> {
-        let query = select().and_where(Expr::col(DataProducts::Name).eq(name)).to_owned();
+        let query = select().and_where(Expr::col(DataProducts::Name).eq(name)).take();
         find_where(&mut self.backend.read().await?, tenant_id, query).await
     }
 
@@ -208,7 +206,7 @@ impl Store {
             .from(DataProductSources::Table)
             .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
             .and_where(one_of(DataProductSources::ProductId, ids.iter().map(|id| id.0.clone())))
-            .to_owned();
+            .take();
         let links: Vec<(ProductId, i64)> = conn
             .query(&links)
             .await?
@@ -220,7 +218,7 @@ impl Store {
             .from(DataSources::Table)
             .and_where(Expr::col(DataSources::TenantId).eq(tenant_id.to_string()))
             .and_where(one_of(DataSources::Id, links.iter().map(|(_, source)| *source)))
-            .to_owned();
+            .take();
         let platforms: BTreeMap<i64, String> = conn
             .query(&platforms)
             .await?

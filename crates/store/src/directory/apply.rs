@@ -232,7 +232,7 @@ where
             .values(columns.iter().map(|column| (*column, placeholder())))
             .and_where(Expr::col(tenant_column).eq(w.tenant.as_str()))
             .and_where(Expr::col(id_column).is_in(chunk.iter().cloned().map(Into::<sea_query::Value>::into)))
-            .to_owned();
+            .take();
         w.conn.execute(&update).await?;
     }
     Ok(())
@@ -276,14 +276,14 @@ async fn save_tenant(w: &mut Writer<'_>, profile: &TenantProfile, kind: ChangeKi
                 Uuid::now_v7().to_string().into(),
                 w.now.millis().into(),
             ]))
-            .to_owned();
+            .take();
         w.conn.execute(&insert).await.map(drop)
     } else {
         let update = Query::update()
             .table(Tenants::Table)
             .values(values)
             .and_where(Expr::col(Tenants::Id).eq(w.tenant.as_str()))
-            .to_owned();
+            .take();
         w.conn.execute(&update).await.map(drop)
     }
 }

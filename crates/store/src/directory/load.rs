@@ -17,7 +17,7 @@ fn select_of<T: Iden + Copy + 'static>(table: T, tenant_column: T, columns: &[T]
         .columns(columns.iter().map(|column| column.into_iden()))
         .from(table)
         .and_where(Expr::col(tenant_column).eq(tenant.id.to_string()))
-        .to_owned()
+        .take()
 }
 
 pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Directory, StoreError> {
@@ -228,7 +228,7 @@ pub(crate) async fn directory(conn: &mut Conn, tenant: &Tenant) -> Result<Direct
     let query = select_of(Columns::Table, Columns::TenantId, &columns, tenant)
         .order_by(Columns::DataSourceId, Order::Asc)
         .order_by(Columns::Position, Order::Asc)
-        .to_owned();
+        .take();
     for row in conn.query(&query).await? {
         if let Some(source) = directory.data_sources.get_mut(&row.get::<i64>(0)?) {
             source.columns.push(Column {

@@ -62,7 +62,7 @@ impl Store {
             .from(Tenants::Table)
             .and_where(Expr::col(Tenants::ShortKey).eq(desired.tenant.short_key.as_str()))
             .lock(LockType::Update)
-            .to_owned();
+            .take();
         tx.query(&lock).await?;
         let existing = tenants::by_short_key(&mut tx, &desired.tenant.short_key).await?;
         let current = match &existing {

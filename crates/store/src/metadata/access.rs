@@ -19,7 +19,7 @@ impl Store {
             .from(UserPermissions::Table)
             .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
             .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
-            .to_owned();
+            .take();
         let groups = branch(
             "g",
             [
@@ -32,7 +32,7 @@ impl Store {
         .from(UserGroups::Table)
         .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
         .and_where(Expr::col((UserGroups::Table, UserGroups::Id)).in_subquery(groups_of(tenant_id, user_id)))
-        .to_owned();
+        .take();
         let grants = branch(
             "d",
             [
@@ -53,7 +53,7 @@ impl Store {
                 .add(Expr::col(DomainPermissions::UserId).eq(user_id.0))
                 .add(Expr::col(DomainPermissions::GroupId).in_subquery(groups_of(tenant_id, user_id))),
         )
-        .to_owned();
+        .take();
         let attributes = branch(
             "a",
             [Expr::col(UserAttributes::Key), Expr::col(UserAttributes::Value)],
@@ -62,7 +62,7 @@ impl Store {
         .from(UserAttributes::Table)
         .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
         .and_where(Expr::col(UserAttributes::UserId).eq(user_id.0))
-        .to_owned();
+        .take();
         query
             .union(UnionType::All, groups)
             .union(UnionType::All, grants)
@@ -113,7 +113,7 @@ fn groups_of(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
         .from(GroupMembers::Table)
         .and_where(tenant_is(GroupMembers::TenantId, tenant_id))
         .and_where(Expr::col(GroupMembers::UserId).eq(user_id.0))
-        .to_owned()
+        .take()
 }
 
 /// Adds one row of the union to what it belongs to. Permissions this version does not know grant nothing.

@@ -76,7 +76,7 @@ async fn a_sqlite_database_of_release_0_1_migrates_and_reads() {
         .expr(sea_query::Expr::cust("COUNT(*)"))
         .from(sea_query::Alias::new("sqlite_stat1"))
         .and_where(sea_query::Expr::cust("idx = 'access_requests_for_user_by_created'"))
-        .to_owned();
+        .take();
     let rows = store.backend.read().await.unwrap().query(&analyzed).await.unwrap();
     assert_eq!(
         rows[0].get::<i64>(0).unwrap(),

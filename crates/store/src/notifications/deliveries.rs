@@ -71,7 +71,7 @@ impl Store {
             )
             .order_by(WebhookDeliveries::NextAttemptAt, Order::Asc)
             .limit(limit)
-            .to_owned();
+            .take();
         // Most runs find nothing: look first with a reader, so an idle job never takes SQLite's single writer.
         if self.backend.read().await?.query_opt(&due).await?.is_none() {
             return Ok(Vec::new());
@@ -88,7 +88,7 @@ impl Store {
                 .value(WebhookDeliveries::LeaseUntil, now.plus_seconds(lease_seconds).millis())
                 .and_where(tenant_is(WebhookDeliveries::TenantId, tenant_id))
                 .and_where(Expr::col(WebhookDeliveries::Id).eq(id.as_str()))
-                .to_owned();
+                .take();
             tx.execute(&lease).await?;
             let Some(webhook) = find(&mut tx, tenant_id, webhook_id).await? else {
                 continue;
@@ -136,7 +136,7 @@ impl Store {
             ])
             .and_where(tenant_is(WebhookDeliveries::TenantId, delivery.tenant_id))
             .and_where(Expr::col(WebhookDeliveries::Id).eq(delivery.id.as_str()))
-            .to_owned();
+            .take();
         if tx.execute(&update).await? == 0 {
             // The webhook was deleted while the post was under way, and its deliveries with it.
             return Ok(());
@@ -157,7 +157,7 @@ impl Store {
                 .value(Webhooks::Suppressed, true)
                 .and_where(tenant_is(Webhooks::TenantId, delivery.tenant_id))
                 .and_where(Expr::col(Webhooks::Id).eq(webhook_id.as_str()))
-                .to_owned();
+                .take();
             tx.execute(&suppress).await?;
         }
         tx.commit().await
@@ -196,7 +196,7 @@ impl Store {
             .from(WebhookAttempts::Table)
             .and_where(tenant_is(WebhookAttempts::TenantId, tenant_id))
             .and_where(Expr::col(WebhookAttempts::WebhookId).eq(webhook_id.to_string()))
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
         let paged = query
@@ -205,7 +205,7 @@ impl Store {
             .order_by(WebhookAttempts::Attempt, Order::Desc)
             .limit(limit_of(page.limit))
             .offset(page.offset)
-            .to_owned();
+            .take();
         let attempts = conn
             .query(&paged)
             .await?
@@ -256,6 +256,6 @@ async fn insert_attempt(
             outcome.message.as_str().into(),
             now.millis().into(),
         ])
-        .to_owned();
+        .take();
     conn.execute(&insert).await.map(drop)
 }

@@ -43,7 +43,7 @@ fn select(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
         .from(InboxMessages::Table)
         .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
         .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
-        .to_owned()
+        .take()
 }
 
 fn decode(row: &Row) -> Result<InboxMessage, StoreError> {
@@ -80,7 +80,7 @@ impl Store {
             .order_by(InboxMessages::Id, Order::Desc)
             .limit(limit_of(filter.page.limit))
             .offset(filter.page.offset)
-            .to_owned();
+            .take();
         let messages = conn.query(&page).await?.iter().map(decode).collect::<Result<_, _>>()?;
         Ok((messages, total))
     }
@@ -94,7 +94,7 @@ impl Store {
     ) -> Result<Option<InboxMessage>, StoreError> {
         let query = select(tenant_id, user_id)
             .and_where(Expr::col(InboxMessages::Id).eq(id))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.as_ref().map(decode).transpose()
     }
@@ -122,7 +122,7 @@ impl Store {
                 .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
                 .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
                 .and_where(Expr::col(InboxMessages::Id).eq(id.as_str()))
-                .to_owned();
+                .take();
             match read {
                 // A message read again keeps when it was first read.
                 true => update
@@ -156,7 +156,7 @@ impl Store {
             .and_where(tenant_is(InboxMessages::TenantId, tenant_id))
             .and_where(Expr::col(InboxMessages::UserId).eq(user_id.0))
             .and_where(Expr::col(InboxMessages::ReadAt).is_null())
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let marked = tx.execute(&update).await?;
         tx.commit().await?;
@@ -174,6 +174,6 @@ async fn named(
     let ids = changes.iter().map(|(id, _)| id.clone());
     let query = select(tenant_id, user_id)
         .and_where(one_of(InboxMessages::Id, ids))
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(decode).collect()
 }

@@ -82,7 +82,7 @@ pub(crate) async fn enqueue(
                 .do_nothing()
                 .to_owned(),
         )
-        .to_owned();
+        .take();
     conn.execute(&insert).await.map(drop)
 }
 
@@ -121,7 +121,7 @@ impl Store {
             .and_where(Expr::col(NotificationEvents::SentAt).is_null())
             .order_by(NotificationEvents::CreatedAt, Order::Asc)
             .limit(limit)
-            .to_owned();
+            .take();
         // Most runs find nothing: look first with a reader, so an idle job never takes SQLite's single writer.
         if self.backend.read().await?.query_opt(&unsent).await?.is_none() {
             return Ok(0);
@@ -149,7 +149,7 @@ impl Store {
                 .value(NotificationEvents::SentAt, now.millis())
                 .and_where(Expr::col(NotificationEvents::TenantId).eq(event.tenant_id.to_string()))
                 .and_where(Expr::col(NotificationEvents::Id).eq(event.id.as_str()))
-                .to_owned();
+                .take();
             tx.execute(&sent).await?;
         }
         tx.commit().await?;
@@ -166,7 +166,7 @@ impl Store {
             .cond_where(approved_with_end())
             .and_where(Expr::col(AccessRequests::Expiration).gt(now.millis()))
             .and_where(Expr::col(AccessRequests::Expiration).lte(now.plus_seconds(7 * 24 * 3600).millis()))
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         let mut due = Vec::new();
         for row in conn.query(&ending).await? {
@@ -185,7 +185,7 @@ impl Store {
                     NotificationEvents::Id,
                     chunk.iter().map(|(_, key, ..)| key.clone()),
                 ))
-                .to_owned();
+                .take();
             for row in conn.query(&query).await? {
                 recorded.push((row.get(0)?, row.get(1)?));
             }

@@ -41,7 +41,7 @@ impl Store {
             .from(NotificationProviderConfigs::Table)
             .and_where(tenant_is(NotificationProviderConfigs::TenantId, tenant_id))
             .and_where(Expr::col(NotificationProviderConfigs::UserId).eq(user_id.0))
-            .to_owned();
+            .take();
         let mut preferences = Preferences::default();
         for row in conn.query(&providers).await? {
             // A channel this version does not know is left out.
@@ -58,7 +58,7 @@ impl Store {
             .from(NotificationTypePreferences::Table)
             .and_where(tenant_is(NotificationTypePreferences::TenantId, tenant_id))
             .and_where(Expr::col(NotificationTypePreferences::UserId).eq(user_id.0))
-            .to_owned();
+            .take();
         for row in conn.query(&types).await? {
             let provider = Provider::parse(&row.get::<String>(0)?);
             let kind = NotificationType::parse(&row.get::<String>(1)?);
@@ -102,7 +102,7 @@ impl Store {
                     .update_column(NotificationProviderConfigs::Enabled)
                     .to_owned(),
                 )
-                .to_owned();
+                .take();
             tx.execute(&upsert).await?;
         }
         for ((provider, kind), enabled) in &choices.types {
@@ -132,7 +132,7 @@ impl Store {
                     .update_column(NotificationTypePreferences::Enabled)
                     .to_owned(),
                 )
-                .to_owned();
+                .take();
             tx.execute(&upsert).await?;
         }
         tx.commit().await?;
@@ -155,7 +155,7 @@ pub(crate) async fn inbox_declined(
         .and_where(one_of(NotificationProviderConfigs::UserId, users.iter().map(|id| id.0)))
         .and_where(Expr::col(NotificationProviderConfigs::Provider).eq(in_app))
         .and_where(Expr::col(NotificationProviderConfigs::Enabled).eq(false))
-        .to_owned();
+        .take();
     let kind_off = Query::select()
         .column(NotificationTypePreferences::UserId)
         .from(NotificationTypePreferences::Table)
@@ -164,7 +164,7 @@ pub(crate) async fn inbox_declined(
         .and_where(Expr::col(NotificationTypePreferences::Provider).eq(in_app))
         .and_where(Expr::col(NotificationTypePreferences::NotificationType).eq(kind.as_str()))
         .and_where(Expr::col(NotificationTypePreferences::Enabled).eq(false))
-        .to_owned();
+        .take();
     let mut declined = BTreeSet::new();
     for query in [channel_off, kind_off] {
         for row in conn.query(&query).await? {

@@ -33,7 +33,7 @@ fn members(tenant_id: TenantId, group: SimpleExpr) -> SelectStatement {
         .from(GroupMembers::Table)
         .and_where(tenant_is(GroupMembers::TenantId, tenant_id))
         .and_where(group)
-        .to_owned()
+        .take()
 }
 
 fn members_of_groups(tenant_id: TenantId, groups: SelectStatement) -> SelectStatement {
@@ -51,7 +51,7 @@ fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
                 .from(Users::Table)
                 .and_where(tenant_is(Users::TenantId, tenant_id))
                 .and_where(Expr::col(Users::GlobalUserId).eq(value.to_lowercase()))
-                .to_owned(),
+                .take(),
         ],
         "group" => match value.parse::<i64>() {
             Ok(group) => vec![members(tenant_id, Expr::col(GroupMembers::GroupId).eq(group))],
@@ -64,7 +64,7 @@ fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
                 .from(UserGroups::Table)
                 .and_where(tenant_is(UserGroups::TenantId, tenant_id))
                 .and_where(Expr::col(UserGroups::Name).eq(value))
-                .to_owned(),
+                .take(),
         )],
         "permission" => vec![
             Query::select()
@@ -72,7 +72,7 @@ fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
                 .from(UserPermissions::Table)
                 .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
                 .and_where(Expr::col(UserPermissions::Permission).eq(value))
-                .to_owned(),
+                .take(),
         ],
         "domain" => {
             let Some((domain, permission)) = value.rsplit_once(':') else {
@@ -86,7 +86,7 @@ fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
                     .and_where(Expr::col(DomainPermissions::DomainId).eq(domain))
                     .and_where(Expr::col(DomainPermissions::Permission).eq(permission))
                     .and_where(Expr::col(column).is_not_null())
-                    .to_owned()
+                    .take()
             };
             vec![
                 grants(DomainPermissions::UserId),
@@ -101,7 +101,7 @@ fn queries(tenant_id: TenantId, key: &str) -> Vec<SelectStatement> {
                     .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
                     .and_where(Expr::col(UserAttributes::Key).eq(name))
                     .and_where(Expr::col(UserAttributes::Value).eq(held))
-                    .to_owned(),
+                    .take(),
             ],
             None => Vec::new(),
         },

@@ -79,7 +79,7 @@ pub(super) async fn send(conn: &mut Conn, event: &Claimed) -> Result<(), StoreEr
                 .do_nothing()
                 .to_owned(),
             )
-            .to_owned();
+            .take();
         conn.execute(&insert).await?;
     }
     if !kind.for_webhooks() {
@@ -123,7 +123,7 @@ async fn request_event(
             .from(ApprovalRecordKeys::Table)
             .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(event.tenant_id.to_string()))
             .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id.as_str()))
-            .to_owned();
+            .take();
         let keys: Vec<String> = conn
             .query(&keys)
             .await?
@@ -227,7 +227,7 @@ async fn people(conn: &mut Conn, tenant_id: TenantId, ids: &[UserId]) -> Result<
         .from(Users::Table)
         .and_where(Expr::col(Users::TenantId).eq(tenant_id.to_string()))
         .and_where(crate::query::one_of(Users::Id, ids.iter().map(|id| id.0)))
-        .to_owned();
+        .take();
     conn.query(&query)
         .await?
         .iter()

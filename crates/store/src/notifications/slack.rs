@@ -28,7 +28,7 @@ impl Store {
             ])
             .from(SlackConfigurations::Table)
             .and_where(tenant_is(SlackConfigurations::TenantId, tenant_id))
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(SlackConfiguration {
@@ -81,7 +81,7 @@ impl Store {
                     ])
                     .to_owned(),
             )
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&upsert).await?;
         tx.commit().await
@@ -92,7 +92,7 @@ impl Store {
         let delete = Query::delete()
             .from_table(SlackConfigurations::Table)
             .and_where(tenant_is(SlackConfigurations::TenantId, tenant_id))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let deleted = tx.execute(&delete).await? > 0;
         tx.commit().await?;

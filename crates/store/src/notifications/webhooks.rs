@@ -43,7 +43,7 @@ fn select(tenant_id: TenantId) -> SelectStatement {
         ])
         .from(Webhooks::Table)
         .and_where(tenant_is(Webhooks::TenantId, tenant_id))
-        .to_owned()
+        .take()
 }
 
 fn decode(row: &Row) -> Result<WebhookRecord, StoreError> {
@@ -65,7 +65,7 @@ pub(crate) async fn find(
 ) -> Result<Option<WebhookRecord>, StoreError> {
     let query = select(tenant_id)
         .and_where(Expr::col(Webhooks::Id).eq(id.to_string()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
@@ -101,7 +101,7 @@ impl Store {
                 now.millis().into(),
                 now.millis().into(),
             ])
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&insert).await?;
         let created = find(&mut tx, tenant_id, id).await?;
@@ -110,7 +110,7 @@ impl Store {
     }
 
     pub async fn webhooks(&self, tenant_id: TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
-        let query = select(tenant_id).order_by(Webhooks::CreatedAt, Order::Asc).to_owned();
+        let query = select(tenant_id).order_by(Webhooks::CreatedAt, Order::Asc).take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(decode).collect()
     }
@@ -135,7 +135,7 @@ impl Store {
             ])
             .and_where(tenant_is(Webhooks::TenantId, tenant_id))
             .and_where(Expr::col(Webhooks::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         if let Some(url) = &change.url {
             update.value(Webhooks::Url, url.as_str());
         }
@@ -158,7 +158,7 @@ impl Store {
             .from_table(Webhooks::Table)
             .and_where(tenant_is(Webhooks::TenantId, tenant_id))
             .and_where(Expr::col(Webhooks::Id).eq(id.to_string()))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let deleted = tx.execute(&delete).await? > 0;
         tx.commit().await?;
@@ -170,7 +170,7 @@ impl Store {
 pub(crate) async fn active(conn: &mut Conn, tenant_id: TenantId) -> Result<Vec<WebhookRecord>, StoreError> {
     let active = select(tenant_id)
         .and_where(Expr::col(Webhooks::Suppressed).eq(false))
-        .to_owned();
+        .take();
     conn.query(&active).await?.iter().map(decode).collect()
 }
 
@@ -217,7 +217,7 @@ pub(crate) async fn enqueue(
                 .do_nothing()
                 .to_owned(),
             )
-            .to_owned();
+            .take();
         conn.execute(&insert).await?;
     }
     Ok(())

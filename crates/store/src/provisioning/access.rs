@@ -54,7 +54,7 @@ impl Store {
             )
             .and_where(data_access())
             .order_by((AccessRequests::Table, AccessRequests::Id), Order::Asc)
-            .to_owned();
+            .take();
         of_interest(&mut products);
         for row in conn.query(&products).await? {
             access.push(Access {
@@ -70,7 +70,7 @@ impl Store {
             .from(AccessRequests::Table)
             .and_where(data_access())
             .and_where(Expr::col((AccessRequests::Table, AccessRequests::AssetId)).is_not_null())
-            .to_owned();
+            .take();
         of_interest(&mut assets);
         let mut sources_of: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for row in conn.query(&assets).await? {
@@ -111,7 +111,7 @@ impl Store {
                 Expr::col((AccessRequests::Table, AccessRequests::RequestType))
                     .eq(RequestType::MaskingException.as_str()),
             )
-            .to_owned();
+            .take();
         of_interest(&mut columns);
         let mut exceptions: BTreeMap<(RequestId, i64, i64), Vec<String>> = BTreeMap::new();
         for row in conn.query(&columns).await? {

@@ -45,7 +45,7 @@ impl Store {
     ) -> Result<Vec<ChangeRecord>, StoreError> {
         let query = changes_select(tenant_id, connection)
             .and_where(Expr::col(ProvisioningChanges::State).is_in(["PENDING", "FAILED"]))
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(decode_change).collect()
     }
@@ -61,7 +61,7 @@ impl Store {
             .order_by(ProvisioningChanges::CreatedAt, Order::Desc)
             .order_by(ProvisioningChanges::Id, Order::Desc)
             .limit(limit)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(decode_change).collect()
     }
@@ -97,7 +97,7 @@ fn changes_select(tenant_id: TenantId, connection: &str) -> sea_query::SelectSta
         .from(ProvisioningChanges::Table)
         .and_where(tenant_is(ProvisioningChanges::TenantId, tenant_id))
         .and_where(Expr::col(ProvisioningChanges::ConnectionName).eq(connection))
-        .to_owned()
+        .take()
 }
 
 fn decode_change(row: &Row) -> Result<ChangeRecord, StoreError> {
@@ -179,7 +179,7 @@ pub(super) async fn upsert_changes(
                     ])
                     .to_owned(),
             )
-            .to_owned();
+            .take();
         for record in batch {
             let [role, kind, schema, table, column] = privilege_values(&record.change.privilege);
             let action = match record.change.action {

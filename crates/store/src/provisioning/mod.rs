@@ -46,7 +46,7 @@ impl Store {
                 Expr::col((Tenants::Table, Tenants::Id)).equals((Connections::Table, Connections::TenantId)),
             )
             .order_by((Tenants::Table, Tenants::ShortKey), Order::Asc)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(|row| Ok((row.get(0)?, row.get(1)?))).collect()
     }
@@ -71,7 +71,7 @@ impl Store {
             .from(ProvisioningStatus::Table)
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .order_by(ProvisioningStatus::ConnectionName, Order::Asc)
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         let mut statuses = Vec::new();
         for row in conn.query(&query).await? {
@@ -84,7 +84,7 @@ impl Store {
                 .and_where(Expr::col(ProvisioningChanges::CreatedAt).gte(now.plus_seconds(-24 * 3600).millis()))
                 .and_where(Expr::col(ProvisioningChanges::State).eq("APPLIED"))
                 .and_where(Expr::col(ProvisioningChanges::Reason).is_in(["DRIFT", "REPAIR"]))
-                .to_owned();
+                .take();
             let drift_repaired = match conn.query_opt(&repaired).await? {
                 Some(count) => count.get(0)?,
                 None => 0,
@@ -112,7 +112,7 @@ impl Store {
             .from(ProvisioningStatus::Table)
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .limit(1)
-            .to_owned();
+            .take();
         // Most tenants provision nothing: look first with a reader, so they never take SQLite's single writer.
         if self.backend.read().await?.query_opt(&waiting).await?.is_none() {
             return Ok(());
@@ -121,7 +121,7 @@ impl Store {
             .table(ProvisioningStatus::Table)
             .value(ProvisioningStatus::DueAt, now.millis())
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&mark).await?;
         tx.commit().await
@@ -159,7 +159,7 @@ impl Store {
                     .do_nothing()
                     .to_owned(),
             )
-            .to_owned();
+            .take();
         tx.execute(&create).await?;
         let take = Query::update()
             .table(ProvisioningStatus::Table)
@@ -172,7 +172,7 @@ impl Store {
                     .add(Expr::col(ProvisioningStatus::LeaseUntil).is_null())
                     .add(Expr::col(ProvisioningStatus::LeaseUntil).lt(now.millis())),
             )
-            .to_owned();
+            .take();
         let taken = tx.execute(&take).await? == 1;
         tx.commit().await?;
         Ok(taken)
@@ -192,7 +192,7 @@ impl Store {
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
             .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(owner))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         let renewed = tx.execute(&renew).await? == 1;
         tx.commit().await?;
@@ -213,7 +213,7 @@ impl Store {
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
             .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(owner))
-            .to_owned();
+            .take();
         let mut tx = self.backend.begin().await?;
         tx.execute(&release).await?;
         tx.commit().await
@@ -228,7 +228,7 @@ impl Store {
             .from(Connections::Table)
             .and_where(tenant_is(Connections::TenantId, tenant_id))
             .order_by(Connections::Name, Order::Asc)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(|row| row.get(0)).collect()
     }
@@ -240,7 +240,7 @@ impl Store {
             .from(DataSources::Table)
             .and_where(tenant_is(DataSources::TenantId, tenant_id))
             .and_where(Expr::col(DataSources::ConnectionName).is_not_null())
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         rows.iter().map(|row| row.get(0)).collect()
     }

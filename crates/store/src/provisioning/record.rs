@@ -91,7 +91,7 @@ async fn ledger(
         .from(ProvisioningLedger::Table)
         .and_where(tenant_is(ProvisioningLedger::TenantId, tenant_id))
         .and_where(Expr::col(ProvisioningLedger::ConnectionName).eq(connection))
-        .to_owned();
+        .take();
     let mut entries = [BTreeSet::new(), BTreeSet::new()];
     for row in conn.query(&query).await? {
         let entry: String = row.get(0)?;
@@ -115,7 +115,7 @@ async fn grants(
         .from(ProvisioningGrants::Table)
         .and_where(tenant_is(ProvisioningGrants::TenantId, tenant_id))
         .and_where(Expr::col(ProvisioningGrants::ConnectionName).eq(connection))
-        .to_owned();
+        .take();
     let mut states = BTreeMap::new();
     for row in conn.query(&query).await? {
         let state: String = row.get(1)?;
@@ -162,7 +162,7 @@ impl Store {
             .and_where(tenant_is(ProvisioningGrants::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningGrants::RequestId).eq(request_id.as_str()))
             .order_by(ProvisioningGrants::ConnectionName, Order::Asc)
-            .to_owned();
+            .take();
         let rows = self.backend.read().await?.query(&query).await?;
         let mut records: Vec<GrantRecord> = rows
             .iter()
@@ -202,7 +202,7 @@ impl Store {
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
             .and_where(Expr::col(ProvisioningStatus::LeaseOwner).eq(cycle.owner.as_str()))
-            .to_owned();
+            .take();
         // First, and only while the lease is still this cycle's: a cycle that lost it (it ran past the lease and
         // another took the connection over) records nothing, so nothing is recorded twice.
         if tx.execute(&status).await? == 0 {
@@ -221,7 +221,7 @@ impl Store {
                     .and_where(Expr::col(ProvisioningLedger::ConnectionName).eq(connection))
                     .and_where(Expr::col(ProvisioningLedger::Entry).eq(entry))
                     .and_where(privilege_is(LEDGER_PRIVILEGE, gone))
-                    .to_owned();
+                    .take();
                 tx.execute(&delete).await?;
             }
             let added: Vec<&Privilege> = after.difference(before).collect();
@@ -237,7 +237,7 @@ impl Store {
                         .into_iter()
                         .chain(LEDGER_PRIVILEGE),
                     )
-                    .to_owned();
+                    .take();
                 for new in batch {
                     let [role, kind, schema, table, column] = privilege_values(new);
                     let values = [tenant_id.to_string().into(), connection.into(), entry.into()];
@@ -287,7 +287,7 @@ impl Store {
                     ])
                     .to_owned(),
                 )
-                .to_owned();
+                .take();
             for ((request_id, privilege), state) in batch {
                 let (state, error) = encode_state(state);
                 let [role, kind, schema, table, column] = privilege_values(privilege);
@@ -317,7 +317,7 @@ impl Store {
             .and_where(tenant_is(ProvisioningStatus::TenantId, tenant_id))
             .and_where(Expr::col(ProvisioningStatus::ConnectionName).eq(connection))
             .and_where(Expr::col(ProvisioningStatus::DueAt).lt(cycle.started_at.millis()))
-            .to_owned();
+            .take();
         tx.execute(&seen).await?;
         tx.commit().await?;
         Ok(true)

@@ -31,7 +31,7 @@ async fn each_partial_index_serves_the_condition_written_for_it() {
         .from(AccessRequests::Table)
         .cond_where(approved_with_end())
         .and_where(Expr::col(AccessRequests::Expiration).lte(0))
-        .to_owned();
+        .take();
     let approved = Query::select()
         .column(AccessRequests::Id)
         .from(AccessRequests::Table)
@@ -39,13 +39,13 @@ async fn each_partial_index_serves_the_condition_written_for_it() {
         .and_where(Expr::col(AccessRequests::UserId).eq(1))
         .and_where(Expr::col(AccessRequests::DataProductId).eq("p"))
         .cond_where(approved_data_access(AccessRequests::Table))
-        .to_owned();
+        .take();
     let due = Query::select()
         .column(WebhookDeliveries::Id)
         .from(WebhookDeliveries::Table)
         .and_where(delivery_pending())
         .and_where(Expr::col(WebhookDeliveries::NextAttemptAt).lte(0))
-        .to_owned();
+        .take();
     for (query, index) in [
         (expiring, "access_requests_expiring"),
         (approved, "access_requests_approved_access"),

@@ -38,7 +38,7 @@ impl Store {
             .and_where(tenant_is(AccessRequestColumns::TenantId, tenant_id))
             .and_where(Expr::col(AccessRequestColumns::RequestId).eq(request_id.as_str()))
             .order_by(AccessRequestColumns::Position, Order::Asc)
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         conn.query(&query)
             .await?
@@ -90,7 +90,7 @@ impl Store {
                 (AccessRequestColumns::Table, AccessRequestColumns::ColumnName),
                 Order::Asc,
             )
-            .to_owned();
+            .take();
         let mut conn = self.backend.read().await?;
         conn.query(&query)
             .await?

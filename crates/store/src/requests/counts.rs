@@ -131,7 +131,7 @@ impl CountChanges {
                 )
                 .to_owned(),
             )
-            .to_owned();
+            .take();
         // In key order: the rows' locks are taken in that order.
         for ((tenant_id, scope, status, kind), delta) in changes {
             upsert.values_panic([tenant_id.into(), scope.into(), status.into(), kind.into(), delta.into()]);
@@ -178,7 +178,7 @@ pub(crate) async fn scope_totals(
         .from(AccessRequestCounts::Table)
         .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
         .and_where(one_of(AccessRequestCounts::Scope, scopes.iter().cloned()))
-        .to_owned();
+        .take();
     for row in conn.query(&query).await? {
         let (scope, status, kind, count): (String, String, String, i64) =
             (row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?);
@@ -209,7 +209,7 @@ pub(crate) async fn per_product_status(
         .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
         .and_where(one_of(AccessRequestCounts::Scope, scopes))
         .group_by_columns([AccessRequestCounts::Scope, AccessRequestCounts::Status])
-        .to_owned();
+        .take();
     let mut counts = Vec::new();
     for row in conn.query(&query).await? {
         let (scope, status, count): (String, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);

@@ -90,7 +90,7 @@ impl Store {
                 .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id.0))
                 .and_where(new.target.matches())
                 .cond_where(approved_data_access(AccessRequests::Table))
-                .to_owned();
+                .take();
             if tx.query_opt(&approved).await?.is_some() {
                 return Err(StoreError::Conflict("The user already has approved access.".into()));
             }
@@ -140,7 +140,7 @@ impl Store {
                 new.target_type.as_str().into(),
                 serde_json::to_string(&new.domains).expect("strings serialise").into(),
             ])
-            .to_owned();
+            .take();
         tx.execute(&insert).await.map_err(|error| match error {
             StoreError::Duplicate => {
                 StoreError::Conflict("The user already has a pending request of this type for it.".into())
@@ -156,7 +156,7 @@ impl Store {
                     AccessRequestDomains::RequestId,
                 ])
                 .values_panic([tenant.as_str().into(), domain.as_str().into(), new.id.as_str().into()])
-                .to_owned();
+                .take();
             tx.execute(&insert).await?;
         }
         let keys = insert_records(&mut tx, tenant_id, &new, now).await?;
@@ -259,7 +259,7 @@ async fn insert_records(
                 now.millis().into(),
                 now.millis().into(),
             ])
-            .to_owned();
+            .take();
         conn.execute(&insert).await?;
         let keys: BTreeSet<String> = record
             .approvers
@@ -281,7 +281,7 @@ async fn insert_records(
                     new.id.as_str().into(),
                     record.id.as_str().into(),
                 ])
-                .to_owned();
+                .take();
             conn.execute(&insert).await?;
             filed.insert(key);
         }
@@ -315,7 +315,7 @@ async fn insert_columns(conn: &mut Conn, tenant_id: TenantId, new: &NewAccessReq
                 serde_json::to_string(&column.tags).expect("tags serialise").into(),
                 column.masking_type.clone().into(),
             ])
-            .to_owned();
+            .take();
         conn.execute(&insert).await?;
     }
     Ok(())
@@ -372,7 +372,7 @@ pub(super) async fn record_history(
         .from(AccessRequestEvents::Table)
         .and_where(Expr::col(AccessRequestEvents::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequestEvents::RequestId).eq(request_id.as_str()))
-        .to_owned();
+        .take();
     let insert = Query::insert()
         .into_table(AccessRequestEvents::Table)
         .columns([
@@ -387,7 +387,7 @@ pub(super) async fn record_history(
         ])
         .select_from(next)
         .map_err(|error| StoreError::Missing(format!("an event insert: {error}")))?
-        .to_owned();
+        .take();
     conn.execute(&insert).await?;
     Ok(())
 }

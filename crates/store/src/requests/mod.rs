@@ -105,7 +105,7 @@ const REQUEST_COLUMNS: [AccessRequests; 17] = [
 pub(crate) fn select_requests(tenant_id: TenantId) -> SelectStatement {
     select_requests_of_every_tenant()
         .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant_id.to_string()))
-        .to_owned()
+        .take()
 }
 
 /// Requests across tenants, for background jobs: [`decode_request`] reads the row, and the tenant id follows
@@ -115,7 +115,7 @@ pub(crate) fn select_requests_of_every_tenant() -> SelectStatement {
         .columns(REQUEST_COLUMNS.map(|column| (AccessRequests::Table, column)))
         .column((AccessRequests::Table, AccessRequests::TenantId))
         .from(AccessRequests::Table)
-        .to_owned()
+        .take()
 }
 
 /// Where the tenant id stands in a row of [`select_requests_of_every_tenant`].
@@ -184,7 +184,7 @@ fn select_records(tenant_id: TenantId) -> SelectStatement {
         .from(ApprovalRecords::Table)
         .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
         .order_by(ApprovalRecords::Position, Order::Asc)
-        .to_owned()
+        .take()
 }
 
 fn decode_record(row: &Row) -> Result<ApprovalRecordRow, StoreError> {
@@ -222,7 +222,7 @@ pub(crate) async fn find_request(
 ) -> Result<Option<AccessRequestRecord>, StoreError> {
     let mut query = select_requests(tenant_id)
         .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id.as_str()))
-        .to_owned();
+        .take();
     if lock {
         query.lock(LockType::Update);
     }
@@ -236,7 +236,7 @@ pub(crate) async fn records_of(
 ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
     let query = select_records(tenant_id)
         .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id.as_str()))
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(decode_record).collect()
 }
 
@@ -247,7 +247,7 @@ pub(crate) async fn find_record(
 ) -> Result<Option<ApprovalRecordRow>, StoreError> {
     let query = select_records(tenant_id)
         .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.as_ref().map(decode_record).transpose()
 }
 

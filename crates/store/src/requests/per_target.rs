@@ -23,7 +23,7 @@ impl Store {
             .order_by(col(AccessRequests::CreatedAt), Order::Desc)
             .order_by(col(AccessRequests::Id), Order::Desc)
             .limit(1)
-            .to_owned();
+            .take();
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.as_ref().map(decode_request).transpose()
     }
@@ -54,7 +54,7 @@ impl Store {
             .order_by(col(AccessRequests::Id), Order::Desc)
             .and_where(Expr::col(col(AccessRequests::Id)).ne(except.map_or("", RequestId::as_str)))
             .limit(limit)
-            .to_owned();
+            .take();
         let requests: Vec<AccessRequestRecord> = conn
             .query(&query)
             .await?

@@ -28,7 +28,7 @@ pub(crate) async fn end_product_requests(
                 .is_in([RequestStatus::Pending.as_str(), RequestStatus::Approved.as_str()]),
         )
         .lock(LockType::Update)
-        .to_owned();
+        .take();
     let mut counts = CountChanges::default();
     let mut impacted = Vec::new();
     let requests: Vec<AccessRequestRecord> = conn

@@ -98,7 +98,7 @@ fn request_ids_pending_with_keys(tenant_id: TenantId, keys: &[String]) -> Select
             Expr::col((ApprovalRecordKeys::Table, ApprovalRecordKeys::RecordId))
                 .equals((ApprovalRecords::Table, ApprovalRecords::Id)),
         )
-        .to_owned();
+        .take();
     Query::select()
         .column((ApprovalRecords::Table, ApprovalRecords::RequestId))
         .from(ApprovalRecords::Table)
@@ -108,7 +108,7 @@ fn request_ids_pending_with_keys(tenant_id: TenantId, keys: &[String]) -> Select
         ))
         .and_where(Expr::col((ApprovalRecords::Table, ApprovalRecords::Status)).eq(RecordStatus::Pending.as_str()))
         .and_where(Expr::exists(filed))
-        .to_owned()
+        .take()
 }
 
 pub(super) fn request_ids_decided(tenant_id: TenantId, by: Option<UserId>) -> SelectStatement {
@@ -120,7 +120,7 @@ pub(super) fn request_ids_decided(tenant_id: TenantId, by: Option<UserId>) -> Se
             Some(user_id) => Expr::col(ApprovalRecords::ActionBy).eq(user_id.0),
             None => Expr::col(ApprovalRecords::ActionBy).is_not_null(),
         })
-        .to_owned()
+        .take()
 }
 
 fn users_where(tenant_id: TenantId, condition: Cond) -> SelectStatement {
@@ -129,7 +129,7 @@ fn users_where(tenant_id: TenantId, condition: Cond) -> SelectStatement {
         .from(Users::Table)
         .and_where(tenant_is(Users::TenantId, tenant_id))
         .cond_where(condition)
-        .to_owned()
+        .take()
 }
 
 impl RequestSearch {

@@ -109,7 +109,7 @@ impl Store {
             ])
             .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(ApprovalRecords::Id).eq(record_id.as_str()))
-            .to_owned();
+            .take();
         tx.execute(&update).await?;
         current.status = status;
         current.ends_at = ends_at;
@@ -258,7 +258,7 @@ impl Store {
             .order_by(AccessRequests::Expiration, Order::Asc)
             .limit(limit)
             .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
-            .to_owned();
+            .take();
         let mut expired = Vec::new();
         let mut counts = CountChanges::default();
         for row in tx.query(&due).await? {
@@ -301,7 +301,7 @@ async fn filed_keys(conn: &mut Conn, tenant_id: TenantId, request_id: &RequestId
         .from(ApprovalRecordKeys::Table)
         .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id.as_str()))
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
 
@@ -336,7 +336,7 @@ pub(super) async fn set_status(
         .values(values)
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequests::Id).eq(request.id.as_str()))
-        .to_owned();
+        .take();
     conn.execute(&update).await.map(drop)
 }
 
@@ -346,7 +346,7 @@ async fn touch(conn: &mut Conn, tenant_id: TenantId, id: &RequestId, now: Timest
         .values([(AccessRequests::UpdatedAt, now.millis().into())])
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequests::Id).eq(id.as_str()))
-        .to_owned();
+        .take();
     conn.execute(&update).await.map(drop)
 }
 
@@ -365,7 +365,7 @@ async fn set_record_status(
         ])
         .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
-        .to_owned();
+        .take();
     conn.execute(&update).await.map(drop)
 }
 
@@ -387,6 +387,6 @@ pub(super) async fn close_open_records(
         .and_where(
             Expr::col(ApprovalRecords::Status).is_in([RecordStatus::Pending.as_str(), RecordStatus::Blocked.as_str()]),
         )
-        .to_owned();
+        .take();
     conn.execute(&update).await.map(drop)
 }

@@ -29,7 +29,7 @@ pub(super) async fn products_using(
                 .add(Expr::col(DataProducts::MaskingExceptionFormId).eq(form.as_str())),
         )
         .order_by(DataProducts::Name, Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query)
         .await?
         .iter()
@@ -69,6 +69,6 @@ pub(super) async fn form_domains(
         .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
         .and_where(one_of(DataProductDomains::ProductId, product_ids))
         .order_by(DataProductDomains::DomainId, Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }

@@ -31,7 +31,7 @@ pub(super) async fn agreement_texts(
         .from(DataUseAgreements::Table)
         .and_where(Expr::col(DataUseAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(one_of(DataUseAgreements::Id, ids.iter().map(ToString::to_string)))
-        .to_owned();
+        .take();
     let found: Vec<AgreementText> = conn
         .query(&query)
         .await?
@@ -71,7 +71,7 @@ pub(super) async fn linked_agreement_ids(
         .and_where(Expr::col(RequestFormAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(RequestFormAgreements::FormId).eq(form_id.to_string()))
         .order_by(RequestFormAgreements::Position, Order::Asc)
-        .to_owned();
+        .take();
     conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
 }
 
@@ -85,7 +85,7 @@ pub(super) async fn link_agreements(
         .from_table(RequestFormAgreements::Table)
         .and_where(Expr::col(RequestFormAgreements::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(RequestFormAgreements::FormId).eq(form_id.to_string()))
-        .to_owned();
+        .take();
     conn.execute(&delete).await?;
     if ids.is_empty() {
         return Ok(());
@@ -98,7 +98,7 @@ pub(super) async fn link_agreements(
             RequestFormAgreements::AgreementId,
             RequestFormAgreements::Position,
         ])
-        .to_owned();
+        .take();
     for (position, id) in ids.iter().enumerate() {
         insert.values_panic([
             tenant_id.to_string().into(),
@@ -134,7 +134,7 @@ pub(super) async fn save_version(
             text.into(),
             snapshot.updated_at.millis().into(),
         ])
-        .to_owned();
+        .take();
     conn.execute(&insert).await?;
     let update = Query::update()
         .table(RequestForms::Table)
@@ -150,7 +150,7 @@ pub(super) async fn save_version(
         ])
         .and_where(Expr::col(RequestForms::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(RequestForms::Id).eq(snapshot.id.to_string()))
-        .to_owned();
+        .take();
     conn.execute(&update).await.map(drop)
 }
 
@@ -205,7 +205,7 @@ pub(super) async fn insert_form(
             snapshot.updated_by.name.clone().into(),
             snapshot.updated_at.millis().into(),
         ])
-        .to_owned();
+        .take();
     conn.execute(&insert).await?;
     link_agreements(conn, tenant_id, snapshot.id, agreement_ids).await?;
     save_version(conn, tenant_id, snapshot).await
@@ -223,7 +223,7 @@ pub(crate) async fn ensure_standard_form(
         .from(RequestForms::Table)
         .and_where(Expr::col(RequestForms::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(RequestForms::Standard).eq(true))
-        .to_owned();
+        .take();
     if conn.query_opt(&query).await?.is_some() {
         return Ok(());
     }

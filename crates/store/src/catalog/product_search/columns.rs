@@ -61,14 +61,14 @@ impl Store {
                     ),
             )
             .and_where(Expr::col((Columns::Table, Columns::TenantId)).eq(tenant.as_str()))
-            .to_owned();
+            .take();
         if let Some(product_id) = product_id {
             let sources = Query::select()
                 .column(DataProductSources::DataSourceId)
                 .from(DataProductSources::Table)
                 .and_where(Expr::col(DataProductSources::TenantId).eq(tenant.as_str()))
                 .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
-                .to_owned();
+                .take();
             query.and_where(Expr::col((Columns::Table, Columns::DataSourceId)).in_subquery(sources));
         }
         if let Some(text) = filter.search_text.as_deref().filter(|text| !text.is_empty()) {
@@ -106,7 +106,7 @@ impl Store {
                     (ColumnTags::Table, ColumnTags::TagId),
                     filter.tag_ids.iter().copied(),
                 ))
-                .to_owned();
+                .take();
             query.and_where(Expr::exists(tagged));
         }
         let order = if filter.descending { Order::Desc } else { Order::Asc };
@@ -115,7 +115,7 @@ impl Store {
             .order_by((Columns::Table, Columns::DataSourceId), order);
         let mut conn = self.backend.read().await?;
         let total = count(&mut conn, query.clone()).await?;
-        let paged = query.limit(filter.page.limit).offset(filter.page.offset).to_owned();
+        let paged = query.limit(filter.page.limit).offset(filter.page.offset).take();
         let mut columns: Vec<ColumnRecord> = conn
             .query(&paged)
             .await?
@@ -151,7 +151,7 @@ impl Store {
                 columns.iter().map(|column| column.source_id),
             ))
             .order_by((Tags::Table, Tags::Name), Order::Asc)
-            .to_owned();
+            .take();
         for row in conn.query(&tags).await? {
             let (source, name): (i64, String) = (row.get(0)?, row.get(1)?);
             for column in columns

@@ -68,7 +68,7 @@ impl Store {
                 Order::Asc,
             )
             .limit(limit)
-            .to_owned();
+            .take();
         if let Some(after) = after {
             query.and_where(Expr::col((DataProductSources::Table, DataProductSources::DataSourceId)).gt(after));
         }

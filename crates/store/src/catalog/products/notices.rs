@@ -40,7 +40,7 @@ pub(super) async fn user_id_of(
         .from(Users::Table)
         .and_where(Expr::col(Users::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(Users::GlobalUserId).eq(global_user_id.to_string()))
-        .to_owned();
+        .take();
     conn.query_opt(&query).await?.map(|row| row.get(0)).transpose()
 }
 

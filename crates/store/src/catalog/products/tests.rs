@@ -42,7 +42,7 @@ async fn request(store: &Store, tenant_id: TenantId, product: &ProductId, id: &s
             0i64.into(),
             0i64.into(),
         ])
-        .to_owned();
+        .take();
     let mut tx = store.backend.begin().await.unwrap();
     tx.execute(&insert).await.unwrap();
     let target = RequestTarget::Product(product.clone());
@@ -59,7 +59,7 @@ async fn statuses(store: &Store) -> Vec<(String, String)> {
         .columns([AccessRequests::Id, AccessRequests::Status])
         .from(AccessRequests::Table)
         .order_by(AccessRequests::Id, Order::Asc)
-        .to_owned();
+        .take();
     let rows = store.backend.read().await.unwrap().query(&query).await.unwrap();
     rows.iter()
         .map(|row| (row.get(0).unwrap(), row.get(1).unwrap()))

@@ -24,7 +24,7 @@ pub(super) async fn check_sources(
         .from(DataSources::Table)
         .and_where(Expr::col(DataSources::TenantId).eq(tenant_id.to_string()))
         .and_where(one_of(DataSources::Id, sources.iter().copied()))
-        .to_owned();
+        .take();
     let found: Vec<(i64, String, String)> = conn
         .query(&query)
         .await?

@@ -27,7 +27,7 @@ async fn replace_sources(
         .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataProductSources::ProductId).eq(product_id.as_str()))
         .and_where(one_of(DataProductSources::DataSourceId, removed))
-        .to_owned();
+        .take();
     conn.execute(&delete).await?;
     let added: Vec<i64> = sources.iter().filter(|id| !current.contains(id)).copied().collect();
     if added.is_empty() {
@@ -42,7 +42,7 @@ async fn replace_sources(
             DataProductSources::LinkId,
             DataProductSources::CreatedAt,
         ])
-        .to_owned();
+        .take();
     for source in added {
         insert.values_panic([
             tenant_id.to_string().into(),
@@ -65,7 +65,7 @@ async fn replace_domains(
         .from_table(DataProductDomains::Table)
         .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(DataProductDomains::ProductId).eq(product_id.as_str()))
-        .to_owned();
+        .take();
     conn.execute(&delete).await?;
     let mut insert = Query::insert()
         .into_table(DataProductDomains::Table)
@@ -74,7 +74,7 @@ async fn replace_domains(
             DataProductDomains::ProductId,
             DataProductDomains::DomainId,
         ])
-        .to_owned();
+        .take();
     for domain in domains {
         insert.values_panic([
             tenant_id.to_string().into(),
@@ -153,7 +153,7 @@ impl Store {
             .into_table(DataProducts::Table)
             .columns(columns)
             .values_panic(values)
-            .to_owned();
+            .take();
         tx.execute(&insert).await?;
         replace_domains(&mut tx, tenant_id, &id, &draft.domains).await?;
         replace_sources(
@@ -203,7 +203,7 @@ impl Store {
             .values(values)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
-            .to_owned();
+            .take();
         tx.execute(&update).await?;
         replace_domains(&mut tx, tenant_id, id, &draft.domains).await?;
         let sources = draft.data_sources.as_deref().unwrap_or_default();
@@ -252,7 +252,7 @@ impl Store {
             .from_table(DataProducts::Table)
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
-            .to_owned();
+            .take();
         tx.execute(&delete).await?;
         tx.commit().await?;
         Ok(true)
@@ -283,7 +283,7 @@ impl Store {
             .value(DataProducts::UpdatedAt, now.millis())
             .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
             .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
-            .to_owned();
+            .take();
         tx.execute(&touch).await?;
         let product = find(&mut tx, tenant_id, id).await?;
         tx.commit().await?;

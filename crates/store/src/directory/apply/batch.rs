@@ -60,7 +60,7 @@ where
             .from_table(table)
             .and_where(Expr::col(tenant_column).eq(w.tenant.as_str()))
             .and_where(Expr::col(column).is_in(chunk.iter().cloned().map(Into::<sea_query::Value>::into)))
-            .to_owned();
+            .take();
         w.conn.execute(&delete).await?;
     }
     Ok(())

@@ -35,7 +35,7 @@ pub(super) async fn save_connections(
                 Connections::UpdatedAt,
             ],
         ))
-        .to_owned();
+        .take();
     let (tenant, now) = (w.tenant.clone(), w.now.millis());
     let rows = keys.saved().map(|name| -> [SimpleExpr; 8] {
         let Connection {
@@ -80,7 +80,7 @@ pub(super) async fn save_accounts(w: &mut Writer<'_>, users: &[&User], updated: 
             UserAccounts::ConnectionName,
             UserAccounts::Account,
         ])
-        .to_owned();
+        .take();
     let tenant = w.tenant.clone();
     let rows = users.iter().flat_map(|user| {
         let tenant = tenant.clone();

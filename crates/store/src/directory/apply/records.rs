@@ -69,7 +69,7 @@ pub(super) async fn save_domains(
             [Domains::TenantId, Domains::Id],
             [Domains::Name, Domains::Description],
         ))
-        .to_owned();
+        .take();
     let (tenant, now) = (w.tenant.clone(), w.now.millis());
     let rows = keys.saved().map(|id| {
         let domain = &desired.domains[id];
@@ -113,7 +113,7 @@ pub(super) async fn save_tags(w: &mut Writer<'_>, desired: &Directory, keys: &Ke
                 Tags::UpdatedAt,
             ],
         ))
-        .to_owned();
+        .take();
     let (tenant, now) = (w.tenant.clone(), w.now.millis());
     let rows = keys.saved().map(|id| {
         let tag = &desired.tags[id];
@@ -150,7 +150,7 @@ async fn insert_grants<'a>(
             holder,
             DomainPermissions::CreatedAt,
         ])
-        .to_owned();
+        .take();
     let (tenant, now) = (w.tenant.clone(), w.now.millis());
     let rows = grants.flat_map(|(holder_id, grants)| {
         let tenant = tenant.clone();
@@ -192,7 +192,7 @@ pub(super) async fn save_users(w: &mut Writer<'_>, desired: &Directory, keys: &K
                 Users::Email,
             ],
         ))
-        .to_owned();
+        .take();
     let rows = users.iter().map(|user| -> [SimpleExpr; 7] {
         [
             tenant.clone().into(),
@@ -238,7 +238,7 @@ pub(super) async fn save_users(w: &mut Writer<'_>, desired: &Directory, keys: &K
             UserPermissions::UserId,
             UserPermissions::Permission,
         ])
-        .to_owned();
+        .take();
     let rows = users.iter().flat_map(|user| {
         let tenant = tenant.clone();
         user.permissions.iter().map(move |permission| -> [SimpleExpr; 3] {
@@ -255,7 +255,7 @@ pub(super) async fn save_users(w: &mut Writer<'_>, desired: &Directory, keys: &K
             UserAttributes::Key,
             UserAttributes::Value,
         ])
-        .to_owned();
+        .take();
     let rows = users.iter().flat_map(|user| {
         let tenant = tenant.clone();
         user.attributes.iter().flat_map(move |(key, values)| {
@@ -292,7 +292,7 @@ pub(super) async fn save_groups(w: &mut Writer<'_>, desired: &Directory, keys: &
             [UserGroups::TenantId, UserGroups::Id],
             [UserGroups::IamId, UserGroups::Name, UserGroups::Email],
         ))
-        .to_owned();
+        .take();
     let rows = groups.iter().map(|group| -> [SimpleExpr; 5] {
         [
             tenant.clone().into(),
@@ -324,7 +324,7 @@ pub(super) async fn save_groups(w: &mut Writer<'_>, desired: &Directory, keys: &
     let insert = Query::insert()
         .into_table(GroupMembers::Table)
         .columns([GroupMembers::TenantId, GroupMembers::GroupId, GroupMembers::UserId])
-        .to_owned();
+        .take();
     let rows = groups.iter().flat_map(|group| {
         let tenant = tenant.clone();
         group

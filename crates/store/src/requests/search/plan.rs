@@ -38,7 +38,7 @@ impl Plan {
                     .order_by(id, order)
                     .limit(limit)
                     .offset(offset)
-                    .to_owned();
+                    .take();
             }
             // The page's ids first, then its rows: a sorter holds whole rows, a few KB each with their forms.
             Plan::SortVisibleSet => requests
@@ -48,7 +48,7 @@ impl Plan {
                 .order_by(id, order.clone())
                 .limit(limit)
                 .offset(offset)
-                .to_owned(),
+                .take(),
             Plan::EndsOfOwn(user_id) => {
                 let wanted = limit_of(offset.saturating_add(limit));
                 let first = |column: AccessRequests, name: &str| {
@@ -60,22 +60,22 @@ impl Plan {
                         .order_by(col(AccessRequests::CreatedAt), order.clone())
                         .order_by(id, order.clone())
                         .limit(wanted)
-                        .to_owned();
+                        .take();
                     Query::select()
                         .column(AccessRequests::Id)
                         .from_subquery(range, Alias::new(name))
-                        .to_owned()
+                        .take()
                 };
                 first(AccessRequests::RequestingUserId, "made_by_them")
                     .union(UnionType::Distinct, first(AccessRequests::UserId, "made_for_them"))
-                    .to_owned()
+                    .take()
             }
         };
         let mut rows = select_requests(tenant_id)
             .and_where(Expr::col(id).in_subquery(ids))
             .order_by_expr(unindexed(sort, numeric), order.clone())
             .order_by(id, order)
-            .to_owned();
+            .take();
         if let Plan::EndsOfOwn(_) = self {
             // Each range holds the page and all before it: the page is cut from their union.
             rows.limit(limit).offset(offset);

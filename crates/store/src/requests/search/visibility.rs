@@ -169,7 +169,7 @@ async fn count_rest(
         .and_where(tenant_is(col(AccessRequests::TenantId), tenant_id))
         .and_where(Expr::col(col(AccessRequests::Id)).in_subquery(union_of(tenant_id, sources)))
         .and_where(except.holds(tenant_id).not())
-        .to_owned();
+        .take();
     if !statuses.is_empty() {
         query.and_where(one_of(col(AccessRequests::Status), statuses.iter().cloned()));
     }
@@ -243,7 +243,7 @@ impl Source {
                     Expr::col((ApprovalRecordKeys::Table, ApprovalRecordKeys::RequestId))
                         .equals(col(AccessRequests::Id)),
                 )
-                .to_owned(),
+                .take(),
             Source::Domain(domain) => Query::select()
                 .expr(Expr::cust("1"))
                 .from(AccessRequestDomains::Table)
@@ -256,7 +256,7 @@ impl Source {
                     Expr::col((AccessRequestDomains::Table, AccessRequestDomains::RequestId))
                         .equals(col(AccessRequests::Id)),
                 )
-                .to_owned(),
+                .take(),
         };
         Expr::exists(filing)
     }
@@ -275,7 +275,7 @@ fn union_of(tenant_id: TenantId, sources: &[Source]) -> SelectStatement {
                             .from(AccessRequests::Table)
                             .and_where(tenant_is(AccessRequests::TenantId, tenant_id))
                             .and_where(Expr::col(column).eq(user_id.0))
-                            .to_owned(),
+                            .take(),
                     );
                 }
             }
@@ -290,7 +290,7 @@ fn union_of(tenant_id: TenantId, sources: &[Source]) -> SelectStatement {
                 .from(ApprovalRecordKeys::Table)
                 .and_where(tenant_is(ApprovalRecordKeys::TenantId, tenant_id))
                 .and_where(one_of(ApprovalRecordKeys::ApproverKey, keys))
-                .to_owned(),
+                .take(),
         );
     }
     if !domains.is_empty() {
@@ -300,7 +300,7 @@ fn union_of(tenant_id: TenantId, sources: &[Source]) -> SelectStatement {
                 .from(AccessRequestDomains::Table)
                 .and_where(tenant_is(AccessRequestDomains::TenantId, tenant_id))
                 .and_where(one_of(AccessRequestDomains::DomainId, domains))
-                .to_owned(),
+                .take(),
         );
     }
     let mut parts = parts.into_iter();
@@ -310,7 +310,7 @@ fn union_of(tenant_id: TenantId, sources: &[Source]) -> SelectStatement {
             .column(AccessRequests::Id)
             .from(AccessRequests::Table)
             .and_where(Expr::cust("1 = 0"))
-            .to_owned();
+            .take();
     };
     for part in parts {
         union.union(UnionType::Distinct, part);

@@ -45,7 +45,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
                 DataSources::ConnectionName,
             ],
         ))
-        .to_owned();
+        .take();
     let rows = sources.iter().map(|source| -> [SimpleExpr; 12] {
         [
             tenant.clone().into(),
@@ -89,7 +89,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
             DataSourceTags::DataSourceId,
             DataSourceTags::TagId,
         ])
-        .to_owned();
+        .take();
     let rows = sources.iter().flat_map(|source| {
         let tenant = tenant.clone();
         source
@@ -110,7 +110,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
             Columns::GlobalMasking,
             Columns::LocalMasking,
         ])
-        .to_owned();
+        .take();
     let rows = sources.iter().flat_map(|source| {
         let tenant = tenant.clone();
         source
@@ -139,7 +139,7 @@ pub(in crate::directory::apply) async fn save_data_sources(
             ColumnTags::ColumnName,
             ColumnTags::TagId,
         ])
-        .to_owned();
+        .take();
     let rows = sources.iter().flat_map(|source| {
         let tenant = tenant.clone();
         source.columns.iter().flat_map(move |column| {
