@@ -4,11 +4,12 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
 use marketplace_domain::ids::TenantId;
 use marketplace_domain::request_form::AuditUser;
-use marketplace_store::UserRecord;
+use marketplace_store::{Tenant, UserRecord};
 use uuid::Uuid;
 
 /// An authenticated user of one tenant, and the credential they came with. What they hold (permissions, groups,
-/// attributes) is read from the directory the first time a use case asks ([`crate::App::person`]).
+/// attributes) is read from the directory the first time a use case asks ([`crate::App::person`]), and so is
+/// their tenant ([`crate::App::tenant_of`]) unless it came with the credential.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub tenant_id: TenantId,
@@ -18,6 +19,7 @@ pub struct Actor {
     /// When that token stops working; `None` for never.
     pub token_expires_at: Option<Timestamp>,
     pub(crate) person: tokio::sync::OnceCell<Person>,
+    pub(crate) tenant: tokio::sync::OnceCell<Tenant>,
 }
 
 impl Actor {
@@ -28,6 +30,7 @@ impl Actor {
             token_id,
             token_expires_at: expires_at,
             person: tokio::sync::OnceCell::new(),
+            tenant: tokio::sync::OnceCell::new(),
         }
     }
 

@@ -63,7 +63,9 @@ impl App {
                 }
             });
         }
-        Ok(Actor::new(tenant_id, credential.user, token_id, credential.expires_at))
+        let mut actor = Actor::new(tenant_id, credential.user, token_id, credential.expires_at);
+        actor.tenant = tokio::sync::OnceCell::new_with(Some(credential.tenant));
+        Ok(actor)
     }
 
     /// The actor's tenant and what they hold.
@@ -74,12 +76,18 @@ impl App {
         })
     }
 
-    /// The actor's tenant.
+    /// The actor's tenant (read once per actor).
     pub async fn tenant_of(&self, actor: &Actor) -> Result<Tenant, AppError> {
-        self.store
-            .tenant(actor.tenant_id)
-            .await?
-            .ok_or_else(|| AppError::internal("the actor's tenant is gone"))
+        actor
+            .tenant
+            .get_or_try_init(|| async {
+                self.store
+                    .tenant(actor.tenant_id)
+                    .await?
+                    .ok_or_else(|| AppError::internal("the actor's tenant is gone"))
+            })
+            .await
+            .cloned()
     }
 
     /// The actor's tokens, newest first.

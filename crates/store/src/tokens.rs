@@ -1,5 +1,6 @@
 use crate::metadata::{UserRecord, decode_user, user_columns};
-use crate::schema::{ApiTokens, Users};
+use crate::schema::{ApiTokens, Tenants, Users};
+use crate::tenants::{self, Tenant};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{TenantId, UserId};
@@ -29,13 +30,15 @@ pub struct NewToken {
     pub expires_at: Option<Timestamp>,
 }
 
-/// What authenticating a token needs: the stored hash and expiry, and the user it belongs to.
+/// What authenticating a token needs: the stored hash and expiry, the user it belongs to and their tenant (read
+/// with it: one statement fewer on every call that needs the tenant).
 #[derive(Debug, Clone)]
 pub struct Credential {
     pub token_hash: String,
     pub expires_at: Option<Timestamp>,
     pub last_used_at: Option<Timestamp>,
     pub user: UserRecord,
+    pub tenant: Tenant,
 }
 
 /// Joins a token to the user who owns it.
@@ -178,8 +181,13 @@ impl Store {
                 (ApiTokens::Table, ApiTokens::LastUsedAt),
             ])
             .columns(user_columns())
+            .columns(tenants::columns())
             .from(ApiTokens::Table)
             .inner_join(Users::Table, owner())
+            .inner_join(
+                Tenants::Table,
+                Expr::col((Tenants::Table, Tenants::Id)).equals((ApiTokens::Table, ApiTokens::TenantId)),
+            )
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
             .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
@@ -191,6 +199,7 @@ impl Store {
                 expires_at: row.get(1)?,
                 last_used_at: row.get(2)?,
                 user: decode_user(&row, 3)?,
+                tenant: tenants::decode(&row, 3 + user_columns().len())?,
             })
         })
         .transpose()
