@@ -1,3 +1,4 @@
+use crate::db::Template;
 use crate::metadata::{UserRecord, decode_user, user_columns};
 use crate::schema::{ApiTokens, Tenants, Users};
 use crate::tenants::{self, Tenant};
@@ -102,6 +103,28 @@ fn insert_statement(token: &NewToken) -> InsertStatement {
         .take()
 }
 
+/// A token's credential, by tenant and token id: read on every authenticated call.
+static CREDENTIAL: Template<2> = Template::new(|[tenant, token]| {
+    Query::select()
+        .columns([
+            (ApiTokens::Table, ApiTokens::TokenHash),
+            (ApiTokens::Table, ApiTokens::ExpiresAt),
+            (ApiTokens::Table, ApiTokens::LastUsedAt),
+        ])
+        .columns(user_columns())
+        .columns(tenants::columns())
+        .from(ApiTokens::Table)
+        .inner_join(Users::Table, owner())
+        .inner_join(
+            Tenants::Table,
+            Expr::col((Tenants::Table, Tenants::Id)).equals((ApiTokens::Table, ApiTokens::TenantId)),
+        )
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token))
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant))
+        .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
+        .take()
+});
+
 impl Store {
     pub async fn insert_token(&self, token: &NewToken) -> Result<(), StoreError> {
         let mut tx = self.backend.begin().await?;
@@ -174,24 +197,7 @@ impl Store {
 
     /// The stored credential behind a token id, if the token exists in that tenant and was not deleted.
     pub async fn credential(&self, tenant_id: TenantId, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
-        let query = Query::select()
-            .columns([
-                (ApiTokens::Table, ApiTokens::TokenHash),
-                (ApiTokens::Table, ApiTokens::ExpiresAt),
-                (ApiTokens::Table, ApiTokens::LastUsedAt),
-            ])
-            .columns(user_columns())
-            .columns(tenants::columns())
-            .from(ApiTokens::Table)
-            .inner_join(Users::Table, owner())
-            .inner_join(
-                Tenants::Table,
-                Expr::col((Tenants::Table, Tenants::Id)).equals((ApiTokens::Table, ApiTokens::TenantId)),
-            )
-            .and_where(Expr::col((ApiTokens::Table, ApiTokens::Id)).eq(token_id.to_string()))
-            .and_where(Expr::col((ApiTokens::Table, ApiTokens::TenantId)).eq(tenant_id.to_string()))
-            .and_where(Expr::col((ApiTokens::Table, ApiTokens::RevokedAt)).is_null())
-            .take();
+        let query = CREDENTIAL.with([tenant_id.to_string().into(), token_id.to_string().into()]);
         let row = self.backend.read().await?.query_opt(&query).await?;
         row.map(|row| {
             Ok(Credential {

@@ -4,10 +4,11 @@
 mod group_commit;
 mod postgres;
 mod sqlite;
+mod statement;
 mod value;
 
 use crate::StoreError;
-use sea_query::{PostgresQueryBuilder, QueryStatementWriter, SqliteQueryBuilder};
+pub(crate) use statement::{Statement, Template};
 use std::time::Duration;
 pub use value::{FromValue, Row, Value};
 
@@ -124,31 +125,31 @@ fn off_the_async_workers<T>(work: impl FnOnce() -> T) -> T {
 }
 
 impl Conn {
-    pub async fn query(&mut self, statement: &impl QueryStatementWriter) -> Result<Vec<Row>, StoreError> {
+    pub async fn query(&mut self, statement: &impl Statement) -> Result<Vec<Row>, StoreError> {
         match self {
-            Conn::Sqlite(conn) => sqlite::query(conn, statement.build(SqliteQueryBuilder)),
-            Conn::Postgres(client) => postgres::query(client, statement.build(PostgresQueryBuilder)).await,
+            Conn::Sqlite(conn) => sqlite::query(conn, statement.sqlite()),
+            Conn::Postgres(client) => postgres::query(client, statement.postgres()).await,
         }
     }
 
     /// A query whose cost grows with the data it reads (a search, a count): on SQLite it runs off the async
     /// workers, as writes do, so that the requests queued behind it are not stalled while it reads.
-    pub async fn query_long(&mut self, statement: &impl QueryStatementWriter) -> Result<Vec<Row>, StoreError> {
+    pub async fn query_long(&mut self, statement: &impl Statement) -> Result<Vec<Row>, StoreError> {
         match self {
-            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::query(conn, statement.build(SqliteQueryBuilder))),
-            Conn::Postgres(client) => postgres::query(client, statement.build(PostgresQueryBuilder)).await,
+            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::query(conn, statement.sqlite())),
+            Conn::Postgres(client) => postgres::query(client, statement.postgres()).await,
         }
     }
 
-    pub async fn query_opt(&mut self, statement: &impl QueryStatementWriter) -> Result<Option<Row>, StoreError> {
+    pub async fn query_opt(&mut self, statement: &impl Statement) -> Result<Option<Row>, StoreError> {
         Ok(self.query(statement).await?.into_iter().next())
     }
 
     /// Runs a statement and returns how many rows it changed.
-    pub async fn execute(&mut self, statement: &impl QueryStatementWriter) -> Result<u64, StoreError> {
+    pub async fn execute(&mut self, statement: &impl Statement) -> Result<u64, StoreError> {
         match self {
-            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::execute(conn, statement.build(SqliteQueryBuilder))),
-            Conn::Postgres(client) => postgres::execute(client, statement.build(PostgresQueryBuilder)).await,
+            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::execute(conn, statement.sqlite())),
+            Conn::Postgres(client) => postgres::execute(client, statement.postgres()).await,
         }
     }
 

@@ -4,6 +4,7 @@ use super::value::{Row, Value};
 use crate::StoreError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use sea_query_postgres::{PostgresValue, PostgresValues};
+use std::borrow::Cow;
 use tokio_postgres::NoTls;
 use tokio_postgres::types::Type;
 
@@ -57,14 +58,17 @@ fn bind(values: sea_query::Values) -> PostgresValues {
     PostgresValues(values.into_iter().map(PostgresValue).collect())
 }
 
-pub async fn query(client: &mut Object, (sql, values): (String, sea_query::Values)) -> Result<Vec<Row>, StoreError> {
+pub async fn query(
+    client: &mut Object,
+    (sql, values): (Cow<'_, str>, sea_query::Values),
+) -> Result<Vec<Row>, StoreError> {
     let values = bind(values);
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &values.as_params()).await?;
     rows.iter().map(convert_row).collect()
 }
 
-pub async fn execute(client: &mut Object, (sql, values): (String, sea_query::Values)) -> Result<u64, StoreError> {
+pub async fn execute(client: &mut Object, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<u64, StoreError> {
     let values = bind(values);
     let statement = client.prepare_cached(&sql).await?;
     Ok(client.execute(&statement, &values.as_params()).await?)

@@ -10,6 +10,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use sea_query_rusqlite::{RusqliteValue, RusqliteValues};
+use std::borrow::Cow;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -190,7 +191,7 @@ fn bind(values: sea_query::Values) -> RusqliteValues {
     RusqliteValues(values.into_iter().map(RusqliteValue).collect())
 }
 
-pub fn query(conn: &mut Connection, (sql, values): (String, sea_query::Values)) -> Result<Vec<Row>, StoreError> {
+pub fn query(conn: &mut Connection, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<Vec<Row>, StoreError> {
     let values = bind(values);
     let mut statement = conn.prepare_cached(&sql)?;
     let width = statement.column_count();
@@ -212,7 +213,7 @@ pub fn query(conn: &mut Connection, (sql, values): (String, sea_query::Values)) 
     Ok(result)
 }
 
-pub fn execute(conn: &mut Connection, (sql, values): (String, sea_query::Values)) -> Result<u64, StoreError> {
+pub fn execute(conn: &mut Connection, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<u64, StoreError> {
     let values = bind(values);
     let mut statement = conn.prepare_cached(&sql)?;
     Ok(statement.execute(&*values.as_params())? as u64)
@@ -245,7 +246,7 @@ mod tests {
         for limit in 1..=3 {
             let rows = query(
                 &mut reader,
-                (sql.to_owned(), sea_query::Values(vec![(limit as i64).into()])),
+                (sql.into(), sea_query::Values(vec![(limit as i64).into()])),
             )
             .unwrap();
             assert_eq!(rows.len(), limit);

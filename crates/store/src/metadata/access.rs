@@ -2,71 +2,76 @@
 //! request asks it once, and on PostgreSQL each statement is a round trip.
 
 use super::{DomainGrantRecord, GroupRecord, UserAccess};
-use crate::db::Row;
-use crate::query::tenant_is;
+use crate::db::{Row, Template};
 use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
 use crate::{Store, StoreError};
 use marketplace_domain::ids::{TenantId, UserId};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType, Value};
 
 /// Every branch of the union has these columns: a kind, four texts and three numbers, NULL where unused.
 const TEXTS: usize = 4;
 const NUMBERS: usize = 3;
 
+/// The union of the four, for a tenant and a user.
+static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| {
+    let mut query = branch("p", [Expr::col(UserPermissions::Permission)], [])
+        .from(UserPermissions::Table)
+        .and_where(Expr::col(UserPermissions::TenantId).eq(tenant.clone()))
+        .and_where(Expr::col(UserPermissions::UserId).eq(user.clone()))
+        .take();
+    let groups = branch(
+        "g",
+        [
+            Expr::col((UserGroups::Table, UserGroups::IamId)),
+            Expr::col((UserGroups::Table, UserGroups::Name)),
+            Expr::col((UserGroups::Table, UserGroups::Email)),
+        ],
+        [Expr::col((UserGroups::Table, UserGroups::Id))],
+    )
+    .from(UserGroups::Table)
+    .and_where(Expr::col((UserGroups::Table, UserGroups::TenantId)).eq(tenant.clone()))
+    .and_where(Expr::col((UserGroups::Table, UserGroups::Id)).in_subquery(groups_of(&tenant, &user)))
+    .take();
+    let grants = branch(
+        "d",
+        [
+            Expr::col(DomainPermissions::Id),
+            Expr::col(DomainPermissions::DomainId),
+            Expr::col(DomainPermissions::Permission),
+        ],
+        [
+            Expr::col(DomainPermissions::UserId),
+            Expr::col(DomainPermissions::GroupId),
+            Expr::col(DomainPermissions::CreatedAt),
+        ],
+    )
+    .from(DomainPermissions::Table)
+    .and_where(Expr::col(DomainPermissions::TenantId).eq(tenant.clone()))
+    .cond_where(
+        Cond::any()
+            .add(Expr::col(DomainPermissions::UserId).eq(user.clone()))
+            .add(Expr::col(DomainPermissions::GroupId).in_subquery(groups_of(&tenant, &user))),
+    )
+    .take();
+    let attributes = branch(
+        "a",
+        [Expr::col(UserAttributes::Key), Expr::col(UserAttributes::Value)],
+        [],
+    )
+    .from(UserAttributes::Table)
+    .and_where(Expr::col(UserAttributes::TenantId).eq(tenant))
+    .and_where(Expr::col(UserAttributes::UserId).eq(user))
+    .take();
+    query
+        .union(UnionType::All, groups)
+        .union(UnionType::All, grants)
+        .union(UnionType::All, attributes);
+    query
+});
+
 impl Store {
     pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
-        let mut query = branch("p", [Expr::col(UserPermissions::Permission)], [])
-            .from(UserPermissions::Table)
-            .and_where(tenant_is(UserPermissions::TenantId, tenant_id))
-            .and_where(Expr::col(UserPermissions::UserId).eq(user_id.0))
-            .take();
-        let groups = branch(
-            "g",
-            [
-                Expr::col((UserGroups::Table, UserGroups::IamId)),
-                Expr::col((UserGroups::Table, UserGroups::Name)),
-                Expr::col((UserGroups::Table, UserGroups::Email)),
-            ],
-            [Expr::col((UserGroups::Table, UserGroups::Id))],
-        )
-        .from(UserGroups::Table)
-        .and_where(tenant_is((UserGroups::Table, UserGroups::TenantId), tenant_id))
-        .and_where(Expr::col((UserGroups::Table, UserGroups::Id)).in_subquery(groups_of(tenant_id, user_id)))
-        .take();
-        let grants = branch(
-            "d",
-            [
-                Expr::col(DomainPermissions::Id),
-                Expr::col(DomainPermissions::DomainId),
-                Expr::col(DomainPermissions::Permission),
-            ],
-            [
-                Expr::col(DomainPermissions::UserId),
-                Expr::col(DomainPermissions::GroupId),
-                Expr::col(DomainPermissions::CreatedAt),
-            ],
-        )
-        .from(DomainPermissions::Table)
-        .and_where(tenant_is(DomainPermissions::TenantId, tenant_id))
-        .cond_where(
-            Cond::any()
-                .add(Expr::col(DomainPermissions::UserId).eq(user_id.0))
-                .add(Expr::col(DomainPermissions::GroupId).in_subquery(groups_of(tenant_id, user_id))),
-        )
-        .take();
-        let attributes = branch(
-            "a",
-            [Expr::col(UserAttributes::Key), Expr::col(UserAttributes::Value)],
-            [],
-        )
-        .from(UserAttributes::Table)
-        .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
-        .and_where(Expr::col(UserAttributes::UserId).eq(user_id.0))
-        .take();
-        query
-            .union(UnionType::All, groups)
-            .union(UnionType::All, grants)
-            .union(UnionType::All, attributes);
+        let query = USER_ACCESS.with([tenant_id.to_string().into(), user_id.0.into()]);
         let rows = self.backend.read().await?.query(&query).await?;
         let mut access = UserAccess::default();
         for row in &rows {
@@ -107,12 +112,12 @@ fn branch<const T: usize, const N: usize>(
     select
 }
 
-fn groups_of(tenant_id: TenantId, user_id: UserId) -> SelectStatement {
+fn groups_of(tenant: &Value, user: &Value) -> SelectStatement {
     Query::select()
         .column(GroupMembers::GroupId)
         .from(GroupMembers::Table)
-        .and_where(tenant_is(GroupMembers::TenantId, tenant_id))
-        .and_where(Expr::col(GroupMembers::UserId).eq(user_id.0))
+        .and_where(Expr::col(GroupMembers::TenantId).eq(tenant.clone()))
+        .and_where(Expr::col(GroupMembers::UserId).eq(user.clone()))
         .take()
 }
 
