@@ -3,7 +3,7 @@
 
 use super::listing::Listing;
 use super::unknown_references;
-use crate::db::{Conn, Row};
+use crate::db::{Conn, Row, Template};
 use crate::query::count;
 use crate::schema::{RequestFormVersions, RequestForms};
 use crate::{Store, StoreError};
@@ -97,11 +97,15 @@ async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Re
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 
+static FORM: Template<2> = Template::new(|[tenant, id]| {
+    select()
+        .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant))
+        .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id))
+        .take()
+});
+
 pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
-    let query = select()
-        .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
-        .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
-        .take();
+    let query = FORM.with([tenant_id.to_string().into(), id.to_string().into()]);
     conn.query_opt(&query).await?.as_ref().map(decode).transpose()
 }
 

@@ -1,7 +1,7 @@
 //! Data products: a curated bundle of data sources from the caller's domains, with the forms and review flows
 //! that govern requests for it.
 
-use crate::db::{Conn, Row};
+use crate::db::{Conn, Row, Template};
 use crate::query::one_of;
 use crate::schema::{DataProductDomains, DataProductSources, DataProducts, DataSources};
 use crate::{Store, StoreError};
@@ -9,7 +9,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
 use marketplace_domain::ids::{FormId, GlobalUserId, ProductId, TenantId};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -129,14 +129,30 @@ pub(crate) async fn with_domains(
     Ok(())
 }
 
+/// A product of a tenant whose `column` holds `value`.
+fn product_where(tenant: Value, column: DataProducts, value: Value) -> SelectStatement {
+    select()
+        .and_where(Expr::col(DataProducts::TenantId).eq(tenant))
+        .and_where(Expr::col(column).eq(value))
+        .take()
+}
+
+static PRODUCT: Template<2> = Template::new(|[tenant, id]| product_where(tenant, DataProducts::Id, id));
+/// Locked until the transaction ends (on PostgreSQL; SQLite's single writer needs no lock).
+static PRODUCT_TO_CHANGE: Template<2> = Template::new(|[tenant, id]| {
+    product_where(tenant, DataProducts::Id, id)
+        .lock(LockType::Update)
+        .take()
+});
+static PRODUCT_BY_NAME: Template<2> = Template::new(|[tenant, name]| product_where(tenant, DataProducts::Name, name));
+
 async fn find_where(
     conn: &mut Conn,
     tenant_id: TenantId,
-    mut query: SelectStatement,
+    template: &Template<2>,
+    value: Value,
 ) -> Result<Option<Product>, StoreError> {
-    let query = query
-        .and_where(Expr::col(DataProducts::TenantId).eq(tenant_id.to_string()))
-        .take();
+    let query = template.with([tenant_id.to_string().into(), value]);
     let Some(row) = conn.query_opt(&query).await? else {
         return Ok(None);
     };
@@ -146,22 +162,12 @@ async fn find_where(
     Ok(Some(product))
 }
 
-/// The product, locked until the transaction ends (on PostgreSQL; SQLite's single writer needs no lock).
 async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -> Result<Option<Product>, StoreError> {
-    let query = select()
-        .and_where(Expr::col(DataProducts::Id).eq(id.as_str()))
-        .lock(LockType::Update)
-        .take();
-    find_where(conn, tenant_id, query).await
+    find_where(conn, tenant_id, &PRODUCT_TO_CHANGE, id.as_str().into()).await
 }
 
 pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: &ProductId) -> Result<Option<Product>, StoreError> {
-    find_where(
-        conn,
-        tenant_id,
-        select().and_where(Expr::col(DataProducts::Id).eq(id.as_str())).take(),
-    )
-    .await
+    find_where(conn, tenant_id, &PRODUCT, id.as_str().into()).await
 }
 
 /// The data sources of the product, by id.
@@ -186,8 +192,13 @@ impl Store {
     }
 
     pub async fn product_by_name(&self, tenant_id: TenantId, name: &str) -> Result<Option<Product>, StoreError> {
-        let query = select().and_where(Expr::col(DataProducts::Name).eq(name)).take();
-        find_where(&mut self.backend.read().await?, tenant_id, query).await
+        find_where(
+            &mut self.backend.read().await?,
+            tenant_id,
+            &PRODUCT_BY_NAME,
+            name.into(),
+        )
+        .await
     }
 
     /// Source counts, source types and request counts of products.

@@ -16,14 +16,14 @@ pub(crate) use product_deletion::end_product_requests;
 pub use search::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
 pub use transitions::{Determination, Transition};
 
-use crate::db::{Conn, Row};
+use crate::db::{Conn, Row, Template};
 use crate::schema::{AccessRequests, ApprovalRecords};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
-use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
 use serde_json::Value as Json;
 
 /// A stored access request.
@@ -103,10 +103,25 @@ const REQUEST_COLUMNS: [AccessRequests; 17] = [
 ];
 
 pub(crate) fn select_requests(tenant_id: TenantId) -> SelectStatement {
+    select_requests_in(tenant_id.to_string().into())
+}
+
+fn select_requests_in(tenant: Value) -> SelectStatement {
     select_requests_of_every_tenant()
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant_id.to_string()))
+        .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant))
         .take()
 }
+
+fn request_by_id(tenant: Value, id: Value) -> SelectStatement {
+    select_requests_in(tenant)
+        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id))
+        .take()
+}
+
+/// A request by tenant and id, read on nearly every call about one request; for changing it, locked.
+static REQUEST: Template<2> = Template::new(|[tenant, id]| request_by_id(tenant, id));
+static REQUEST_TO_CHANGE: Template<2> =
+    Template::new(|[tenant, id]| request_by_id(tenant, id).lock(LockType::Update).take());
 
 /// Requests across tenants, for background jobs: [`decode_request`] reads the row, and the tenant id follows
 /// the request's columns.
@@ -178,14 +193,21 @@ const RECORD_COLUMNS: [ApprovalRecords; 13] = [
     ApprovalRecords::UpdatedAt,
 ];
 
-fn select_records(tenant_id: TenantId) -> SelectStatement {
+fn select_records(tenant: Value) -> SelectStatement {
     Query::select()
         .columns(RECORD_COLUMNS)
         .from(ApprovalRecords::Table)
-        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant))
         .order_by(ApprovalRecords::Position, Order::Asc)
         .take()
 }
+
+/// A request's approval records, in order.
+static RECORDS_OF_REQUEST: Template<2> = Template::new(|[tenant, request]| {
+    select_records(tenant)
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request))
+        .take()
+});
 
 fn decode_record(row: &Row) -> Result<ApprovalRecordRow, StoreError> {
     let status = row.get::<String>(4)?;
@@ -220,12 +242,8 @@ pub(crate) async fn find_request(
     id: &RequestId,
     lock: bool,
 ) -> Result<Option<AccessRequestRecord>, StoreError> {
-    let mut query = select_requests(tenant_id)
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id.as_str()))
-        .take();
-    if lock {
-        query.lock(LockType::Update);
-    }
+    let template = if lock { &REQUEST_TO_CHANGE } else { &REQUEST };
+    let query = template.with([tenant_id.to_string().into(), id.as_str().into()]);
     conn.query_opt(&query).await?.as_ref().map(decode_request).transpose()
 }
 
@@ -234,9 +252,7 @@ pub(crate) async fn records_of(
     tenant_id: TenantId,
     request_id: &RequestId,
 ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
-    let query = select_records(tenant_id)
-        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_id.as_str()))
-        .take();
+    let query = RECORDS_OF_REQUEST.with([tenant_id.to_string().into(), request_id.as_str().into()]);
     conn.query(&query).await?.iter().map(decode_record).collect()
 }
 
@@ -245,7 +261,7 @@ pub(crate) async fn find_record(
     tenant_id: TenantId,
     id: &RecordId,
 ) -> Result<Option<ApprovalRecordRow>, StoreError> {
-    let query = select_records(tenant_id)
+    let query = select_records(tenant_id.to_string().into())
         .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
         .take();
     conn.query_opt(&query).await?.as_ref().map(decode_record).transpose()
