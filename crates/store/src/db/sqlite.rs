@@ -297,4 +297,47 @@ mod tests {
         let after = plans(&sqlite).await;
         assert!(after.iter().all(|plan| plan.contains("t_by_b")), "{after:?}");
     }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refresh_analyses_again_only_a_table_that_grew_tenfold() {
+        let dir = tempfile::tempdir().unwrap();
+        let sqlite = SqliteBackend::open(&dir.path().join("stale.db"), Synchronous::Normal).unwrap();
+        let grow_to = |rows: u32| {
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT (SELECT COUNT(*) FROM t) + 1 UNION ALL SELECT i + 1 FROM n \
+                 WHERE i < {rows}) INSERT INTO t SELECT i FROM n;"
+            )
+        };
+        let analysed_rows = || async {
+            let writer = sqlite.writer().await.unwrap();
+            let stat: String = writer
+                .query_row("SELECT stat FROM sqlite_stat1 WHERE idx = 't_by_a'", [], |row| {
+                    row.get(0)
+                })
+                .unwrap();
+            stat.split(' ').next().unwrap().parse::<u32>().unwrap()
+        };
+        let writer = sqlite.writer().await.unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (a INTEGER); CREATE INDEX t_by_a ON t (a);")
+            .unwrap();
+        writer.execute_batch(&grow_to(1000)).unwrap();
+        drop(writer);
+        let backend = Backend::Sqlite(sqlite.clone());
+        backend.refresh_statistics().await.unwrap();
+        assert_eq!(analysed_rows().await, 1000);
+
+        // SQLite compares an estimate of the table's size with the analysed one: well under and well over ten-fold.
+        sqlite.writer().await.unwrap().execute_batch(&grow_to(3000)).unwrap();
+        backend.refresh_statistics().await.unwrap();
+        assert_eq!(
+            analysed_rows().await,
+            1000,
+            "three times the rows: the statistics still hold"
+        );
+
+        sqlite.writer().await.unwrap().execute_batch(&grow_to(30000)).unwrap();
+        backend.refresh_statistics().await.unwrap();
+        assert!(analysed_rows().await > 10000, "thirty times the rows: analysed again");
+    }
 }
