@@ -90,6 +90,8 @@ class Marketplace:
         wanted = f'marketplace_job_last_success_timestamp_seconds{{job="{job}"}}'
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise BenchError(f"the server exited ({self.server.returncode}):\n{self.server_log()}")
             with self.opener.open(metrics, timeout=5) as response:
                 if any(line.startswith(wanted) for line in response.read().decode().splitlines()):
                     return

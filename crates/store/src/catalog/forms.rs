@@ -12,7 +12,7 @@ use marketplace_domain::ids::{AgreementId, FormId, ProductId, TenantId};
 use marketplace_domain::problem::Problem;
 use marketplace_domain::request_form::{AuditUser, FormField, FormSnapshot};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Expr, ExprTrait, LockType, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, LockType, Query, SelectStatement, Value};
 use uuid::Uuid;
 
 mod usage;
@@ -87,26 +87,33 @@ fn decode(row: &Row) -> Result<FormRecord, StoreError> {
     })
 }
 
-/// The form, locked until the transaction ends (on PostgreSQL).
-async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
-    let query = select()
-        .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
-        .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id.to_string()))
-        .lock(LockType::Update)
-        .take();
-    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
-}
-
-static FORM: Template<2> = Template::new(|[tenant, id]| {
+fn form_by_id(tenant: Value, id: Value) -> SelectStatement {
     select()
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id))
         .take()
-});
+}
+
+static FORM: Template<2> = Template::new(|[tenant, id]| form_by_id(tenant, id));
+/// Locked until the transaction ends (on PostgreSQL).
+static FORM_TO_CHANGE: Template<2> = Template::new(|[tenant, id]| form_by_id(tenant, id).lock(LockType::Update).take());
+
+async fn find_with(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    template: &Template<2>,
+    id: FormId,
+) -> Result<Option<FormRecord>, StoreError> {
+    let query = template.with([tenant_id.to_string().into(), id.to_string().into()]);
+    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+}
+
+async fn find_for_update(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
+    find_with(conn, tenant_id, &FORM_TO_CHANGE, id).await
+}
 
 pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: FormId) -> Result<Option<FormRecord>, StoreError> {
-    let query = FORM.with([tenant_id.to_string().into(), id.to_string().into()]);
-    conn.query_opt(&query).await?.as_ref().map(decode).transpose()
+    find_with(conn, tenant_id, &FORM, id).await
 }
 
 async fn reject_unknown_references(
