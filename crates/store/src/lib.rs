@@ -149,7 +149,12 @@ impl Store {
         match &self.backend {
             Backend::Sqlite(sqlite) => {
                 let mut writer = sqlite.writer().await?;
-                let report = migrations::runner(Dialect::Sqlite).run(&mut *writer)?;
+                // A migration may index a large table, sorting it in temporary files: on disk, not in memory
+                // as the writer keeps its savepoints' (`SqliteBackend::open`).
+                writer.pragma_update(None, "temp_store", "DEFAULT")?;
+                let report = migrations::runner(Dialect::Sqlite).run(&mut *writer);
+                writer.pragma_update(None, "temp_store", "MEMORY")?;
+                let report = report?;
                 if !report.applied_migrations().is_empty() {
                     // An index a migration made has no statistics yet, and without them SQLite may walk it
                     // whole for a page of a few rows: gather them before anything is served.

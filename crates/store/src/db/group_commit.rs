@@ -85,6 +85,7 @@ impl SqliteBackend {
         }
         let committed = off_the_async_workers(|| conn.execute_batch("COMMIT"));
         self.commits.fetch_add(1, Ordering::Relaxed);
+        self.checkpointer.wake();
         let outcome = committed.map_err(|error| error.to_string());
         self.end_group(conn, outcome.clone());
         outcome.map_err(StoreError::Commit)

@@ -1,6 +1,7 @@
 //! One interface over both databases. Queries are built once with sea-query and rendered for the backend at
 //! hand; rows come back as backend-neutral [`Row`]s.
 
+mod checkpoint;
 mod group_commit;
 mod postgres;
 mod sqlite;
