@@ -4,12 +4,12 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
 use marketplace_domain::ids::TenantId;
 use marketplace_domain::request_form::AuditUser;
-use marketplace_store::{Tenant, UserRecord};
+use marketplace_store::{Tenant, UserAccess, UserRecord};
 use uuid::Uuid;
 
 /// An authenticated user of one tenant, and the credential they came with. What they hold (permissions, groups,
-/// attributes) is read from the directory the first time a use case asks ([`crate::App::person`]), and so is
-/// their tenant ([`crate::App::tenant_of`]) unless it came with the credential.
+/// attributes; [`crate::App::access`], [`crate::App::person`]) and their tenant ([`crate::App::tenant_of`]) come
+/// with a token's credential; for others they are read the first time a use case asks.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub tenant_id: TenantId,
@@ -18,6 +18,7 @@ pub struct Actor {
     pub token_id: Uuid,
     /// When that token stops working; `None` for never.
     pub token_expires_at: Option<Timestamp>,
+    pub(crate) access: tokio::sync::OnceCell<UserAccess>,
     pub(crate) person: tokio::sync::OnceCell<Person>,
     pub(crate) tenant: tokio::sync::OnceCell<Tenant>,
 }
@@ -29,6 +30,7 @@ impl Actor {
             user,
             token_id,
             token_expires_at: expires_at,
+            access: tokio::sync::OnceCell::new(),
             person: tokio::sync::OnceCell::new(),
             tenant: tokio::sync::OnceCell::new(),
         }

@@ -137,12 +137,22 @@ impl App {
         self.store.backend_name()
     }
 
+    /// What the actor holds in the directory (read once per actor; a token's caller comes with it).
+    pub async fn access(&self, actor: &Actor) -> Result<model::UserAccess, AppError> {
+        actor
+            .access
+            .get_or_try_init(|| async { self.store.user_access(actor.tenant_id, actor.user.id).await })
+            .await
+            .cloned()
+            .map_err(AppError::from)
+    }
+
     /// The actor as the rules see them: permissions, groups, attributes (read once per actor).
     pub async fn person(&self, actor: &Actor) -> Result<Person, AppError> {
         actor
             .person
             .get_or_try_init(|| async {
-                let access = self.store.user_access(actor.tenant_id, actor.user.id).await?;
+                let access = self.access(actor).await?;
                 Ok::<_, AppError>(access.into_person(actor.user.global_user_id))
             })
             .await

@@ -65,6 +65,7 @@ impl App {
         }
         let mut actor = Actor::new(tenant_id, credential.user, token_id, credential.expires_at);
         actor.tenant = tokio::sync::OnceCell::new_with(Some(credential.tenant));
+        actor.access = tokio::sync::OnceCell::new_with(Some(credential.access));
         Ok(actor)
     }
 
@@ -72,7 +73,7 @@ impl App {
     pub async fn current_user(&self, actor: &Actor) -> Result<CurrentUser, AppError> {
         Ok(CurrentUser {
             tenant: self.tenant_of(actor).await?,
-            access: self.store.user_access(actor.tenant_id, actor.user.id).await?,
+            access: self.access(actor).await?,
         })
     }
 

@@ -2,7 +2,7 @@
 
 use crate::metadata::{
     AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainRecord, GroupRecord, TagRecord, UserRecord,
-    attributes_of, decode_user, user_columns,
+    attributes_of, decode_attributes, decode_user, user_columns,
 };
 use crate::query::{contains, count, limit_of, one_of, starts_with, tenant_is};
 use crate::schema::{ColumnTags, DataSourceTags, DataSources, Domains, Tags, UserAttributes, UserGroups, Users};
@@ -26,8 +26,25 @@ impl Store {
             .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
             .and_where(one_of((Users::Table, Users::Id), ids.iter().map(|id| id.0)))
             .take();
-        let users = self.users_with_attributes(tenant_id, &query).await?;
-        Ok(users.into_iter().map(|(user, own)| (user.id, (user, own))).collect())
+        if ids.is_empty() {
+            return Ok(BTreeMap::new());
+        }
+        // The ids are known: the users and their attributes are read together (one round trip on PostgreSQL).
+        let (users, attributes) = self
+            .backend
+            .read()
+            .await?
+            .query_both(&query, &attributes_of(tenant_id, ids))
+            .await?;
+        let mut attributes = decode_attributes(&attributes)?;
+        users
+            .iter()
+            .map(|row| {
+                let user = decode_user(row, 0)?;
+                let own = attributes.remove(&user.id).unwrap_or_default();
+                Ok((user.id, (user, own)))
+            })
+            .collect()
     }
 
     /// Users whose username, name or email contains `filter`, or whose global id is listed; ordered by id.
@@ -74,7 +91,10 @@ impl Store {
             .map(|row| decode_user(row, 0))
             .collect::<Result<Vec<_>, _>>()?;
         let ids: Vec<UserId> = users.iter().map(|user| user.id).collect();
-        let mut attributes = attributes_of(&mut conn, tenant_id, &ids).await?;
+        let mut attributes = match ids.is_empty() {
+            true => BTreeMap::new(),
+            false => decode_attributes(&conn.query(&attributes_of(tenant_id, &ids)).await?)?,
+        };
         Ok(users
             .into_iter()
             .map(|user| {

@@ -1,6 +1,6 @@
 //! Reads of the governance directory that the metadata endpoints and the permission checks serve from.
 
-use crate::db::{Conn, Row};
+use crate::db::Row;
 use crate::query::{one_of, tenant_is};
 use crate::schema::{UserAttributes, Users};
 use crate::{Store, StoreError};
@@ -8,7 +8,7 @@ use marketplace_domain::access::Person;
 use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
-use sea_query::{Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -173,16 +173,9 @@ impl Store {
 }
 
 /// The attributes of the given users, as `{key: [values]}` per user id.
-pub(crate) async fn attributes_of(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    user_ids: &[UserId],
-) -> Result<BTreeMap<UserId, BTreeMap<String, Vec<String>>>, StoreError> {
-    let mut result: BTreeMap<UserId, BTreeMap<String, Vec<String>>> = BTreeMap::new();
-    if user_ids.is_empty() {
-        return Ok(result);
-    }
-    let query = Query::select()
+/// The attributes of some users, ordered by user, key and value.
+pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> SelectStatement {
+    Query::select()
         .columns([UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
         .from(UserAttributes::Table)
         .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
@@ -190,8 +183,13 @@ pub(crate) async fn attributes_of(
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)
-        .take();
-    for row in conn.query(&query).await? {
+        .take()
+}
+
+/// The rows of [`attributes_of`], by user.
+pub(crate) fn decode_attributes(rows: &[Row]) -> Result<BTreeMap<UserId, BTreeMap<String, Vec<String>>>, StoreError> {
+    let mut result: BTreeMap<UserId, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+    for row in rows {
         result
             .entry(row.get(0)?)
             .or_default()
@@ -202,4 +200,4 @@ pub(crate) async fn attributes_of(
     Ok(result)
 }
 
-mod access;
+pub(crate) mod access;

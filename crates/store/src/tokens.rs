@@ -1,5 +1,6 @@
 use crate::db::Template;
-use crate::metadata::{UserRecord, decode_user, user_columns};
+use crate::metadata::access::{TOKEN_OWNER_ACCESS, decode_access};
+use crate::metadata::{UserAccess, UserRecord, decode_user, user_columns};
 use crate::schema::{ApiTokens, Tenants, Users};
 use crate::tenants::{self, Tenant};
 use crate::{Store, StoreError};
@@ -31,8 +32,8 @@ pub struct NewToken {
     pub expires_at: Option<Timestamp>,
 }
 
-/// What authenticating a token needs: the stored hash and expiry, the user it belongs to and their tenant (read
-/// with it: one statement fewer on every call that needs the tenant).
+/// What authenticating a token needs: the stored hash and expiry, the user it belongs to, their tenant and what
+/// they hold (read with it: nearly every call needs them, and on PostgreSQL each statement is a round trip).
 #[derive(Debug, Clone)]
 pub struct Credential {
     pub token_hash: String,
@@ -40,6 +41,8 @@ pub struct Credential {
     pub last_used_at: Option<Timestamp>,
     pub user: UserRecord,
     pub tenant: Tenant,
+    /// What the user holds.
+    pub access: UserAccess,
 }
 
 /// Joins a token to the user who owns it.
@@ -195,19 +198,26 @@ impl Store {
         Ok(changed == 1)
     }
 
-    /// The stored credential behind a token id, if the token exists in that tenant and was not deleted.
+    /// The stored credential behind a token id, if the token exists in that tenant and was not deleted, with
+    /// what its owner holds (read together).
     pub async fn credential(&self, tenant_id: TenantId, token_id: Uuid) -> Result<Option<Credential>, StoreError> {
-        let query = CREDENTIAL.with([tenant_id.to_string().into(), token_id.to_string().into()]);
-        let row = self.backend.read().await?.query_opt(&query).await?;
-        row.map(|row| {
-            Ok(Credential {
-                token_hash: row.get(0)?,
-                expires_at: row.get(1)?,
-                last_used_at: row.get(2)?,
-                user: decode_user(&row, 3)?,
-                tenant: tenants::decode(&row, 3 + user_columns().len())?,
-            })
-        })
-        .transpose()
+        let arguments = || [tenant_id.to_string().into(), token_id.to_string().into()];
+        let (credential, access) = self
+            .backend
+            .read()
+            .await?
+            .query_both(&CREDENTIAL.with(arguments()), &TOKEN_OWNER_ACCESS.with(arguments()))
+            .await?;
+        let Some(row) = credential.first() else {
+            return Ok(None);
+        };
+        Ok(Some(Credential {
+            token_hash: row.get(0)?,
+            expires_at: row.get(1)?,
+            last_used_at: row.get(2)?,
+            user: decode_user(row, 3)?,
+            tenant: tenants::decode(row, 3 + user_columns().len())?,
+            access: decode_access(&access)?,
+        }))
     }
 }

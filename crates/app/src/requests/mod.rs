@@ -85,12 +85,11 @@ impl App {
         person: &Person,
         id: &RequestId,
     ) -> Result<(AccessRequestRecord, Vec<ApprovalRecordRow>), AppError> {
-        let request = self
+        let (request, records) = self
             .store
-            .access_request(actor.tenant_id, id)
+            .request_with_records(actor.tenant_id, id)
             .await?
             .ok_or_else(request_not_found)?;
-        let records = self.store.approval_records(actor.tenant_id, id).await?;
         match may_see(actor, person, &request, &records) {
             true => Ok((request, records)),
             false => Err(request_not_found()),

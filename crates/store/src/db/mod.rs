@@ -150,6 +150,27 @@ impl Conn {
         }
     }
 
+    /// Two independent queries: on PostgreSQL both are sent before either answer is awaited (pipelined), so
+    /// they cost one round trip.
+    pub async fn query_both(
+        &mut self,
+        first: &impl Statement,
+        second: &impl Statement,
+    ) -> Result<(Vec<Row>, Vec<Row>), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => Ok((
+                sqlite::query(conn, first.sqlite())?,
+                sqlite::query(conn, second.sqlite())?,
+            )),
+            Conn::Postgres(client) => {
+                tokio::try_join!(
+                    postgres::query(client, first.postgres()),
+                    postgres::query(client, second.postgres())
+                )
+            }
+        }
+    }
+
     pub async fn query_opt(&mut self, statement: &impl Statement) -> Result<Option<Row>, StoreError> {
         Ok(self.query(statement).await?.into_iter().next())
     }

@@ -58,10 +58,7 @@ fn bind(values: sea_query::Values) -> PostgresValues {
     PostgresValues(values.into_iter().map(PostgresValue).collect())
 }
 
-pub async fn query(
-    client: &mut Object,
-    (sql, values): (Cow<'_, str>, sea_query::Values),
-) -> Result<Vec<Row>, StoreError> {
+pub async fn query(client: &Object, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<Vec<Row>, StoreError> {
     let values = bind(values);
     let statement = client.prepare_cached(&sql).await?;
     let rows = client.query(&statement, &values.as_params()).await?;

@@ -3,7 +3,7 @@
 
 use super::{DomainGrantRecord, GroupRecord, UserAccess};
 use crate::db::{Row, Template};
-use crate::schema::{DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
+use crate::schema::{ApiTokens, DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
 use crate::{Store, StoreError};
 use marketplace_domain::ids::{TenantId, UserId};
 use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType, Value};
@@ -13,7 +13,22 @@ const TEXTS: usize = 4;
 const NUMBERS: usize = 3;
 
 /// The union of the four, for a tenant and a user.
-static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| {
+static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| access_of(tenant, user.into()));
+
+/// The same for the owner of a token: read beside the token's credential, so that on PostgreSQL the two share a
+/// round trip (they are sent together).
+pub(crate) static TOKEN_OWNER_ACCESS: Template<2> = Template::new(|[tenant, token]| {
+    let owner = Query::select()
+        .column(ApiTokens::UserId)
+        .from(ApiTokens::Table)
+        .and_where(Expr::col(ApiTokens::TenantId).eq(tenant.clone()))
+        .and_where(Expr::col(ApiTokens::Id).eq(token))
+        .take();
+    access_of(tenant, SimpleExpr::SubQuery(None, Box::new(owner.into())))
+});
+
+/// What `user` holds in `tenant`: a union of four statements.
+fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
     let mut query = branch("p", [Expr::col(UserPermissions::Permission)], [])
         .from(UserPermissions::Table)
         .and_where(Expr::col(UserPermissions::TenantId).eq(tenant.clone()))
@@ -67,26 +82,30 @@ static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| {
         .union(UnionType::All, grants)
         .union(UnionType::All, attributes);
     query
-});
+}
 
 impl Store {
     pub async fn user_access(&self, tenant_id: TenantId, user_id: UserId) -> Result<UserAccess, StoreError> {
         let query = USER_ACCESS.with([tenant_id.to_string().into(), user_id.0.into()]);
-        let rows = self.backend.read().await?.query(&query).await?;
-        let mut access = UserAccess::default();
-        for row in &rows {
-            add(&mut access, row)?;
-        }
-        // The order each list had when each was read on its own.
-        access.groups.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
-        access
-            .domain_grants
-            .sort_by(|a, b| (&a.domain_id, a.id).cmp(&(&b.domain_id, b.id)));
-        for values in access.attributes.values_mut() {
-            values.sort();
-        }
-        Ok(access)
+        decode_access(&self.backend.read().await?.query(&query).await?)
     }
+}
+
+/// What the rows of the union say.
+pub(crate) fn decode_access(rows: &[Row]) -> Result<UserAccess, StoreError> {
+    let mut access = UserAccess::default();
+    for row in rows {
+        add(&mut access, row)?;
+    }
+    // The order each list had when each was read on its own.
+    access.groups.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    access
+        .domain_grants
+        .sort_by(|a, b| (&a.domain_id, a.id).cmp(&(&b.domain_id, b.id)));
+    for values in access.attributes.values_mut() {
+        values.sort();
+    }
+    Ok(access)
 }
 
 /// `SELECT '<kind>', texts…, numbers…` padded with typed NULLs to the union's columns.
@@ -112,7 +131,7 @@ fn branch<const T: usize, const N: usize>(
     select
 }
 
-fn groups_of(tenant: &Value, user: &Value) -> SelectStatement {
+fn groups_of(tenant: &Value, user: &SimpleExpr) -> SelectStatement {
     Query::select()
         .column(GroupMembers::GroupId)
         .from(GroupMembers::Table)

@@ -268,23 +268,25 @@ pub(crate) async fn find_record(
 }
 
 impl Store {
-    pub async fn access_request(
+    /// A request with its approval records, in the order the review flow made them (read together: on
+    /// PostgreSQL one round trip).
+    pub async fn request_with_records(
         &self,
         tenant_id: TenantId,
         id: &RequestId,
-    ) -> Result<Option<AccessRequestRecord>, StoreError> {
-        let mut conn = self.backend.read().await?;
-        find_request(&mut conn, tenant_id, id, false).await
-    }
-
-    /// A request's approval records, in the order the review flow made them.
-    pub async fn approval_records(
-        &self,
-        tenant_id: TenantId,
-        request_id: &RequestId,
-    ) -> Result<Vec<ApprovalRecordRow>, StoreError> {
-        let mut conn = self.backend.read().await?;
-        records_of(&mut conn, tenant_id, request_id).await
+    ) -> Result<Option<(AccessRequestRecord, Vec<ApprovalRecordRow>)>, StoreError> {
+        let arguments = || [tenant_id.to_string().into(), id.as_str().into()];
+        let (request, records) = self
+            .backend
+            .read()
+            .await?
+            .query_both(&REQUEST.with(arguments()), &RECORDS_OF_REQUEST.with(arguments()))
+            .await?;
+        let Some(request) = request.first() else {
+            return Ok(None);
+        };
+        let records = records.iter().map(decode_record).collect::<Result<_, _>>()?;
+        Ok(Some((decode_request(request)?, records)))
     }
 
     pub async fn approval_record(
