@@ -222,10 +222,10 @@ impl Source {
         }
     }
 
-    /// Whether the request being looked at comes from this source: two columns of its row, or a primary-key
-    /// lookup of the row filing it.
+    /// Whether the request being looked at comes from this source: two columns of its row, or an index lookup
+    /// of a row filing it.
     fn holds(&self, tenant_id: TenantId) -> SimpleExpr {
-        let filing = match self {
+        let mut filing = match self {
             Source::Person(user_id) => {
                 return Expr::col(col(AccessRequests::RequestingUserId))
                     .eq(user_id.0)
@@ -258,7 +258,10 @@ impl Source {
                 )
                 .take(),
         };
-        Expr::exists(filing)
+        // A scalar subquery rather than EXISTS: PostgreSQL may otherwise hash every row filed under the key
+        // before looking at the first request (4.8 ms for a page of 50 at 10,000 requests, against 0.6 ms
+        // probing the index for each row looked at).
+        SimpleExpr::SubQuery(None, Box::new(filing.limit(1).take().into())).is_not_null()
     }
 }
 
