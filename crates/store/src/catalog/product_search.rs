@@ -3,7 +3,7 @@
 
 use super::forms;
 use super::products::{Product, decode, select, with_domains};
-use crate::db::Conn;
+use crate::db::{Conn, ListTemplate};
 use crate::query::{approved_data_access, contains};
 use crate::schema::{AccessRequests, DataProducts};
 use crate::{Store, StoreError};
@@ -12,7 +12,7 @@ use marketplace_domain::access::Person;
 use marketplace_domain::catalog::{Role, can_manage_product};
 use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, SelectStatement, UnionType};
+use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, UnionType, Value};
 use std::collections::{BTreeMap, HashMap};
 
 mod columns;
@@ -183,19 +183,32 @@ async fn latest_requests(
     user_id: UserId,
     product_ids: &[ProductId],
 ) -> Result<BTreeMap<ProductId, (String, String, Option<Timestamp>, bool)>, StoreError> {
-    let caller_on = |table: Alias, product_id: &ProductId| {
+    if product_ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let products = product_ids.iter().map(|id| id.as_str().into()).collect();
+    let query = LATEST_REQUESTS.with([tenant_id.to_string().into(), user_id.0.into()], products);
+    conn.query(&query)
+        .await?
+        .iter()
+        .map(|row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))))
+        .collect()
+}
+
+/// For a tenant and a user, a part of a union for each product (at least one).
+static LATEST_REQUESTS: ListTemplate<2> = ListTemplate::new(|[tenant, user], products| {
+    let caller_on = |table: Alias, product: &Value| {
         Cond::all()
-            .add(Expr::col((table.clone(), AccessRequests::TenantId)).eq(tenant_id.to_string()))
-            .add(Expr::col((table.clone(), AccessRequests::UserId)).eq(user_id.0))
-            .add(Expr::col((table, AccessRequests::DataProductId)).eq(product_id.as_str()))
+            .add(Expr::col((table.clone(), AccessRequests::TenantId)).eq(tenant.clone()))
+            .add(Expr::col((table.clone(), AccessRequests::UserId)).eq(user.clone()))
+            .add(Expr::col((table, AccessRequests::DataProductId)).eq(product.clone()))
     };
-    let mut union: Option<SelectStatement> = None;
-    for (index, product_id) in product_ids.iter().enumerate() {
+    let mut parts = products.iter().enumerate().map(|(index, product)| {
         let approved = Alias::new("approved");
         let member = Query::select()
             .expr(Expr::cust("1"))
             .from_as(AccessRequests::Table, approved.clone())
-            .cond_where(caller_on(approved.clone(), product_id))
+            .cond_where(caller_on(approved.clone(), product))
             .cond_where(approved_data_access(approved))
             .take();
         let latest = Alias::new("latest");
@@ -208,32 +221,23 @@ async fn latest_requests(
             ])
             .expr_as(Expr::exists(member), Alias::new("member"))
             .from_as(AccessRequests::Table, latest.clone())
-            .cond_where(caller_on(latest.clone(), product_id))
+            .cond_where(caller_on(latest.clone(), product))
             .order_by((latest.clone(), AccessRequests::CreatedAt), Order::Desc)
             .order_by((latest, AccessRequests::Id), Order::Desc)
             .limit(1)
             .take();
         // Each in a subquery of its own: a part of a UNION may not have its own ORDER BY and LIMIT.
-        let part = Query::select()
+        Query::select()
             .column(Asterisk)
             .from_subquery(newest, Alias::new(format!("product_{index}")))
-            .take();
-        match union.as_mut() {
-            None => union = Some(part),
-            Some(union) => {
-                union.union(UnionType::All, part);
-            }
-        }
+            .take()
+    });
+    let mut union = parts.next().unwrap_or_else(Query::select);
+    for part in parts {
+        union.union(UnionType::All, part);
     }
-    let mut latest = BTreeMap::new();
-    let Some(union) = union else {
-        return Ok(latest);
-    };
-    for row in conn.query(&union).await? {
-        latest.insert(row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?));
-    }
-    Ok(latest)
-}
+    union
+});
 
 fn caller_view(
     caller: &Person,

@@ -4,7 +4,8 @@ use sea_query::{
     PostgresQueryBuilder, QueryBuilder, QueryStatementWriter, SelectStatement, SqliteQueryBuilder, Values,
 };
 use std::borrow::Cow;
-use std::sync::OnceLock;
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// A statement as SQL for one database, with the values it binds.
 pub(crate) trait Statement {
@@ -64,9 +65,19 @@ impl<const N: usize> Template<N> {
     }
 
     fn write(&self, builder: impl QueryBuilder) -> Written {
-        let stand_ins: [sea_query::Value; N] =
-            std::array::from_fn(|index| sea_query::Value::String(Some(format!("\u{0}argument {index}\u{0}"))));
-        let (sql, values) = (self.build)(stand_ins.clone()).build(builder);
+        let stand_ins: [sea_query::Value; N] = std::array::from_fn(stand_in);
+        Written::of((self.build)(stand_ins.clone()), &stand_ins, builder)
+    }
+}
+
+/// A value no statement holds, standing in for argument `index` while a template is written.
+fn stand_in(index: usize) -> sea_query::Value {
+    sea_query::Value::String(Some(format!("\u{0}argument {index}\u{0}")))
+}
+
+impl Written {
+    fn of(statement: SelectStatement, stand_ins: &[sea_query::Value], builder: impl QueryBuilder) -> Self {
+        let (sql, values) = statement.build(builder);
         let parameters = values
             .into_iter()
             .map(|value| match stand_ins.iter().position(|stand_in| *stand_in == value) {
@@ -75,6 +86,15 @@ impl<const N: usize> Template<N> {
             })
             .collect();
         Written { sql, parameters }
+    }
+
+    /// The values of one run, in the order the parameters take them.
+    fn values(&self, arguments: &[sea_query::Value]) -> Values {
+        let values = self.parameters.iter().map(|parameter| match parameter {
+            Parameter::Argument(index) => arguments[*index].clone(),
+            Parameter::Constant(value) => value.clone(),
+        });
+        Values(values.collect())
     }
 }
 
@@ -86,15 +106,7 @@ pub(crate) struct Bound<'a, const N: usize> {
 
 impl<const N: usize> Bound<'_, N> {
     fn bind<'a>(&self, written: &'a Written) -> (Cow<'a, str>, Values) {
-        let values = written
-            .parameters
-            .iter()
-            .map(|parameter| match parameter {
-                Parameter::Argument(index) => self.arguments[*index].clone(),
-                Parameter::Constant(value) => value.clone(),
-            })
-            .collect();
-        (Cow::Borrowed(&written.sql), Values(values))
+        (Cow::Borrowed(&written.sql), written.values(&self.arguments))
     }
 }
 
@@ -113,6 +125,81 @@ impl<const N: usize> Statement for Bound<'_, N> {
                 .postgres
                 .get_or_init(|| self.template.write(PostgresQueryBuilder)),
         )
+    }
+}
+
+/// A template whose statement also takes a list of values, as long as each run needs (a part of a union for
+/// each product of a page): written into SQL once per database and length of the list.
+pub(crate) struct ListTemplate<const N: usize> {
+    build: fn([sea_query::Value; N], Vec<sea_query::Value>) -> SelectStatement,
+    sqlite: Mutex<BTreeMap<usize, Arc<Written>>>,
+    postgres: Mutex<BTreeMap<usize, Arc<Written>>>,
+}
+
+/// Lists longer than this are written on each run, so that what is kept stays small.
+const LONGEST_LIST_KEPT: usize = 256;
+
+impl<const N: usize> ListTemplate<N> {
+    pub(crate) const fn new(build: fn([sea_query::Value; N], Vec<sea_query::Value>) -> SelectStatement) -> Self {
+        ListTemplate {
+            build,
+            sqlite: Mutex::new(BTreeMap::new()),
+            postgres: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The template with the arguments and the list of one run.
+    pub(crate) fn with(&self, arguments: [sea_query::Value; N], list: Vec<sea_query::Value>) -> ListBound<'_, N> {
+        let mut arguments = Vec::from(arguments);
+        arguments.extend(list);
+        ListBound {
+            template: self,
+            arguments,
+        }
+    }
+}
+
+/// A list template and the values of one run: its arguments, then its list.
+pub(crate) struct ListBound<'a, const N: usize> {
+    template: &'a ListTemplate<N>,
+    arguments: Vec<sea_query::Value>,
+}
+
+impl<const N: usize> ListBound<'_, N> {
+    fn bind(
+        &self,
+        written: &Mutex<BTreeMap<usize, Arc<Written>>>,
+        builder: impl QueryBuilder,
+    ) -> (Cow<'static, str>, Values) {
+        let length = self.arguments.len() - N;
+        let write = || {
+            let stand_ins: Vec<sea_query::Value> = (0..self.arguments.len()).map(stand_in).collect();
+            let list = stand_ins[N..].to_vec();
+            let fixed = std::array::from_fn(|index| stand_ins[index].clone());
+            Arc::new(Written::of((self.template.build)(fixed, list), &stand_ins, builder))
+        };
+        let written = match length > LONGEST_LIST_KEPT {
+            true => write(),
+            // Never poisoned: nothing panics while it is held.
+            false => Arc::clone(
+                written
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    .entry(length)
+                    .or_insert_with(write),
+            ),
+        };
+        (Cow::Owned(written.sql.clone()), written.values(&self.arguments))
+    }
+}
+
+impl<const N: usize> Statement for ListBound<'_, N> {
+    fn sqlite(&self) -> (Cow<'_, str>, Values) {
+        self.bind(&self.template.sqlite, SqliteQueryBuilder)
+    }
+
+    fn postgres(&self) -> (Cow<'_, str>, Values) {
+        self.bind(&self.template.postgres, PostgresQueryBuilder)
     }
 }
 
@@ -144,6 +231,48 @@ mod tests {
             .and_where(Expr::col(Users::Id).ne(id))
             .and_where(Expr::col(Users::Email).ne("nobody"))
             .take()
+    }
+
+    static NAMED_AMONG: ListTemplate<1> = ListTemplate::new(|[name], ids| {
+        Query::select()
+            .column(Users::Id)
+            .from(Users::Table)
+            .and_where(Expr::col(Users::Username).eq(name))
+            .and_where(Expr::col(Users::Id).is_in(ids))
+            .and_where(Expr::col(Users::Email).ne("nobody"))
+            .take()
+    });
+
+    fn named_among(name: &str, ids: &[i64]) -> SelectStatement {
+        Query::select()
+            .column(Users::Id)
+            .from(Users::Table)
+            .and_where(Expr::col(Users::Username).eq(name))
+            .and_where(Expr::col(Users::Id).is_in(ids.iter().copied()))
+            .and_where(Expr::col(Users::Email).ne("nobody"))
+            .take()
+    }
+
+    #[test]
+    fn a_list_template_binds_what_the_statement_built_each_time_would_for_each_length() {
+        let runs: [(&str, &[i64]); 4] = [
+            ("ada", &[1]),
+            ("grace", &[2, 3, 4]),
+            ("alan", &[5]),
+            ("edsger", &[6, 7, 8]),
+        ];
+        for (name, ids) in runs {
+            let list = ids.iter().map(|&id| id.into()).collect();
+            let bound = NAMED_AMONG.with([name.into()], list);
+            let direct = named_among(name, ids);
+            assert_eq!(bound.sqlite(), direct.sqlite());
+            assert_eq!(bound.postgres(), direct.postgres());
+        }
+        assert_eq!(
+            NAMED_AMONG.sqlite.lock().unwrap().len(),
+            2,
+            "written once for each length"
+        );
     }
 
     #[test]
