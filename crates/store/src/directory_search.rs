@@ -2,7 +2,7 @@
 
 use crate::metadata::{
     AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainRecord, GroupRecord, TagRecord, UserRecord,
-    attributes_of, decode_attributes, decode_user, user_columns,
+    attributes_of, decode_attributes, decode_user, user_columns, users_of,
 };
 use crate::query::{contains, count, limit_of, one_of, starts_with, tenant_is};
 use crate::schema::{ColumnTags, DataSourceTags, DataSources, Domains, Tags, UserAttributes, UserGroups, Users};
@@ -20,12 +20,6 @@ impl Store {
         tenant_id: TenantId,
         ids: &[UserId],
     ) -> Result<BTreeMap<UserId, (UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
-        let query = Query::select()
-            .columns(user_columns())
-            .from(Users::Table)
-            .and_where(tenant_is((Users::Table, Users::TenantId), tenant_id))
-            .and_where(one_of((Users::Table, Users::Id), ids.iter().map(|id| id.0)))
-            .take();
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -34,7 +28,7 @@ impl Store {
             .backend
             .read()
             .await?
-            .query_both(&query, &attributes_of(tenant_id, ids))
+            .query_both(&users_of(tenant_id, ids), &attributes_of(tenant_id, ids))
             .await?;
         let mut attributes = decode_attributes(&attributes)?;
         users

@@ -1,14 +1,14 @@
 //! Reads of the governance directory that the metadata endpoints and the permission checks serve from.
 
-use crate::db::Row;
-use crate::query::{one_of, tenant_is};
+use crate::db::{ListBound, ListTemplate, Row};
+use crate::query::tenant_is;
 use crate::schema::{UserAttributes, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::access::Person;
 use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
 use marketplace_domain::pagination::OffsetPage;
 use marketplace_domain::{DomainPermission, GlobalPermission, Timestamp};
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Order, Query};
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -173,17 +173,39 @@ impl Store {
 }
 
 /// The attributes of the given users, as `{key: [values]}` per user id.
-/// The attributes of some users, ordered by user, key and value.
-pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> SelectStatement {
+/// The attributes of some users (at least one), ordered by user, key and value.
+pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> ListBound<'static, 1> {
+    ATTRIBUTES_OF.with([tenant_id.to_string().into()], ids(user_ids))
+}
+
+static ATTRIBUTES_OF: ListTemplate<1> = ListTemplate::new(|[tenant], users| {
     Query::select()
         .columns([UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
         .from(UserAttributes::Table)
-        .and_where(tenant_is(UserAttributes::TenantId, tenant_id))
-        .and_where(one_of(UserAttributes::UserId, user_ids.iter().map(|id| id.0)))
+        .and_where(Expr::col(UserAttributes::TenantId).eq(tenant))
+        .and_where(Expr::col(UserAttributes::UserId).is_in(users))
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)
         .take()
+});
+
+/// Users (at least one) by numeric id.
+pub(crate) fn users_of(tenant_id: TenantId, user_ids: &[UserId]) -> ListBound<'static, 1> {
+    USERS_OF.with([tenant_id.to_string().into()], ids(user_ids))
+}
+
+static USERS_OF: ListTemplate<1> = ListTemplate::new(|[tenant], users| {
+    Query::select()
+        .columns(user_columns())
+        .from(Users::Table)
+        .and_where(Expr::col((Users::Table, Users::TenantId)).eq(tenant))
+        .and_where(Expr::col((Users::Table, Users::Id)).is_in(users))
+        .take()
+});
+
+fn ids(user_ids: &[UserId]) -> Vec<sea_query::Value> {
+    user_ids.iter().map(|id| id.0.into()).collect()
 }
 
 /// The rows of [`attributes_of`], by user.

@@ -9,7 +9,7 @@ mod statement;
 mod value;
 
 use crate::StoreError;
-pub(crate) use statement::{ListTemplate, Statement, Template};
+pub(crate) use statement::{ListBound, ListTemplate, Statement, Template};
 use std::time::Duration;
 pub use value::{FromValue, Row, Value};
 
