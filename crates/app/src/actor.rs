@@ -1,7 +1,6 @@
 //! Who acts: an authenticated user of one tenant.
 
 use marketplace_domain::Timestamp;
-use marketplace_domain::access::Person;
 use marketplace_domain::ids::TenantId;
 use marketplace_domain::request_form::AuditUser;
 use marketplace_store::{Tenant, UserAccess, UserRecord};
@@ -19,7 +18,6 @@ pub struct Actor {
     /// When that token stops working; `None` for never.
     pub token_expires_at: Option<Timestamp>,
     pub(crate) access: tokio::sync::OnceCell<UserAccess>,
-    pub(crate) person: tokio::sync::OnceCell<Person>,
     pub(crate) tenant: tokio::sync::OnceCell<Tenant>,
 }
 
@@ -31,7 +29,6 @@ impl Actor {
             token_id,
             token_expires_at: expires_at,
             access: tokio::sync::OnceCell::new(),
-            person: tokio::sync::OnceCell::new(),
             tenant: tokio::sync::OnceCell::new(),
         }
     }

@@ -147,15 +147,8 @@ impl App {
             .map_err(AppError::from)
     }
 
-    /// The actor as the rules see them: permissions, groups, attributes (read once per actor).
+    /// The actor as the rules see them: permissions, groups, attributes (from [`App::access`]).
     pub async fn person(&self, actor: &Actor) -> Result<Person, AppError> {
-        actor
-            .person
-            .get_or_try_init(|| async {
-                let access = self.access(actor).await?;
-                Ok::<_, AppError>(access.into_person(actor.user.global_user_id))
-            })
-            .await
-            .cloned()
+        Ok(self.access(actor).await?.into_person(actor.user.global_user_id))
     }
 }

@@ -172,7 +172,6 @@ impl Store {
     }
 }
 
-/// The attributes of the given users, as `{key: [values]}` per user id.
 /// The attributes of some users (at least one), ordered by user, key and value.
 pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> ListBound<'static, 1> {
     ATTRIBUTES_OF.with([tenant_id.to_string().into()], ids(user_ids))
@@ -208,7 +207,7 @@ fn ids(user_ids: &[UserId]) -> Vec<sea_query::Value> {
     user_ids.iter().map(|id| id.0.into()).collect()
 }
 
-/// The rows of [`attributes_of`], by user.
+/// The rows of [`attributes_of`], as `{key: [values]}` per user id.
 pub(crate) fn decode_attributes(rows: &[Row]) -> Result<BTreeMap<UserId, BTreeMap<String, Vec<String>>>, StoreError> {
     let mut result: BTreeMap<UserId, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for row in rows {
