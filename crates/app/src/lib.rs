@@ -55,9 +55,9 @@ pub mod model {
         CallerView, ColumnFilter, ColumnRecord, DataSourceRecord, DatabaseUrl, Delivery, DomainGrantRecord,
         DomainRecord, FormRecord, GroupRecord, ImportReport, ImportStep, InboxFilter, InboxMessage, LinkedProduct,
         Listing, ObjectLookup, ObjectRecord, ObjectSettings, Preferences, Product, ProductSearch, ProductSource,
-        ProductStats, ProductView, RequestRole, RequestSearch, RequestSort, RequestTarget, RequestedColumn,
-        ReviewStatus, STANDARD_FORM_NAME, SlackConfiguration, SortKey, TagRecord, Tenant, TokenRecord, UserAccess,
-        UserRecord, WebhookAttempt, WebhookRecord,
+        ProductStats, RequestRole, RequestSearch, RequestSort, RequestTarget, RequestedColumn, ReviewStatus,
+        STANDARD_FORM_NAME, SlackConfiguration, SortKey, TagRecord, Tenant, TokenRecord, UserAccess, UserRecord,
+        WebhookAttempt, WebhookRecord,
     };
     pub use marketplace_store::{ChangeRecord, ConnectionStatus, GrantRecord};
 }

@@ -27,7 +27,7 @@ pub use backlogs::Backlogs;
 pub use catalog::{
     Agreement, CallerView, ColumnFilter, ColumnRecord, FormChanges, FormDraft, FormRecord, LinkedProduct, Listing,
     NewAgreement, ObjectLookup, ObjectRecord, ObjectSettings, Product, ProductDraft, ProductSearch, ProductSource,
-    ProductStats, ProductView, STANDARD_FORM_NAME, SortKey,
+    ProductStats, STANDARD_FORM_NAME, ShownProduct, SortKey,
 };
 use db::{Backend, PostgresBackend, SqliteBackend};
 pub use db::{FromValue, PoolUse, Row, Value};

@@ -5,16 +5,8 @@ use crate::{Actor, App, AppError};
 use marketplace_domain::access_request::RequestType;
 use marketplace_domain::ids::{GlobalUserId, ProductId};
 use marketplace_domain::request_form::FormSnapshot;
-use marketplace_store::{
-    CallerView, ColumnFilter, ColumnRecord, Product, ProductSearch, ProductSource, ProductStats, ProductView,
-};
-
-/// A product, how the actor relates to it, and its numbers.
-pub struct ShownProduct {
-    pub product: Product,
-    pub caller: CallerView,
-    pub stats: ProductStats,
-}
+pub use marketplace_store::ShownProduct;
+use marketplace_store::{ColumnFilter, ColumnRecord, Product, ProductSearch, ProductSource};
 
 /// A page of a product's data sources, and whether the user asked about holds access to the product.
 pub struct SourcePage {
@@ -46,18 +38,20 @@ pub struct ColumnPage {
 impl App {
     /// One product as the actor sees it.
     pub async fn product(&self, actor: &Actor, id: &ProductId) -> Result<ShownProduct, AppError> {
-        let product = self.find_product(actor, id).await?;
-        self.show_product(actor, product).await
+        let person = self.person(actor).await?;
+        self.store
+            .shown_product(actor.tenant_id, &person, actor.user.id, id)
+            .await?
+            .ok_or_else(product_not_found)
     }
 
     /// One product by its name.
     pub async fn product_by_name(&self, actor: &Actor, name: &str) -> Result<ShownProduct, AppError> {
-        let product = self
-            .store
-            .product_by_name(actor.tenant_id, name)
+        let person = self.person(actor).await?;
+        self.store
+            .shown_product_by_name(actor.tenant_id, &person, actor.user.id, name)
             .await?
-            .ok_or_else(product_not_found)?;
-        self.show_product(actor, product).await
+            .ok_or_else(product_not_found)
     }
 
     /// A page of products in name order, as the actor sees them, and whether more follow.
@@ -67,34 +61,19 @@ impl App {
         search: &ProductSearch,
     ) -> Result<(Vec<ShownProduct>, bool), AppError> {
         let person = self.person(actor).await?;
-        let (views, more) = self
+        Ok(self
             .store
             .search_products(actor.tenant_id, &person, actor.user.id, search)
-            .await?;
-        Ok((self.with_stats(actor, views).await?, more))
+            .await?)
     }
 
+    /// A product just read or changed, as the actor sees it.
     pub(crate) async fn show_product(&self, actor: &Actor, product: Product) -> Result<ShownProduct, AppError> {
         let person = self.person(actor).await?;
-        let view = self
+        Ok(self
             .store
-            .product_view(actor.tenant_id, &person, actor.user.id, product)
-            .await?;
-        let mut shown = self.with_stats(actor, vec![view]).await?;
-        Ok(shown.remove(0))
-    }
-
-    async fn with_stats(&self, actor: &Actor, views: Vec<ProductView>) -> Result<Vec<ShownProduct>, AppError> {
-        let ids: Vec<ProductId> = views.iter().map(|view| view.product.id.clone()).collect();
-        let mut stats = self.store.product_stats(actor.tenant_id, &ids).await?;
-        Ok(views
-            .into_iter()
-            .map(|ProductView { product, caller }| ShownProduct {
-                stats: stats.remove(&product.id).unwrap_or_default(),
-                product,
-                caller,
-            })
-            .collect())
+            .show_product(actor.tenant_id, &person, actor.user.id, product)
+            .await?)
     }
 
     /// A page of a product's data sources after the source `after`, and whether `whose` user holds access to

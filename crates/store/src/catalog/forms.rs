@@ -4,7 +4,7 @@
 use super::listing::Listing;
 use super::unknown_references;
 use crate::db::{Conn, Row, Template};
-use crate::query::count;
+use crate::query::{count, one_of};
 use crate::schema::{RequestFormVersions, RequestForms};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
@@ -92,6 +92,25 @@ fn form_by_id(tenant: Value, id: Value) -> SelectStatement {
         .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant))
         .and_where(Expr::col((RequestForms::Table, RequestForms::Id)).eq(id))
         .take()
+}
+
+/// The review flows of forms by id, decoded by [`decode_flows`].
+pub(crate) fn flows(tenant_id: TenantId, ids: &[FormId]) -> SelectStatement {
+    select()
+        .column((RequestForms::Table, RequestForms::Id))
+        .and_where(Expr::col((RequestForms::Table, RequestForms::TenantId)).eq(tenant_id.to_string()))
+        .and_where(one_of(
+            (RequestForms::Table, RequestForms::Id),
+            ids.iter().map(ToString::to_string),
+        ))
+        .take()
+}
+
+/// Each form's id and review flow from the rows of [`flows`].
+pub(crate) fn decode_flows(rows: &[Row]) -> Result<Vec<(FormId, ReviewFlow)>, StoreError> {
+    rows.iter()
+        .map(|row| Ok((row.get(2)?, decode(row)?.snapshot.policy)))
+        .collect()
 }
 
 static FORM: Template<2> = Template::new(|[tenant, id]| form_by_id(tenant, id));

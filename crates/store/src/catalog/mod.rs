@@ -13,7 +13,7 @@ pub use data_objects::{ObjectLookup, ObjectRecord, ObjectSettings};
 pub(crate) use forms::ensure_standard_form;
 pub use forms::{FormChanges, FormDraft, FormRecord, LinkedProduct, STANDARD_FORM_NAME};
 pub use listing::{Listing, SortKey};
-pub use product_search::{CallerView, ColumnFilter, ColumnRecord, ProductSearch, ProductSource, ProductView};
+pub use product_search::{CallerView, ColumnFilter, ColumnRecord, ProductSearch, ProductSource, ShownProduct};
 pub use products::{Product, ProductDraft, ProductStats};
 
 use crate::StoreError;

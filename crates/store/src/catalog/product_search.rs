@@ -1,25 +1,25 @@
 //! Reading products the way the catalog pages do: keyset-paginated search with the caller's own status and
 //! role, a product's columns (`columns`), and its data sources (`sources`).
 
-use super::forms;
-use super::products::{Product, decode, select, with_domains};
-use crate::db::{Conn, ListTemplate};
-use crate::query::{approved_data_access, contains};
-use crate::schema::{AccessRequests, DataProducts};
+use super::products::{PRODUCT, PRODUCT_BY_NAME, Product, ProductStats, decode, decode_stats, select, stats_of};
+use crate::db::{Conn, Statement};
+use crate::query::contains;
+use crate::schema::DataProducts;
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::access::Person;
-use marketplace_domain::catalog::{Role, can_manage_product};
-use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
-use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, UnionType, Value};
-use std::collections::{BTreeMap, HashMap};
+use marketplace_domain::catalog::Role;
+use marketplace_domain::ids::{ProductId, TenantId, UserId};
+use sea_query::{Expr, ExprTrait, Order};
+use std::collections::HashMap;
 
 mod columns;
 mod sources;
+mod views;
 
 pub use columns::{ColumnFilter, ColumnRecord};
 pub use sources::ProductSource;
+use views::{Reading, views_of};
 
 /// Rows read per round while filtering by what only the caller's view decides.
 const BATCH: u64 = 100;
@@ -49,10 +49,12 @@ pub struct CallerView {
     pub roles: Vec<Role>,
 }
 
+/// A product, how the caller relates to it, and its numbers.
 #[derive(Debug, Clone)]
-pub struct ProductView {
+pub struct ShownProduct {
     pub product: Product,
     pub caller: CallerView,
+    pub stats: ProductStats,
 }
 
 impl Store {
@@ -63,58 +65,134 @@ impl Store {
         caller: &Person,
         caller_id: UserId,
         search: &ProductSearch,
-    ) -> Result<(Vec<ProductView>, bool), StoreError> {
+    ) -> Result<(Vec<ShownProduct>, bool), StoreError> {
         let mut conn = self.backend.read().await?;
         let mut after = search.after.clone();
         let mut page = Vec::new();
-        let mut form_policies: HashMap<FormId, ReviewFlow> = HashMap::new();
+        let mut form_flows = HashMap::new();
         let filtered = !search.statuses.is_empty() || !search.roles.is_empty() || search.expiration.is_some();
-        loop {
+        // Unfiltered, every product of the batch is shown: its numbers are read with the rest.
+        let read = Reading {
+            domains: true,
+            stats: !filtered,
+        };
+        let more = 'batches: loop {
             let batch = if filtered { BATCH } else { search.limit + 1 };
-            let mut products = product_batch(&mut conn, tenant_id, search, after.as_ref(), batch).await?;
+            let products = product_batch(&mut conn, tenant_id, search, after.as_ref(), batch).await?;
             let exhausted = (products.len() as u64) < batch;
             after = products
                 .last()
                 .map(|product| (product.name.clone(), product.id.clone()));
-            with_domains(&mut conn, tenant_id, &mut products).await?;
-            let ids: Vec<ProductId> = products.iter().map(|product| product.id.clone()).collect();
-            let requests = latest_requests(&mut conn, tenant_id, caller_id, &ids).await?;
-            for product in products {
-                load_form_policies(&mut conn, tenant_id, &product, &mut form_policies).await?;
-                let view = caller_view(caller, &product, requests.get(&product.id), &form_policies);
+            for shown in views_of(&mut conn, tenant_id, caller, caller_id, products, read, &mut form_flows).await? {
+                let view = &shown.caller;
                 let wanted = (search.statuses.is_empty() || search.statuses.contains(&view.status))
                     && (search.roles.is_empty() || search.roles.iter().any(|role| view.roles.contains(role)))
                     && search
                         .expiration
                         .is_none_or(|wanted| view.expiration.is_some() == wanted);
                 if wanted {
-                    page.push(ProductView { product, caller: view });
+                    page.push(shown);
                 }
                 if page.len() as u64 > search.limit {
                     page.truncate(search.limit as usize);
-                    return Ok((page, true));
+                    break 'batches true;
                 }
             }
             if exhausted {
-                return Ok((page, false));
+                break false;
+            }
+        };
+        if filtered && !page.is_empty() {
+            let ids: Vec<ProductId> = page.iter().map(|shown| shown.product.id.clone()).collect();
+            let [sources, counts] = stats_of(tenant_id, &ids);
+            let rows = conn.query_all(&[&sources, &counts]).await?;
+            let mut stats = decode_stats(&ids, &rows[0], &rows[1])?;
+            for shown in &mut page {
+                shown.stats = stats.remove(&shown.product.id).unwrap_or_default();
             }
         }
+        Ok((page, more))
     }
 
-    /// One product as the caller sees it.
-    pub async fn product_view(
+    /// A product by id as the caller sees it, with its numbers.
+    pub async fn shown_product(
+        &self,
+        tenant_id: TenantId,
+        caller: &Person,
+        caller_id: UserId,
+        id: &ProductId,
+    ) -> Result<Option<ShownProduct>, StoreError> {
+        let query = PRODUCT.with([tenant_id.to_string().into(), id.as_str().into()]);
+        self.show_found(tenant_id, caller, caller_id, &query).await
+    }
+
+    /// A product by name as the caller sees it, with its numbers.
+    pub async fn shown_product_by_name(
+        &self,
+        tenant_id: TenantId,
+        caller: &Person,
+        caller_id: UserId,
+        name: &str,
+    ) -> Result<Option<ShownProduct>, StoreError> {
+        let query = PRODUCT_BY_NAME.with([tenant_id.to_string().into(), name.into()]);
+        self.show_found(tenant_id, caller, caller_id, &query).await
+    }
+
+    async fn show_found(
+        &self,
+        tenant_id: TenantId,
+        caller: &Person,
+        caller_id: UserId,
+        query: &(impl Statement + Sync),
+    ) -> Result<Option<ShownProduct>, StoreError> {
+        let mut conn = self.backend.read().await?;
+        let Some(row) = conn.query_opt(query).await? else {
+            return Ok(None);
+        };
+        let read = Reading {
+            domains: true,
+            stats: true,
+        };
+        let products = vec![decode(&row)?];
+        let mut shown = views_of(
+            &mut conn,
+            tenant_id,
+            caller,
+            caller_id,
+            products,
+            read,
+            &mut HashMap::new(),
+        )
+        .await?;
+        Ok(shown.pop())
+    }
+
+    /// A product already read (with its domains) as the caller sees it, with its numbers.
+    pub async fn show_product(
         &self,
         tenant_id: TenantId,
         caller: &Person,
         caller_id: UserId,
         product: Product,
-    ) -> Result<ProductView, StoreError> {
+    ) -> Result<ShownProduct, StoreError> {
         let mut conn = self.backend.read().await?;
-        let requests = latest_requests(&mut conn, tenant_id, caller_id, std::slice::from_ref(&product.id)).await?;
-        let mut form_policies = HashMap::new();
-        load_form_policies(&mut conn, tenant_id, &product, &mut form_policies).await?;
-        let view = caller_view(caller, &product, requests.get(&product.id), &form_policies);
-        Ok(ProductView { product, caller: view })
+        let read = Reading {
+            domains: false,
+            stats: true,
+        };
+        let id = product.id.clone();
+        let mut shown = views_of(
+            &mut conn,
+            tenant_id,
+            caller,
+            caller_id,
+            vec![product],
+            read,
+            &mut HashMap::new(),
+        )
+        .await?;
+        // One product in, one out.
+        shown.pop().ok_or(StoreError::Missing(format!("product {id}")))
     }
 
     /// Whether the user holds approved data access to the product.
@@ -124,28 +202,8 @@ impl Store {
         user_id: UserId,
         product_id: &ProductId,
     ) -> Result<bool, StoreError> {
-        let mut conn = self.backend.read().await?;
-        let requests = latest_requests(&mut conn, tenant_id, user_id, &[product_id.to_owned()]).await?;
-        Ok(requests.get(product_id).is_some_and(|(.., member)| *member))
+        views::holds_approved_access(&mut self.backend.read().await?, tenant_id, user_id, product_id).await
     }
-}
-
-/// Adds the review flows of a product's forms to `cache`, reading only forms not read yet.
-async fn load_form_policies(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    product: &Product,
-    cache: &mut HashMap<FormId, ReviewFlow>,
-) -> Result<(), StoreError> {
-    for form_id in [product.data_access_form_id, product.masking_exception_form_id] {
-        if cache.contains_key(&form_id) {
-            continue;
-        }
-        if let Some(form) = forms::find(conn, tenant_id, form_id).await? {
-            cache.insert(form_id, form.snapshot.policy);
-        }
-    }
-    Ok(())
 }
 
 /// Products in name order after the cursor: the unique index on (tenant, name) serves it.
@@ -173,109 +231,4 @@ async fn product_batch(
         });
     }
     conn.query(&query).await?.iter().map(decode).collect()
-}
-
-/// The caller's latest request on each product: (id, status, expiration, whether they hold approved access).
-/// One statement of one index seek per product, whatever the length of the caller's history.
-async fn latest_requests(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    user_id: UserId,
-    product_ids: &[ProductId],
-) -> Result<BTreeMap<ProductId, (String, String, Option<Timestamp>, bool)>, StoreError> {
-    if product_ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    let products = product_ids.iter().map(|id| id.as_str().into()).collect();
-    let query = LATEST_REQUESTS.with([tenant_id.to_string().into(), user_id.0.into()], products);
-    conn.query(&query)
-        .await?
-        .iter()
-        .map(|row| Ok((row.get(0)?, (row.get(1)?, row.get(2)?, row.get(3)?, row.get(4)?))))
-        .collect()
-}
-
-/// For a tenant and a user, a part of a union for each product (at least one).
-static LATEST_REQUESTS: ListTemplate<2> = ListTemplate::new(|[tenant, user], products| {
-    let caller_on = |table: Alias, product: &Value| {
-        Cond::all()
-            .add(Expr::col((table.clone(), AccessRequests::TenantId)).eq(tenant.clone()))
-            .add(Expr::col((table.clone(), AccessRequests::UserId)).eq(user.clone()))
-            .add(Expr::col((table, AccessRequests::DataProductId)).eq(product.clone()))
-    };
-    let mut parts = products.iter().enumerate().map(|(index, product)| {
-        let approved = Alias::new("approved");
-        let member = Query::select()
-            .expr(Expr::cust("1"))
-            .from_as(AccessRequests::Table, approved.clone())
-            .cond_where(caller_on(approved.clone(), product))
-            .cond_where(approved_data_access(approved))
-            .take();
-        let latest = Alias::new("latest");
-        let newest = Query::select()
-            .columns([
-                AccessRequests::DataProductId,
-                AccessRequests::Id,
-                AccessRequests::Status,
-                AccessRequests::Expiration,
-            ])
-            .expr_as(Expr::exists(member), Alias::new("member"))
-            .from_as(AccessRequests::Table, latest.clone())
-            .cond_where(caller_on(latest.clone(), product))
-            .order_by((latest.clone(), AccessRequests::CreatedAt), Order::Desc)
-            .order_by((latest, AccessRequests::Id), Order::Desc)
-            .limit(1)
-            .take();
-        // Each in a subquery of its own: a part of a UNION may not have its own ORDER BY and LIMIT.
-        Query::select()
-            .column(Asterisk)
-            .from_subquery(newest, Alias::new(format!("product_{index}")))
-            .take()
-    });
-    let mut union = parts.next().unwrap_or_else(Query::select);
-    for part in parts {
-        union.union(UnionType::All, part);
-    }
-    union
-});
-
-fn caller_view(
-    caller: &Person,
-    product: &Product,
-    latest: Option<&(String, String, Option<Timestamp>, bool)>,
-    form_policies: &HashMap<FormId, ReviewFlow>,
-) -> CallerView {
-    let manages = can_manage_product(caller, product.domains.iter().map(String::as_str));
-    let form_ids = [product.data_access_form_id, product.masking_exception_form_id];
-    let flows = [&product.data_access_policy, &product.masking_exception_policy]
-        .into_iter()
-        .chain(form_ids.iter().filter_map(|id| form_policies.get(id)));
-    let steward = flows
-        .flat_map(ReviewFlow::approvers)
-        .any(|approver| caller.matches(approver, &product.domains));
-    let member = latest.is_some_and(|(.., member)| *member);
-    let mut roles = Vec::new();
-    if manages {
-        roles.push(Role::Manager);
-    }
-    if member {
-        roles.push(Role::Member);
-    }
-    if steward {
-        roles.push(Role::Steward);
-    }
-    if roles.is_empty() {
-        roles.push(Role::NoRole);
-    }
-    let status = match latest {
-        Some((_, status, ..)) => status.clone(),
-        None if manages => "PUBLISHER".into(),
-        None => "NONE".into(),
-    };
-    CallerView {
-        status,
-        request_id: latest.map(|(id, ..)| id.clone()),
-        expiration: latest.and_then(|(_, _, expiration, _)| *expiration),
-        roles,
-    }
 }

@@ -9,7 +9,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::catalog::ProductMetadata;
 use marketplace_domain::ids::{FormId, GlobalUserId, ProductId, TenantId};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
+use sea_query::{Alias, Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
 use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,22 +101,19 @@ pub(crate) fn decode(row: &Row) -> Result<Product, StoreError> {
     })
 }
 
-/// Fills in the domains of `products`.
-pub(crate) async fn with_domains(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    products: &mut [Product],
-) -> Result<(), StoreError> {
-    let query = Query::select()
+/// The domains of products, filled in by [`fill_domains`].
+pub(crate) fn domains_of(tenant_id: TenantId, ids: &[ProductId]) -> SelectStatement {
+    Query::select()
         .columns([DataProductDomains::ProductId, DataProductDomains::DomainId])
         .from(DataProductDomains::Table)
         .and_where(Expr::col(DataProductDomains::TenantId).eq(tenant_id.to_string()))
-        .and_where(one_of(
-            DataProductDomains::ProductId,
-            products.iter().map(|p| p.id.0.clone()),
-        ))
-        .take();
-    for row in conn.query(&query).await? {
+        .and_where(one_of(DataProductDomains::ProductId, ids.iter().map(|id| id.0.clone())))
+        .take()
+}
+
+/// Fills in the domains of `products` from the rows of [`domains_of`].
+pub(crate) fn fill_domains(rows: &[Row], products: &mut [Product]) -> Result<(), StoreError> {
+    for row in rows {
         let product_id: ProductId = row.get(0)?;
         if let Some(product) = products.iter_mut().find(|product| product.id == product_id) {
             product.domains.push(row.get(1)?);
@@ -129,6 +126,17 @@ pub(crate) async fn with_domains(
     Ok(())
 }
 
+/// Fills in the domains of `products`.
+pub(crate) async fn with_domains(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    products: &mut [Product],
+) -> Result<(), StoreError> {
+    let ids: Vec<ProductId> = products.iter().map(|product| product.id.clone()).collect();
+    let rows = conn.query(&domains_of(tenant_id, &ids)).await?;
+    fill_domains(&rows, products)
+}
+
 /// A product of a tenant whose `column` holds `value`.
 fn product_where(tenant: Value, column: DataProducts, value: Value) -> SelectStatement {
     select()
@@ -137,14 +145,15 @@ fn product_where(tenant: Value, column: DataProducts, value: Value) -> SelectSta
         .take()
 }
 
-static PRODUCT: Template<2> = Template::new(|[tenant, id]| product_where(tenant, DataProducts::Id, id));
+pub(crate) static PRODUCT: Template<2> = Template::new(|[tenant, id]| product_where(tenant, DataProducts::Id, id));
 /// Locked until the transaction ends (on PostgreSQL; SQLite's single writer needs no lock).
 static PRODUCT_TO_CHANGE: Template<2> = Template::new(|[tenant, id]| {
     product_where(tenant, DataProducts::Id, id)
         .lock(LockType::Update)
         .take()
 });
-static PRODUCT_BY_NAME: Template<2> = Template::new(|[tenant, name]| product_where(tenant, DataProducts::Name, name));
+pub(crate) static PRODUCT_BY_NAME: Template<2> =
+    Template::new(|[tenant, name]| product_where(tenant, DataProducts::Name, name));
 
 async fn find_where(
     conn: &mut Conn,
@@ -207,53 +216,68 @@ impl Store {
         tenant_id: TenantId,
         ids: &[ProductId],
     ) -> Result<BTreeMap<ProductId, ProductStats>, StoreError> {
-        let mut conn = self.backend.read().await?;
-        let mut stats: BTreeMap<ProductId, ProductStats> =
-            ids.iter().map(|id| (id.clone(), ProductStats::default())).collect();
-        // Two indexed lookups rather than a join, whose planner may drive from the sources' side and visit
-        // every product that shares one.
-        let links = Query::select()
-            .columns([DataProductSources::ProductId, DataProductSources::DataSourceId])
-            .from(DataProductSources::Table)
-            .and_where(Expr::col(DataProductSources::TenantId).eq(tenant_id.to_string()))
-            .and_where(one_of(DataProductSources::ProductId, ids.iter().map(|id| id.0.clone())))
-            .take();
-        let links: Vec<(ProductId, i64)> = conn
-            .query(&links)
-            .await?
-            .iter()
-            .map(|row| Ok((row.get(0)?, row.get(1)?)))
-            .collect::<Result<_, StoreError>>()?;
-        let platforms = Query::select()
-            .columns([DataSources::Id, DataSources::Platform])
-            .from(DataSources::Table)
-            .and_where(Expr::col(DataSources::TenantId).eq(tenant_id.to_string()))
-            .and_where(one_of(DataSources::Id, links.iter().map(|(_, source)| *source)))
-            .take();
-        let platforms: BTreeMap<i64, String> = conn
-            .query(&platforms)
-            .await?
-            .iter()
-            .map(|row| Ok((row.get(0)?, row.get(1)?)))
-            .collect::<Result<_, StoreError>>()?;
-        for (product, source) in &links {
-            if let (Some(entry), Some(platform)) = (stats.get_mut(product), platforms.get(source)) {
-                entry.data_sources += 1;
-                if !entry.source_types.contains(platform) {
-                    entry.source_types.push(platform.clone());
-                }
-            }
-        }
-        for (product, status, count) in crate::requests::counts::per_product_status(&mut conn, tenant_id, ids).await? {
-            if let Some(entry) = stats.get_mut(&product) {
-                entry.requests.insert(status, count);
-            }
-        }
-        for entry in stats.values_mut() {
-            entry.source_types.sort();
-        }
-        Ok(stats)
+        let [sources, counts] = stats_of(tenant_id, ids);
+        let rows = self.backend.read().await?.query_all(&[&sources, &counts]).await?;
+        decode_stats(ids, &rows[0], &rows[1])
     }
+}
+
+/// The statements of products' numbers: their data sources with each one's platform, and their request counts
+/// by status. Decoded by [`decode_stats`].
+pub(crate) fn stats_of(tenant_id: TenantId, ids: &[ProductId]) -> [SelectStatement; 2] {
+    // The platform by a subquery on each link rather than a join, whose planner may drive from the sources' side
+    // and visit every product that shares one.
+    let link = Alias::new("link");
+    let platform = Query::select()
+        .column((DataSources::Table, DataSources::Platform))
+        .from(DataSources::Table)
+        .and_where(
+            Expr::col((DataSources::Table, DataSources::TenantId)).equals((link.clone(), DataProductSources::TenantId)),
+        )
+        .and_where(
+            Expr::col((DataSources::Table, DataSources::Id)).equals((link.clone(), DataProductSources::DataSourceId)),
+        )
+        .take();
+    let sources = Query::select()
+        .column((link.clone(), DataProductSources::ProductId))
+        .expr(platform)
+        .from_as(DataProductSources::Table, link.clone())
+        .and_where(Expr::col((link.clone(), DataProductSources::TenantId)).eq(tenant_id.to_string()))
+        .and_where(one_of(
+            (link, DataProductSources::ProductId),
+            ids.iter().map(|id| id.0.clone()),
+        ))
+        .take();
+    [sources, crate::requests::counts::per_product_status(tenant_id, ids)]
+}
+
+/// The numbers of each of `ids` from the rows of the two statements of [`stats_of`].
+pub(crate) fn decode_stats(
+    ids: &[ProductId],
+    sources: &[Row],
+    counts: &[Row],
+) -> Result<BTreeMap<ProductId, ProductStats>, StoreError> {
+    let mut stats: BTreeMap<ProductId, ProductStats> =
+        ids.iter().map(|id| (id.clone(), ProductStats::default())).collect();
+    for row in sources {
+        let (product, platform): (ProductId, Option<String>) = (row.get(0)?, row.get(1)?);
+        // A link to a source that is gone (no platform) is not counted.
+        if let (Some(entry), Some(platform)) = (stats.get_mut(&product), platform) {
+            entry.data_sources += 1;
+            if !entry.source_types.contains(&platform) {
+                entry.source_types.push(platform);
+            }
+        }
+    }
+    for (product, status, count) in crate::requests::counts::decode_per_product_status(counts)? {
+        if let Some(entry) = stats.get_mut(&product) {
+            entry.requests.insert(status, count);
+        }
+    }
+    for entry in stats.values_mut() {
+        entry.source_types.sort();
+    }
+    Ok(stats)
 }
 
 mod notices;

@@ -171,6 +171,26 @@ impl Conn {
         }
     }
 
+    /// Independent queries, answered in order: on PostgreSQL all are sent before any answer is awaited
+    /// (pipelined), so they cost one round trip; on SQLite they run one after the other.
+    pub async fn query_all(&mut self, statements: &[&(dyn Statement + Sync)]) -> Result<Vec<Vec<Row>>, StoreError> {
+        match self {
+            Conn::Sqlite(conn) => statements
+                .iter()
+                .map(|statement| sqlite::query(conn, statement.sqlite()))
+                .collect(),
+            Conn::Postgres(client) => {
+                let client = &*client;
+                futures_util::future::try_join_all(
+                    statements
+                        .iter()
+                        .map(|statement| postgres::query(client, statement.postgres())),
+                )
+                .await
+            }
+        }
+    }
+
     pub async fn query_opt(&mut self, statement: &impl Statement) -> Result<Option<Row>, StoreError> {
         Ok(self.query(statement).await?.into_iter().next())
     }

@@ -4,12 +4,12 @@
 
 use super::RequestTarget;
 use crate::StoreError;
-use crate::db::Conn;
+use crate::db::{Conn, Row};
 use crate::query::{one_of, tenant_is};
 use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId, UserId};
-use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
+use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tenant as a whole.
@@ -194,24 +194,25 @@ pub(crate) async fn scope_totals(
 }
 
 /// How many requests each product has per status, of any type.
-pub(crate) async fn per_product_status(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    product_ids: &[ProductId],
-) -> Result<Vec<(ProductId, String, u64)>, StoreError> {
+/// The request counts of products by status: decoded by [`decode_per_product_status`].
+pub(crate) fn per_product_status(tenant_id: TenantId, product_ids: &[ProductId]) -> SelectStatement {
     let scopes = product_ids
         .iter()
         .map(|id| RequestTarget::Product(id.clone()).count_scope());
-    let query = Query::select()
+    Query::select()
         .columns([AccessRequestCounts::Scope, AccessRequestCounts::Status])
         .expr(Expr::cust("CAST(SUM(count) AS BIGINT)"))
         .from(AccessRequestCounts::Table)
         .and_where(tenant_is(AccessRequestCounts::TenantId, tenant_id))
         .and_where(one_of(AccessRequestCounts::Scope, scopes))
         .group_by_columns([AccessRequestCounts::Scope, AccessRequestCounts::Status])
-        .take();
+        .take()
+}
+
+/// (product, status, count) from the rows of [`per_product_status`].
+pub(crate) fn decode_per_product_status(rows: &[Row]) -> Result<Vec<(ProductId, String, u64)>, StoreError> {
     let mut counts = Vec::new();
-    for row in conn.query(&query).await? {
+    for row in rows {
         let (scope, status, count): (String, String, i64) = (row.get(0)?, row.get(1)?, row.get(2)?);
         if let Some(product) = scope.strip_prefix("product:") {
             counts.push((ProductId::from(product), status, u64::try_from(count).unwrap_or(0)));

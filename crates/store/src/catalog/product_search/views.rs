@@ -1,0 +1,212 @@
+//! A batch of products as the caller sees them: what they hold and requested, the forms' review flows, and the
+//! products' numbers, all read in one go.
+
+use super::super::forms;
+use super::super::products::{Product, decode_stats, domains_of, fill_domains, stats_of};
+use super::{CallerView, ShownProduct};
+use crate::StoreError;
+use crate::db::{Conn, ListBound, ListTemplate, Row, Statement};
+use crate::query::approved_data_access;
+use crate::schema::AccessRequests;
+use marketplace_domain::Timestamp;
+use marketplace_domain::access::Person;
+use marketplace_domain::catalog::{Role, can_manage_product};
+use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
+use marketplace_domain::review_flow::ReviewFlow;
+use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, UnionType, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// What to read beside a batch of products, besides the caller's requests and the forms' review flows.
+#[derive(Clone, Copy)]
+pub(super) struct Reading {
+    pub domains: bool,
+    pub stats: bool,
+}
+
+/// The products as the caller sees them. Everything read beside them depends on their ids alone, so it is read
+/// together: one round trip on PostgreSQL. `form_flows` keeps the review flows of the forms read so far.
+pub(super) async fn views_of(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    caller: &Person,
+    caller_id: UserId,
+    mut products: Vec<Product>,
+    read: Reading,
+    form_flows: &mut HashMap<FormId, ReviewFlow>,
+) -> Result<Vec<ShownProduct>, StoreError> {
+    if products.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<ProductId> = products.iter().map(|product| product.id.clone()).collect();
+    let unread_forms: Vec<FormId> = products
+        .iter()
+        .flat_map(|product| [product.data_access_form_id, product.masking_exception_form_id])
+        .filter(|id| !form_flows.contains_key(id))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let latest = latest_requests(tenant_id, caller_id, &ids);
+    let flows = forms::flows(tenant_id, &unread_forms);
+    let domains = domains_of(tenant_id, &ids);
+    let [sources, counts] = stats_of(tenant_id, &ids);
+    // The answers come in this order; each one read below is taken in the same order.
+    let mut statements: Vec<&(dyn Statement + Sync)> = vec![&latest];
+    if !unread_forms.is_empty() {
+        statements.push(&flows);
+    }
+    if read.domains {
+        statements.push(&domains);
+    }
+    if read.stats {
+        statements.extend([&sources as &(dyn Statement + Sync), &counts]);
+    }
+    let mut answers = conn.query_all(&statements).await?.into_iter();
+    let mut next = move || answers.next().unwrap_or_default();
+    let latest = decode_latest(&next())?;
+    if !unread_forms.is_empty() {
+        form_flows.extend(forms::decode_flows(&next())?);
+    }
+    if read.domains {
+        fill_domains(&next(), &mut products)?;
+    }
+    let mut stats = match read.stats {
+        true => decode_stats(&ids, &next(), &next())?,
+        false => BTreeMap::new(),
+    };
+    Ok(products
+        .into_iter()
+        .map(|product| ShownProduct {
+            caller: caller_view(caller, &product, latest.get(&product.id), form_flows),
+            stats: stats.remove(&product.id).unwrap_or_default(),
+            product,
+        })
+        .collect())
+}
+
+/// The user's latest request on each product (at least one), decoded by [`decode_latest`]: one statement of
+/// one index seek per product, whatever the length of the user's history.
+fn latest_requests(tenant_id: TenantId, user_id: UserId, product_ids: &[ProductId]) -> ListBound<'static, 2> {
+    let products = product_ids.iter().map(|id| id.as_str().into()).collect();
+    LATEST_REQUESTS.with([tenant_id.to_string().into(), user_id.0.into()], products)
+}
+
+/// Whether the user holds approved data access to the product.
+pub(super) async fn holds_approved_access(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    user_id: UserId,
+    product_id: &ProductId,
+) -> Result<bool, StoreError> {
+    let query = latest_requests(tenant_id, user_id, std::slice::from_ref(product_id));
+    let requests = decode_latest(&conn.query(&query).await?)?;
+    Ok(requests.get(product_id).is_some_and(|latest| latest.member))
+}
+
+/// A user's latest request on a product.
+struct LatestRequest {
+    id: String,
+    status: String,
+    expiration: Option<Timestamp>,
+    /// Whether the user holds approved access to the product (by this request or an earlier one).
+    member: bool,
+}
+
+/// Each product's latest request from the rows of [`latest_requests`].
+fn decode_latest(rows: &[Row]) -> Result<BTreeMap<ProductId, LatestRequest>, StoreError> {
+    rows.iter()
+        .map(|row| {
+            let latest = LatestRequest {
+                id: row.get(1)?,
+                status: row.get(2)?,
+                expiration: row.get(3)?,
+                member: row.get(4)?,
+            };
+            Ok((row.get(0)?, latest))
+        })
+        .collect()
+}
+
+/// For a tenant and a user, a part of a union for each product (at least one).
+static LATEST_REQUESTS: ListTemplate<2> = ListTemplate::new(|[tenant, user], products| {
+    let caller_on = |table: Alias, product: &Value| {
+        Cond::all()
+            .add(Expr::col((table.clone(), AccessRequests::TenantId)).eq(tenant.clone()))
+            .add(Expr::col((table.clone(), AccessRequests::UserId)).eq(user.clone()))
+            .add(Expr::col((table, AccessRequests::DataProductId)).eq(product.clone()))
+    };
+    let mut parts = products.iter().enumerate().map(|(index, product)| {
+        let approved = Alias::new("approved");
+        let member = Query::select()
+            .expr(Expr::cust("1"))
+            .from_as(AccessRequests::Table, approved.clone())
+            .cond_where(caller_on(approved.clone(), product))
+            .cond_where(approved_data_access(approved))
+            .take();
+        let latest = Alias::new("latest");
+        let newest = Query::select()
+            .columns([
+                AccessRequests::DataProductId,
+                AccessRequests::Id,
+                AccessRequests::Status,
+                AccessRequests::Expiration,
+            ])
+            .expr_as(Expr::exists(member), Alias::new("member"))
+            .from_as(AccessRequests::Table, latest.clone())
+            .cond_where(caller_on(latest.clone(), product))
+            .order_by((latest.clone(), AccessRequests::CreatedAt), Order::Desc)
+            .order_by((latest, AccessRequests::Id), Order::Desc)
+            .limit(1)
+            .take();
+        // Each in a subquery of its own: a part of a UNION may not have its own ORDER BY and LIMIT.
+        Query::select()
+            .column(Asterisk)
+            .from_subquery(newest, Alias::new(format!("product_{index}")))
+            .take()
+    });
+    let mut union = parts.next().unwrap_or_else(Query::select);
+    for part in parts {
+        union.union(UnionType::All, part);
+    }
+    union
+});
+
+fn caller_view(
+    caller: &Person,
+    product: &Product,
+    latest: Option<&LatestRequest>,
+    form_policies: &HashMap<FormId, ReviewFlow>,
+) -> CallerView {
+    let manages = can_manage_product(caller, product.domains.iter().map(String::as_str));
+    let form_ids = [product.data_access_form_id, product.masking_exception_form_id];
+    let flows = [&product.data_access_policy, &product.masking_exception_policy]
+        .into_iter()
+        .chain(form_ids.iter().filter_map(|id| form_policies.get(id)));
+    let steward = flows
+        .flat_map(ReviewFlow::approvers)
+        .any(|approver| caller.matches(approver, &product.domains));
+    let member = latest.is_some_and(|latest| latest.member);
+    let mut roles = Vec::new();
+    if manages {
+        roles.push(Role::Manager);
+    }
+    if member {
+        roles.push(Role::Member);
+    }
+    if steward {
+        roles.push(Role::Steward);
+    }
+    if roles.is_empty() {
+        roles.push(Role::NoRole);
+    }
+    let status = match latest {
+        Some(latest) => latest.status.clone(),
+        None if manages => "PUBLISHER".into(),
+        None => "NONE".into(),
+    };
+    CallerView {
+        status,
+        request_id: latest.map(|latest| latest.id.clone()),
+        expiration: latest.and_then(|latest| latest.expiration),
+        roles,
+    }
+}
