@@ -150,25 +150,14 @@ impl Conn {
         }
     }
 
-    /// Two independent queries: on PostgreSQL both are sent before either answer is awaited (pipelined), so
-    /// they cost one round trip.
+    /// Two independent queries, as [`Conn::query_all`] runs them.
     pub async fn query_both(
         &mut self,
-        first: &impl Statement,
-        second: &impl Statement,
+        first: &(impl Statement + Sync),
+        second: &(impl Statement + Sync),
     ) -> Result<(Vec<Row>, Vec<Row>), StoreError> {
-        match self {
-            Conn::Sqlite(conn) => Ok((
-                sqlite::query(conn, first.sqlite())?,
-                sqlite::query(conn, second.sqlite())?,
-            )),
-            Conn::Postgres(client) => {
-                tokio::try_join!(
-                    postgres::query(client, first.postgres()),
-                    postgres::query(client, second.postgres())
-                )
-            }
-        }
+        let mut answers = self.query_all(&[first, second]).await?.into_iter();
+        Ok((answers.next().unwrap_or_default(), answers.next().unwrap_or_default()))
     }
 
     /// Independent queries, answered in order: on PostgreSQL all are sent before any answer is awaited
