@@ -49,12 +49,15 @@ impl Plan {
                 .limit(limit)
                 .offset(offset)
                 .take(),
+            // The page's ids are cut from the union of the two ranges before any row is read: a row is read
+            // only if it is shown.
             Plan::EndsOfOwn(user_id) => {
                 let wanted = limit_of(offset.saturating_add(limit));
                 let first = |column: AccessRequests, name: &str| {
                     let range = requests
                         .clone()
                         .clear_selects()
+                        .column(col(AccessRequests::CreatedAt))
                         .column(id)
                         .and_where(Expr::col(col(column)).eq(user_id.0))
                         .order_by(col(AccessRequests::CreatedAt), order.clone())
@@ -62,25 +65,30 @@ impl Plan {
                         .limit(wanted)
                         .take();
                     Query::select()
-                        .column(AccessRequests::Id)
+                        .columns([AccessRequests::CreatedAt, AccessRequests::Id])
                         .from_subquery(range, Alias::new(name))
                         .take()
                 };
-                first(AccessRequests::RequestingUserId, "made_by_them")
+                // Ordered by the names of the union's columns, which is all a compound statement's ORDER BY
+                // may refer to.
+                let page = first(AccessRequests::RequestingUserId, "made_by_them")
                     .union(UnionType::Distinct, first(AccessRequests::UserId, "made_for_them"))
+                    .order_by(AccessRequests::CreatedAt, order.clone())
+                    .order_by(AccessRequests::Id, order.clone())
+                    .limit(limit)
+                    .offset(offset)
+                    .take();
+                Query::select()
+                    .column(AccessRequests::Id)
+                    .from_subquery(page, Alias::new("page"))
                     .take()
             }
         };
-        let mut rows = select_requests(tenant_id)
+        select_requests(tenant_id)
             .and_where(Expr::col(id).in_subquery(ids))
             .order_by_expr(unindexed(sort, numeric), order.clone())
             .order_by(id, order)
-            .take();
-        if let Plan::EndsOfOwn(_) = self {
-            // Each range holds the page and all before it: the page is cut from their union.
-            rows.limit(limit).offset(offset);
-        }
-        rows
+            .take()
     }
 }
 
