@@ -146,7 +146,13 @@ impl Visibility {
         let Some((largest, count)) = largest else {
             return Ok(0);
         };
-        let others: Vec<Source> = sources.iter().filter(|other| *other != largest).cloned().collect();
+        // A source with no such request adds none: a steward who never requested anything costs no statement
+        // (one that PostgreSQL plans anew on each run, as its best plan depends on the values).
+        let others: Vec<Source> = sources
+            .iter()
+            .filter(|other| *other != largest && totals.of(&other.scope()) > 0)
+            .cloned()
+            .collect();
         Ok(count + count_rest(conn, tenant_id, &others, largest, statuses, types).await?)
     }
 }
