@@ -19,7 +19,7 @@ mod views;
 
 pub use columns::{ColumnFilter, ColumnRecord};
 pub use sources::ProductSource;
-use views::{Reading, views_of};
+use views::{Reading, show_one, views_of};
 
 /// Rows read per round while filtering by what only the caller's view decides.
 const BATCH: u64 = 100;
@@ -138,6 +138,7 @@ impl Store {
         self.show_found(tenant_id, caller, caller_id, &query).await
     }
 
+    /// The product `query` finds, as the caller sees it, with its numbers.
     async fn show_found(
         &self,
         tenant_id: TenantId,
@@ -153,18 +154,9 @@ impl Store {
             domains: true,
             stats: true,
         };
-        let products = vec![decode(&row)?];
-        let mut shown = views_of(
-            &mut conn,
-            tenant_id,
-            caller,
-            caller_id,
-            products,
-            read,
-            &mut HashMap::new(),
-        )
-        .await?;
-        Ok(shown.pop())
+        Ok(Some(
+            show_one(&mut conn, tenant_id, caller, caller_id, decode(&row)?, read).await?,
+        ))
     }
 
     /// A product already read (with its domains) as the caller sees it, with its numbers.
@@ -175,24 +167,19 @@ impl Store {
         caller_id: UserId,
         product: Product,
     ) -> Result<ShownProduct, StoreError> {
-        let mut conn = self.backend.read().await?;
         let read = Reading {
             domains: false,
             stats: true,
         };
-        let id = product.id.clone();
-        let mut shown = views_of(
-            &mut conn,
+        show_one(
+            &mut self.backend.read().await?,
             tenant_id,
             caller,
             caller_id,
-            vec![product],
+            product,
             read,
-            &mut HashMap::new(),
         )
-        .await?;
-        // One product in, one out.
-        shown.pop().ok_or(StoreError::Missing(format!("product {id}")))
+        .await
     }
 
     /// Whether the user holds approved data access to the product.

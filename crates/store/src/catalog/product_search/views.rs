@@ -90,6 +90,33 @@ fn latest_requests(tenant_id: TenantId, user_id: UserId, product_ids: &[ProductI
     LATEST_REQUESTS.with([tenant_id.to_string().into(), user_id.0.into()], products)
 }
 
+/// One product as the caller sees it.
+pub(super) async fn show_one(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    caller: &Person,
+    caller_id: UserId,
+    product: Product,
+    read: Reading,
+) -> Result<ShownProduct, StoreError> {
+    let id = product.id.clone();
+    let shown = views_of(
+        conn,
+        tenant_id,
+        caller,
+        caller_id,
+        vec![product],
+        read,
+        &mut HashMap::new(),
+    )
+    .await?;
+    // One product in, one out.
+    shown
+        .into_iter()
+        .next()
+        .ok_or(StoreError::Missing(format!("product {id}")))
+}
+
 /// Whether the user holds approved data access to the product.
 pub(super) async fn holds_approved_access(
     conn: &mut Conn,
