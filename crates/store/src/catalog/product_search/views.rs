@@ -45,33 +45,28 @@ pub(super) async fn views_of(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
+    // Only what is read is built; the answers come in the order the statements are listed, and are taken in
+    // that order below.
     let latest = latest_requests(tenant_id, caller_id, &ids);
-    let flows = forms::flows(tenant_id, &unread_forms);
-    let domains = domains_of(tenant_id, &ids);
-    let [sources, counts] = stats_of(tenant_id, &ids);
-    // The answers come in this order; each one read below is taken in the same order.
+    let flows = (!unread_forms.is_empty()).then(|| forms::flows(tenant_id, &unread_forms));
+    let domains = read.domains.then(|| domains_of(tenant_id, &ids));
+    let stats = read.stats.then(|| stats_of(tenant_id, &ids));
     let mut statements: Vec<&(dyn Statement + Sync)> = vec![&latest];
-    if !unread_forms.is_empty() {
-        statements.push(&flows);
-    }
-    if read.domains {
-        statements.push(&domains);
-    }
-    if read.stats {
-        statements.extend([&sources as &(dyn Statement + Sync), &counts]);
-    }
+    statements.extend(flows.iter().map(|flows| flows as &(dyn Statement + Sync)));
+    statements.extend(domains.iter().map(|domains| domains as &(dyn Statement + Sync)));
+    statements.extend(stats.iter().flatten().map(|part| part as &(dyn Statement + Sync)));
     let mut answers = conn.query_all(&statements).await?.into_iter();
     let mut next = move || answers.next().unwrap_or_default();
     let latest = decode_latest(&next())?;
-    if !unread_forms.is_empty() {
+    if flows.is_some() {
         form_flows.extend(forms::decode_flows(&next())?);
     }
-    if read.domains {
+    if domains.is_some() {
         fill_domains(&next(), &mut products)?;
     }
-    let mut stats = match read.stats {
-        true => decode_stats(&ids, &next(), &next())?,
-        false => BTreeMap::new(),
+    let mut stats = match stats {
+        Some(_) => decode_stats(&ids, &next(), &next())?,
+        None => BTreeMap::new(),
     };
     Ok(products
         .into_iter()
