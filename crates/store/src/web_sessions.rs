@@ -148,7 +148,7 @@ impl Store {
                 .and_where(Expr::col(OidcSignIns::CreatedAt).lte(started_before.millis()))
                 .take(),
         ] {
-            deleted += tx.execute(&delete).await?;
+            deleted += tx.execute_long(&delete).await?;
         }
         tx.commit().await?;
         Ok(deleted)

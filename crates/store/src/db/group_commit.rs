@@ -28,19 +28,18 @@ impl SqliteBackend {
     /// Starts a transaction: a savepoint in the open shared transaction, which the first of them begins.
     pub async fn begin(&self) -> Result<Object, StoreError> {
         let conn = self.writer_in_turn().await?;
-        off_the_async_workers(|| {
-            if conn.is_autocommit() {
-                conn.execute_batch("BEGIN IMMEDIATE")?;
-            }
-            conn.execute_batch("SAVEPOINT member")
-        })?;
+        // Neither touches the disk: they run inline, as the statements of the transaction do.
+        if conn.is_autocommit() {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        conn.execute_batch("SAVEPOINT member")?;
         Ok(conn)
     }
 
     /// Commits a transaction: at once if no other write waits for the writer (or the group is full), otherwise
     /// with the transactions that follow. Returns when its changes are durable.
     pub async fn commit(&self, conn: Object) -> Result<(), StoreError> {
-        if let Err(error) = off_the_async_workers(|| conn.execute_batch("RELEASE member")) {
+        if let Err(error) = conn.execute_batch("RELEASE member") {
             self.abandon(conn);
             return Err(error.into());
         }

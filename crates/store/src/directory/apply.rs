@@ -233,7 +233,7 @@ where
             .and_where(Expr::col(tenant_column).eq(w.tenant.as_str()))
             .and_where(Expr::col(id_column).is_in(chunk.iter().cloned().map(Into::<sea_query::Value>::into)))
             .take();
-        w.conn.execute(&update).await?;
+        w.conn.execute_long(&update).await?;
     }
     Ok(())
 }

@@ -158,7 +158,7 @@ impl Store {
             .and_where(Expr::col(InboxMessages::ReadAt).is_null())
             .take();
         let mut tx = self.backend.begin().await?;
-        let marked = tx.execute(&update).await?;
+        let marked = tx.execute_long(&update).await?;
         tx.commit().await?;
         Ok(marked)
     }

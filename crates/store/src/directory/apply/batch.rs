@@ -30,14 +30,14 @@ pub(super) async fn insert_batched<const N: usize>(
         statement.values_panic(row);
         count += 1;
         if count == per_statement {
-            w.conn.execute(&statement).await?;
+            w.conn.execute_long(&statement).await?;
             w.advance(count);
             statement = insert.clone();
             count = 0;
         }
     }
     if count > 0 {
-        w.conn.execute(&statement).await?;
+        w.conn.execute_long(&statement).await?;
         w.advance(count);
     }
     Ok(())
@@ -61,7 +61,7 @@ where
             .and_where(Expr::col(tenant_column).eq(w.tenant.as_str()))
             .and_where(Expr::col(column).is_in(chunk.iter().cloned().map(Into::<sea_query::Value>::into)))
             .take();
-        w.conn.execute(&delete).await?;
+        w.conn.execute_long(&delete).await?;
     }
     Ok(())
 }
