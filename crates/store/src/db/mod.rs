@@ -9,6 +9,7 @@ mod statement;
 mod value;
 
 use crate::StoreError;
+use sqlite::Lease;
 pub(crate) use statement::{ListBound, ListTemplate, Statement, Template};
 use std::time::Duration;
 pub use value::{FromValue, Row, Value};
@@ -85,10 +86,11 @@ impl Backend {
         }
     }
 
-    /// A connection for reads that need no transaction.
+    /// A connection for reads that need no write: on SQLite its reads see one snapshot (`sqlite::Snapshot`);
+    /// on PostgreSQL each statement sees the state it starts in.
     pub async fn read(&self) -> Result<Conn, StoreError> {
         match self {
-            Backend::Sqlite(sqlite) => Ok(Conn::Sqlite(sqlite.reader().await?)),
+            Backend::Sqlite(sqlite) => Ok(Conn::Sqlite(Lease::Reader(sqlite.snapshot().await?))),
             Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres.client().await?)),
         }
     }
@@ -98,7 +100,7 @@ impl Backend {
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         match self {
             Backend::Sqlite(sqlite) => Ok(Tx {
-                conn: Some(Conn::Sqlite(sqlite.begin().await?)),
+                conn: Some(Conn::Sqlite(Lease::Writer(sqlite.begin().await?))),
                 backend: self.clone(),
             }),
             Backend::Postgres(postgres) => {
@@ -114,7 +116,7 @@ impl Backend {
 }
 
 pub(crate) enum Conn {
-    Sqlite(sqlite::Object),
+    Sqlite(Lease),
     Postgres(postgres::Object),
 }
 
@@ -226,7 +228,7 @@ impl Tx {
             .take()
             .expect("a transaction holds its connection until it ends");
         match (conn, &self.backend) {
-            (Conn::Sqlite(conn), Backend::Sqlite(sqlite)) => sqlite.commit(conn).await,
+            (Conn::Sqlite(Lease::Writer(conn)), Backend::Sqlite(sqlite)) => sqlite.commit(conn).await,
             (mut conn, _) => conn.batch("COMMIT").await,
         }
     }
@@ -254,7 +256,7 @@ impl Drop for Tx {
     fn drop(&mut self) {
         match (self.conn.take(), &self.backend) {
             // Synchronous and local: the writer goes back to the pool ready for the next transaction.
-            (Some(Conn::Sqlite(conn)), Backend::Sqlite(sqlite)) => sqlite.abandon(conn),
+            (Some(Conn::Sqlite(Lease::Writer(conn))), Backend::Sqlite(sqlite)) => sqlite.abandon(conn),
             // Closing the connection makes the server roll back; it must not return to the pool mid-transaction.
             (Some(Conn::Postgres(client)), _) => drop(postgres::Object::take(client)),
             _ => {}

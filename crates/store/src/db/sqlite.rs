@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
+mod lease;
+pub use lease::{Lease, Snapshot};
+
 pub type Object = deadpool::unmanaged::Object<Connection>;
 
 const READERS: usize = 4;
@@ -118,6 +121,11 @@ impl SqliteBackend {
 
     pub async fn reader(&self) -> Result<Object, StoreError> {
         self.readers.get().await
+    }
+
+    /// A reader in a read transaction of its own (see [`Snapshot`]).
+    pub async fn snapshot(&self) -> Result<Snapshot, StoreError> {
+        Snapshot::begin(self.reader().await?)
     }
 }
 
