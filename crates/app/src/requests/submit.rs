@@ -4,7 +4,7 @@ use super::masking::{ColumnRef, ColumnScope};
 use super::{ShownRequests, Subject};
 use crate::assets::Asset;
 use crate::{Actor, App, AppError};
-use marketplace_domain::access_request::{Facts, RequestType, Submission, decide};
+use marketplace_domain::access_request::{Facts, RequestStatus, RequestType, Submission, decide};
 use marketplace_domain::ids::{GlobalUserId, ProductId, RequestId, new_cuid};
 use marketplace_store::{NewAccessRequest, RequestTarget, RequestedColumn};
 use serde_json::Value;
@@ -145,8 +145,10 @@ impl App {
             decision,
         };
         let request = self.store.create_access_request(actor.tenant_id, new, now).await?;
-        // A request the flow approves at once is access already.
-        self.access_changed(actor.tenant_id).await;
+        // A request the flow approves at once is access already; one pending or denied changes nobody's.
+        if request.status == RequestStatus::Approved {
+            self.access_changed(actor.tenant_id).await;
+        }
         self.show_requests(actor, vec![request]).await
     }
 }
