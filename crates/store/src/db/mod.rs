@@ -197,6 +197,34 @@ impl Conn {
         }
     }
 
+    /// Statements that change a few rows each, run in order: on PostgreSQL all are sent before any answer is
+    /// awaited (pipelined), so they cost one round trip (two the first time the connection sees one of them).
+    /// Each is prepared before any runs, since an answer to a preparation would otherwise let a later statement
+    /// be sent before an earlier one. The first that fails fails them all; what it leaves is the transaction's
+    /// to undo.
+    pub async fn execute_all<S: Statement + Sync>(&mut self, statements: &[S]) -> Result<(), StoreError> {
+        match self {
+            Conn::Sqlite(conn) => {
+                for statement in statements {
+                    sqlite::execute(conn, statement.sqlite())?;
+                }
+                Ok(())
+            }
+            Conn::Postgres(client) => {
+                let client = &*client;
+                let written: Vec<_> = statements.iter().map(Statement::postgres).collect();
+                futures_util::future::try_join_all(written.iter().map(|(sql, _)| client.prepare_cached(sql))).await?;
+                futures_util::future::try_join_all(
+                    written
+                        .into_iter()
+                        .map(|statement| postgres::execute(client, statement)),
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
     /// A statement that may change rows by the thousand: on SQLite it runs off the async workers, as a commit
     /// does.
     pub async fn execute_long(&mut self, statement: &impl Statement) -> Result<u64, StoreError> {

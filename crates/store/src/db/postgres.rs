@@ -65,7 +65,7 @@ pub async fn query(client: &Object, (sql, values): (Cow<'_, str>, sea_query::Val
     rows.iter().map(convert_row).collect()
 }
 
-pub async fn execute(client: &mut Object, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<u64, StoreError> {
+pub async fn execute(client: &Object, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<u64, StoreError> {
     let values = bind(values);
     let statement = client.prepare_cached(&sql).await?;
     Ok(client.execute(&statement, &values.as_params()).await?)

@@ -24,7 +24,7 @@ use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{ProductId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
-use sea_query::{Expr, ExprTrait, LockBehavior, LockType, OnConflict, Order, Query};
+use sea_query::{Expr, ExprTrait, InsertStatement, LockBehavior, LockType, OnConflict, Order, Query};
 use serde_json::Value as Json;
 use uuid::Uuid;
 
@@ -49,11 +49,24 @@ pub(crate) async fn enqueue(
     actor_id: Option<UserId>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let insert = event_insert(tenant_id, id, kind, about, actor_id, now);
+    conn.execute(&insert).await.map(drop)
+}
+
+/// What [`enqueue`] writes.
+pub(crate) fn event_insert(
+    tenant_id: TenantId,
+    id: Option<String>,
+    kind: NotificationType,
+    about: About<'_>,
+    actor_id: Option<UserId>,
+    now: Timestamp,
+) -> InsertStatement {
     let (request_id, product_id, detail, outcome) = match about {
         About::Request { id, outcome } => (Some(id.0.clone()), None, None, outcome.map(str::to_owned)),
         About::Product { id, detail } => (None, Some(id.0.clone()), Some(detail.to_string()), None),
     };
-    let insert = Query::insert()
+    Query::insert()
         .into_table(NotificationEvents::Table)
         .columns([
             NotificationEvents::TenantId,
@@ -82,8 +95,7 @@ pub(crate) async fn enqueue(
                 .do_nothing()
                 .to_owned(),
         )
-        .take();
-    conn.execute(&insert).await.map(drop)
+        .take()
 }
 
 /// An event the job has claimed.

@@ -9,7 +9,7 @@ use crate::query::{one_of, tenant_is};
 use crate::schema::AccessRequestCounts;
 use marketplace_domain::access_request::{RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, TenantId, UserId};
-use sea_query::{Alias, Expr, ExprTrait, OnConflict, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, InsertStatement, OnConflict, Query, SelectStatement};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The tenant as a whole.
@@ -104,9 +104,17 @@ impl CountChanges {
 
     /// Writes the changes in one statement; call it last in the transaction.
     pub(crate) async fn apply(self, conn: &mut Conn) -> Result<(), StoreError> {
+        match self.upsert() {
+            Some(upsert) => conn.execute(&upsert).await.map(drop),
+            None => Ok(()),
+        }
+    }
+
+    /// The one statement that writes the changes, if any; run it last in the transaction.
+    pub(crate) fn upsert(self) -> Option<InsertStatement> {
         let changes: Vec<_> = self.0.into_iter().filter(|(_, delta)| *delta != 0).collect();
         if changes.is_empty() {
-            return Ok(());
+            return None;
         }
         let mut upsert = Query::insert()
             .into_table(AccessRequestCounts::Table)
@@ -136,7 +144,7 @@ impl CountChanges {
         for ((tenant_id, scope, status, kind), delta) in changes {
             upsert.values_panic([tenant_id.into(), scope.into(), status.into(), kind.into(), delta.into()]);
         }
-        conn.execute(&upsert).await.map(drop)
+        Some(upsert)
     }
 }
 

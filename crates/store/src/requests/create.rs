@@ -14,7 +14,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{Decision, RequestEvent, RequestStatus, RequestType, approver_keys};
 use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::notifications::NotificationType;
-use sea_query::{Alias, Expr, ExprTrait, Query, SimpleExpr};
+use sea_query::{Alias, Expr, ExprTrait, InsertStatement, Query, SimpleExpr};
 use serde_json::Value as Json;
 use std::collections::BTreeSet;
 
@@ -147,63 +147,29 @@ impl Store {
             }
             other => other,
         })?;
-        for domain in new.domains.iter().collect::<BTreeSet<_>>() {
-            let insert = Query::insert()
-                .into_table(AccessRequestDomains::Table)
-                .columns([
-                    AccessRequestDomains::TenantId,
-                    AccessRequestDomains::DomainId,
-                    AccessRequestDomains::RequestId,
-                ])
-                .values_panic([tenant.as_str().into(), domain.as_str().into(), new.id.as_str().into()])
-                .take();
-            tx.execute(&insert).await?;
-        }
-        let keys = insert_records(&mut tx, tenant_id, &new, now).await?;
-        insert_columns(&mut tx, tenant_id, &new).await?;
-        record_event(
-            &mut tx,
+        // Everything else the request is made of, in one round trip on PostgreSQL.
+        let (records, keys) = record_inserts(tenant_id, &new, now);
+        let mut writes = domain_inserts(tenant_id, &new);
+        writes.extend(records);
+        writes.extend(column_inserts(tenant_id, &new));
+        let submitted = Some(new.requesting_user_id);
+        writes.extend(event_inserts(
             tenant_id,
             &new.id,
             RequestEvent::Submitted,
-            Some(new.requesting_user_id),
+            submitted,
             None,
             None,
             now,
-        )
-        .await?;
-        match &new.decision {
-            Decision::Approved { reason, .. } => {
-                record_event(
-                    &mut tx,
-                    tenant_id,
-                    &new.id,
-                    RequestEvent::AutoApproved,
-                    None,
-                    None,
-                    Some(reason),
-                    now,
-                )
-                .await?
-            }
-            Decision::Denied { reason } => {
-                record_event(
-                    &mut tx,
-                    tenant_id,
-                    &new.id,
-                    RequestEvent::AutoDenied,
-                    None,
-                    None,
-                    Some(reason),
-                    now,
-                )
-                .await?
-            }
-            Decision::Review(_) => {}
+        )?);
+        let decided = match &new.decision {
+            Decision::Approved { reason, .. } => Some((RequestEvent::AutoApproved, reason)),
+            Decision::Denied { reason } => Some((RequestEvent::AutoDenied, reason)),
+            Decision::Review(_) => None,
+        };
+        if let Some((event, reason)) = decided {
+            writes.extend(event_inserts(tenant_id, &new.id, event, None, None, Some(reason), now)?);
         }
-        let request = find_request(&mut tx, tenant_id, &new.id, false)
-            .await?
-            .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         let mut counts = super::counts::CountChanges::default();
         let scopes = super::counts::request_scopes(
             Some(&new.target),
@@ -212,22 +178,47 @@ impl Store {
             &new.domains,
         );
         counts.created(tenant_id, &scopes, new.request_type, status);
-        counts.apply(&mut tx).await?;
+        writes.extend(counts.upsert());
+        tx.execute_all(&writes).await?;
+        let request = find_request(&mut tx, tenant_id, &new.id, false)
+            .await?
+            .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         tx.commit().await?;
         Ok(request)
     }
 }
 
-/// Inserts the records a review needs and files them under their approvers' keys; the keys.
-async fn insert_records(
-    conn: &mut Conn,
+/// The request's domains, each once.
+fn domain_inserts(tenant_id: TenantId, new: &NewAccessRequest) -> Vec<InsertStatement> {
+    let tenant = tenant_id.to_string();
+    new.domains
+        .iter()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .map(|domain| {
+            Query::insert()
+                .into_table(AccessRequestDomains::Table)
+                .columns([
+                    AccessRequestDomains::TenantId,
+                    AccessRequestDomains::DomainId,
+                    AccessRequestDomains::RequestId,
+                ])
+                .values_panic([tenant.as_str().into(), domain.as_str().into(), new.id.as_str().into()])
+                .take()
+        })
+        .collect()
+}
+
+/// The records a review needs, each followed by its filings under its approvers' keys; and the keys.
+fn record_inserts(
     tenant_id: TenantId,
     new: &NewAccessRequest,
     now: Timestamp,
-) -> Result<BTreeSet<String>, StoreError> {
+) -> (Vec<InsertStatement>, BTreeSet<String>) {
+    let mut inserts = Vec::new();
     let mut filed = BTreeSet::new();
     let Decision::Review(records) = &new.decision else {
-        return Ok(filed);
+        return (inserts, filed);
     };
     let tenant = tenant_id.to_string();
     for (position, record) in records.iter().enumerate() {
@@ -260,7 +251,7 @@ async fn insert_records(
                 now.millis().into(),
             ])
             .take();
-        conn.execute(&insert).await?;
+        inserts.push(insert);
         let keys: BTreeSet<String> = record
             .approvers
             .iter()
@@ -282,14 +273,16 @@ async fn insert_records(
                     record.id.as_str().into(),
                 ])
                 .take();
-            conn.execute(&insert).await?;
+            inserts.push(insert);
             filed.insert(key);
         }
     }
-    Ok(filed)
+    (inserts, filed)
 }
 
-async fn insert_columns(conn: &mut Conn, tenant_id: TenantId, new: &NewAccessRequest) -> Result<(), StoreError> {
+/// The masked columns a masking exception asks for.
+fn column_inserts(tenant_id: TenantId, new: &NewAccessRequest) -> Vec<InsertStatement> {
+    let mut inserts = Vec::with_capacity(new.columns.len());
     for (position, column) in new.columns.iter().enumerate() {
         let insert = Query::insert()
             .into_table(AccessRequestColumns::Table)
@@ -316,9 +309,9 @@ async fn insert_columns(conn: &mut Conn, tenant_id: TenantId, new: &NewAccessReq
                 column.masking_type.clone().into(),
             ])
             .take();
-        conn.execute(&insert).await?;
+        inserts.push(insert);
     }
-    Ok(())
+    inserts
 }
 
 /// Appends to a request's history and records the notification the transition causes. The request row is locked
@@ -334,15 +327,34 @@ pub(super) async fn record_event(
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    record_history(conn, tenant_id, request_id, event, actor_id, record_id, reason, now).await?;
+    let inserts = event_inserts(tenant_id, request_id, event, actor_id, record_id, reason, now)?;
+    conn.execute_all(&inserts).await
+}
+
+/// What [`record_event`] writes: the history entry, and the notification if the transition causes one.
+#[allow(clippy::too_many_arguments)]
+fn event_inserts(
+    tenant_id: TenantId,
+    request_id: &RequestId,
+    event: RequestEvent,
+    actor_id: Option<UserId>,
+    record_id: Option<&RecordId>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<Vec<InsertStatement>, StoreError> {
+    let mut inserts = vec![history_insert(
+        tenant_id, request_id, event, actor_id, record_id, reason, now,
+    )?];
     if let Some(kind) = NotificationType::for_request_event(event) {
         let about = About::Request {
             id: request_id,
             outcome: NotificationType::outcome_of(event).map(RequestStatus::as_str),
         };
-        crate::notifications::enqueue(conn, tenant_id, None, kind, about, actor_id, now).await?;
+        inserts.push(crate::notifications::event_insert(
+            tenant_id, None, kind, about, actor_id, now,
+        ));
     }
-    Ok(())
+    Ok(inserts)
 }
 
 /// Keeps a transition in the request's history, notifying nobody (the caller notifies as it sees fit).
@@ -357,6 +369,20 @@ pub(super) async fn record_history(
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
+    let insert = history_insert(tenant_id, request_id, event, actor_id, record_id, reason, now)?;
+    conn.execute(&insert).await.map(drop)
+}
+
+/// The insert of a history entry.
+fn history_insert(
+    tenant_id: TenantId,
+    request_id: &RequestId,
+    event: RequestEvent,
+    actor_id: Option<UserId>,
+    record_id: Option<&RecordId>,
+    reason: Option<&str>,
+    now: Timestamp,
+) -> Result<InsertStatement, StoreError> {
     // The next position, read in the insert itself: one statement (a round trip on PostgreSQL).
     let text = |value: Option<String>| Expr::val(value).cast_as(Alias::new("TEXT"));
     let number = |value: Option<i64>| Expr::val(value).cast_as(Alias::new("BIGINT"));
@@ -388,6 +414,5 @@ pub(super) async fn record_history(
         .select_from(next)
         .map_err(|error| StoreError::Missing(format!("an event insert: {error}")))?
         .take();
-    conn.execute(&insert).await?;
-    Ok(())
+    Ok(insert)
 }
