@@ -76,7 +76,9 @@ impl Default for HttpLimits {
     }
 }
 
-pub fn router(state: AppState, request_timeout: Duration) -> Router {
+/// The application's routes with their layers; `GET /metrics` among them unless it is served apart
+/// ([`Application::with_metrics_on`]).
+pub fn router(state: AppState, request_timeout: Duration, with_metrics: bool) -> Router {
     let (api, document) = openapi::split();
     let request_id = HeaderName::from_static("x-request-id");
     let marketplace = api
@@ -84,9 +86,11 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(crate::web::router())
         .method_not_allowed_fallback(method_not_allowed);
     crate::metrics::install();
-    Router::new()
-        .nest(BASE_PATH, marketplace)
-        .route("/metrics", axum::routing::get(crate::metrics::render))
+    let mut routes = Router::new().nest(BASE_PATH, marketplace);
+    if with_metrics {
+        routes = routes.route("/metrics", axum::routing::get(crate::metrics::render));
+    }
+    routes
         .merge(openapi::docs_page())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -108,34 +112,69 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
 /// A server bound to its port, ready to run. Binding port 0 picks a free port (tests do).
 pub struct Application {
     listener: TcpListener,
-    router: Router,
-    limits: ConnectionLimits,
+    /// Where `GET /metrics` is served, if not beside the API.
+    metrics: Option<TcpListener>,
+    state: AppState,
+    limits: HttpLimits,
 }
 
 impl Application {
     pub async fn bind(listen: SocketAddr, state: AppState, limits: HttpLimits) -> std::io::Result<Self> {
-        let socket = match listen {
-            SocketAddr::V4(_) => TcpSocket::new_v4()?,
-            SocketAddr::V6(_) => TcpSocket::new_v6()?,
-        };
-        socket.set_reuseaddr(true)?;
-        socket.bind(listen)?;
-        // A long queue of connections not yet accepted, so that a burst of them does not drop new ones.
-        let listener = socket.listen(LISTEN_BACKLOG)?;
         Ok(Self {
-            listener,
-            router: router(state, limits.request_timeout),
-            limits: limits.connections,
+            listener: listen_on(listen)?,
+            metrics: None,
+            state,
+            limits,
         })
+    }
+
+    /// Serves `GET /metrics` on its own address, and not on the API's: a scraper on a private network reaches it,
+    /// the API's clients do not.
+    pub fn with_metrics_on(mut self, listen: SocketAddr) -> std::io::Result<Self> {
+        self.metrics = Some(listen_on(listen)?);
+        Ok(self)
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
+    /// Where `GET /metrics` is served apart, if it is.
+    pub fn metrics_addr(&self) -> Option<std::io::Result<SocketAddr>> {
+        self.metrics.as_ref().map(TcpListener::local_addr)
+    }
+
     /// Serves until `shutdown` completes, then finishes the requests in flight. (Background jobs are started by
     /// the commands that serve, so tests can run them by hand on a clock they move.)
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        connections::serve(self.listener, self.router, self.limits, shutdown).await
+        let router = router(self.state.clone(), self.limits.request_timeout, self.metrics.is_none());
+        let Some(metrics) = self.metrics else {
+            return connections::serve(self.listener, router, self.limits.connections, shutdown).await;
+        };
+        let scrapes = Router::new()
+            .route("/metrics", axum::routing::get(crate::metrics::render))
+            .fallback(route_not_found)
+            .with_state(self.state);
+        // A scrape holds nothing worth finishing: the metrics server ends when the API's has.
+        let apart = tokio::spawn(connections::serve(
+            metrics,
+            scrapes,
+            self.limits.connections,
+            std::future::pending(),
+        ));
+        let served = connections::serve(self.listener, router, self.limits.connections, shutdown).await;
+        apart.abort();
+        served
     }
+}
+
+fn listen_on(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = match address {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    // A long queue of connections not yet accepted, so that a burst of them does not drop new ones.
+    socket.listen(LISTEN_BACKLOG)
 }

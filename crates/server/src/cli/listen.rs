@@ -1,9 +1,10 @@
 //! Where and how the server listens: address, connection limits, public URL.
 
 use super::token;
-use crate::app::{AppState, HttpLimits};
+use crate::app::{AppState, Application, HttpLimits};
 use crate::connections::{ConnectionLimits, default_max_connections};
 use crate::logging::LogFormat;
+use anyhow::Context;
 use clap::Args;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,6 +19,9 @@ pub struct ListenArgs {
         default_value = "127.0.0.1:8080"
     )]
     pub listen: SocketAddr,
+    /// Serve GET /metrics on this address (such as 127.0.0.1:9100) instead of on --listen
+    #[arg(long, env = "MARKETPLACE_METRICS_LISTEN", value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
     /// Time a client has from a request's first byte to the end of its headers
     #[arg(long, env = "MARKETPLACE_HEADER_TIMEOUT", value_name = "DURATION", default_value = "10s",
         value_parser = token::parse_timeout)]
@@ -68,6 +72,28 @@ impl ListenArgs {
     pub fn configure(&self, state: &mut AppState) {
         state.public_url = self.public_url.as_deref().map(Into::into);
         state.app = state.app.clone().with_session_idle_seconds(self.session_idle_timeout);
+    }
+
+    /// Binds the API's address, and the metrics' if they are served apart.
+    pub async fn bind(&self, state: AppState) -> anyhow::Result<Application> {
+        let app = Application::bind(self.listen, state, self.limits())
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (choose another address with --listen)",
+                    self.listen
+                )
+            })?;
+        let Some(metrics) = self.metrics_listen else {
+            return Ok(app);
+        };
+        let app = app
+            .with_metrics_on(metrics)
+            .with_context(|| format!("cannot listen on {metrics} (choose another address with --metrics-listen)"))?;
+        if let Some(address) = app.metrics_addr().transpose()? {
+            tracing::info!(metrics_address = %address, "GET /metrics is served apart");
+        }
+        Ok(app)
     }
 
     pub fn limits(&self) -> HttpLimits {

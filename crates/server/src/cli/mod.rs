@@ -9,8 +9,7 @@ mod shell;
 mod token;
 mod warehouse;
 
-use crate::app::{AppState, Application};
-use anyhow::Context;
+use crate::app::AppState;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use listen::ListenArgs;
 use marketplace_app::model::{DatabaseUrl, SlackConfiguration};
@@ -276,9 +275,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             listen.configure(&mut state);
             let shutdown = shutdown_signal();
             let jobs = crate::jobs::spawn(state.clone());
-            let app = Application::bind(listen.listen, state, listen.limits())
-                .await
-                .context("cannot listen")?;
+            let app = listen.bind(state).await?;
             tracing::info!(
                 address = %app.local_addr()?,
                 segment = %database.global_segment,

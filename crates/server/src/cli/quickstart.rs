@@ -2,7 +2,6 @@
 
 use super::output::Stdout;
 use super::{DatabaseArgs, ListenArgs, shell};
-use crate::app::Application;
 use anyhow::Context;
 use marketplace_app::directory::DemoTokens;
 use marketplace_domain::directory::parse_directory;
@@ -37,14 +36,7 @@ pub async fn run(
 
     let shutdown = super::shutdown_signal();
     let jobs = crate::jobs::spawn(state.clone());
-    let app = Application::bind(listen.listen, state.clone(), listen.limits())
-        .await
-        .with_context(|| {
-            format!(
-                "cannot listen on {} (choose another address with --listen)",
-                listen.listen
-            )
-        })?;
+    let app = listen.bind(state.clone()).await?;
     let base = format!("http://{}/marketplace", reachable(app.local_addr()?));
     let DemoTokens { tenant, tokens } = state.app.demo_tokens(&directory).await?;
 

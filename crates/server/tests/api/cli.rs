@@ -293,9 +293,10 @@ async fn a_reader_that_stops_early_ends_the_output_quietly() {
     assert_eq!(text(&again.stdout), "", "already imported");
 }
 
-/// `marketplace serve --log-format json` over the app's database, and its stderr's lines.
+/// `marketplace serve --log-format json` (and `flags`) over the app's database, and its stderr's lines.
 fn serve_logging_json(
     app: &TestApp,
+    flags: &[&str],
 ) -> (
     std::process::Child,
     std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
@@ -303,6 +304,7 @@ fn serve_logging_json(
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(flags)
         .env("MARKETPLACE_DATABASE_URL", &app.db.url)
         .env_remove("MARKETPLACE_SIGNING_KEY")
         .env_remove("RUST_LOG")
@@ -318,7 +320,7 @@ fn serve_logging_json(
 #[tokio::test]
 async fn each_request_is_one_log_line_and_json_lines_are_json() {
     let app = spawn_app().await;
-    let (mut child, mut lines) = serve_logging_json(&app);
+    let (mut child, mut lines) = serve_logging_json(&app, &[]);
     let mut next_json = move || -> serde_json::Value {
         let line = lines.next().expect("a log line").unwrap();
         serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
@@ -364,7 +366,7 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
 #[tokio::test]
 async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
     let app = spawn_app().await;
-    let (mut child, mut lines) = serve_logging_json(&app);
+    let (mut child, mut lines) = serve_logging_json(&app, &[]);
     let serving = lines
         .by_ref()
         .map(Result::unwrap)
@@ -380,4 +382,46 @@ async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
         rest.iter().any(|line| line.contains("background jobs stopped")),
         "{rest:?}"
     );
+}
+
+/// `--metrics-listen`: `GET /metrics` is served on its own address, for a scraper on a private network, and no
+/// longer beside the API.
+#[tokio::test]
+async fn metrics_listen_serves_the_metrics_apart_from_the_api() {
+    let app = spawn_app().await;
+    let (mut child, mut lines) = serve_logging_json(&app, &["--metrics-listen", "127.0.0.1:0"]);
+    let (mut api, mut metrics) = (None, None);
+    // By reference: the server logs each request, and must not find its stderr closed.
+    for line in lines.by_ref().map(Result::unwrap) {
+        let line: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        let field = |name: &str| line["fields"][name].as_str().map(str::to_owned);
+        metrics = metrics.or_else(|| field("metrics_address"));
+        api = api.or_else(|| field("address"));
+        if api.is_some() {
+            break;
+        }
+    }
+    let (api, metrics) = (api.expect("the API's address"), metrics.expect("the metrics' address"));
+    let client = reqwest::Client::new();
+    let get = |url: String| {
+        let client = client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let scrape = get(format!("http://{metrics}/metrics")).await;
+    assert_eq!(scrape.status(), StatusCode::OK);
+    assert!(scrape.text().await.unwrap().contains("marketplace_build_info"));
+    assert_eq!(
+        get(format!("http://{api}/metrics")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(format!("http://{metrics}/marketplace/health/live")).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get(format!("http://{api}/marketplace/health/live")).await.status(),
+        StatusCode::OK
+    );
+    child.kill().unwrap();
+    let _ = child.wait();
 }
