@@ -5,6 +5,7 @@
 mod columns;
 pub(crate) mod counts;
 mod create;
+mod history;
 mod per_target;
 mod product_deletion;
 mod search;

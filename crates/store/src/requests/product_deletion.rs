@@ -1,7 +1,7 @@
 //! Deleting a product ends its open requests, in the deletion's transaction.
 
 use super::counts::CountChanges;
-use super::create::record_history;
+use super::history::record_history;
 use super::transitions::{close_open_records, set_status};
 use super::{AccessRequestRecord, decode_request, select_requests};
 use crate::StoreError;

@@ -3,7 +3,7 @@
 //! concurrent changes exactly one applies and the other sees the state it left.
 
 use super::counts::CountChanges;
-use super::create::record_event;
+use super::history::record_event;
 use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
 use crate::db::Conn;
 use crate::query::approved_with_end;
