@@ -115,13 +115,28 @@ impl Browser {
 
     /// Clicks the one visible link whose text (or `aria-label`) is `text`, whitespace collapsed.
     pub async fn click_link(&self, text: &str) {
-        self.find("link", text).await.click().await.expect("click the link");
+        self.click("link", text).await
     }
 
     /// Clicks the one visible `button`, `input[type=submit]` or `input[type=button]` whose text, value or
     /// `aria-label` is `text`.
     pub async fn click_button(&self, text: &str) {
-        self.find("button", text).await.click().await.expect("click the button");
+        self.click("button", text).await
+    }
+
+    /// Finds and clicks. A page that navigates or re-renders between the find and the click (the previous page
+    /// may show the same link) leaves the element found stale: it is found again, until the find's timeout.
+    async fn click(&self, kind: &str, text: &str) {
+        let deadline = Instant::now() + FIND_TIMEOUT;
+        loop {
+            match self.find(kind, text).await.click().await {
+                Ok(_) => return,
+                Err(error) if error.is_stale_element_reference() && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(error) => panic!("click the {kind} {text:?}: {error}"),
+            }
+        }
     }
 
     /// Replaces what is in the input or textarea labelled `label` (by a `<label for>` or a `<label>` around it)
