@@ -36,6 +36,7 @@ mod request_revocation;
 mod request_rules;
 mod requests;
 mod risk;
+mod serve;
 mod tenancy;
 mod tokens;
 mod ui;
