@@ -17,7 +17,6 @@ pub use preferences::Preferences;
 pub use slack::SlackConfiguration;
 pub use webhooks::{WebhookChange, WebhookRecord};
 
-use crate::db::Conn;
 use crate::query::{approved_with_end, one_of};
 use crate::schema::{AccessRequests, NotificationEvents};
 use crate::{Store, StoreError};
@@ -39,21 +38,7 @@ pub(crate) enum About<'a> {
     Product { id: &'a ProductId, detail: Json },
 }
 
-/// Records an event in the caller's transaction. An event with a given `id` is recorded once.
-pub(crate) async fn enqueue(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    id: Option<String>,
-    kind: NotificationType,
-    about: About<'_>,
-    actor_id: Option<UserId>,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let insert = event_insert(tenant_id, id, kind, about, actor_id, now);
-    conn.execute(&insert).await.map(drop)
-}
-
-/// What [`enqueue`] writes.
+/// The insert that records an event, in the caller's transaction. An event with a given `id` is recorded once.
 pub(crate) fn event_insert(
     tenant_id: TenantId,
     id: Option<String>,
@@ -210,7 +195,8 @@ impl Store {
         let mut tx = self.backend.begin().await?;
         for (tenant_id, key, kind, id) in &due {
             let about = About::Request { id, outcome: None };
-            enqueue(&mut tx, *tenant_id, Some(key.clone()), *kind, about, None, now).await?;
+            tx.execute(&event_insert(*tenant_id, Some(key.clone()), *kind, about, None, now))
+                .await?;
         }
         tx.commit().await?;
         Ok(due.len())

@@ -1,7 +1,7 @@
 //! Submitting a request: the request, its domains, its approval records with their approver keys, the columns
 //! of a masking exception and the first history events (`history.rs`), in one transaction.
 
-use super::history::event_inserts;
+use super::history::Entry;
 use super::{AccessRequestRecord, find_request};
 use crate::query::approved_data_access;
 use crate::schema::{AccessRequestColumns, AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords};
@@ -148,22 +148,22 @@ impl Store {
         writes.extend(records);
         writes.extend(column_inserts(tenant_id, &new));
         let submitted = Some(new.requesting_user_id);
-        writes.extend(event_inserts(
-            tenant_id,
-            &new.id,
-            RequestEvent::Submitted,
-            submitted,
-            None,
-            None,
-            now,
-        )?);
+        writes.extend(
+            Entry::new(tenant_id, &new.id, RequestEvent::Submitted, now)
+                .by(submitted)
+                .inserts()?,
+        );
         let decided = match &new.decision {
             Decision::Approved { reason, .. } => Some((RequestEvent::AutoApproved, reason)),
             Decision::Denied { reason } => Some((RequestEvent::AutoDenied, reason)),
             Decision::Review(_) => None,
         };
         if let Some((event, reason)) = decided {
-            writes.extend(event_inserts(tenant_id, &new.id, event, None, None, Some(reason), now)?);
+            writes.extend(
+                Entry::new(tenant_id, &new.id, event, now)
+                    .because(Some(reason))
+                    .inserts()?,
+            );
         }
         let mut counts = super::counts::CountChanges::default();
         let scopes = super::counts::request_scopes(

@@ -1,7 +1,7 @@
 //! Deleting a product ends its open requests, in the deletion's transaction.
 
 use super::counts::CountChanges;
-use super::history::record_history;
+use super::history::Entry;
 use super::transitions::{close_open_records, set_status};
 use super::{AccessRequestRecord, decode_request, select_requests};
 use crate::StoreError;
@@ -46,17 +46,10 @@ pub(crate) async fn end_product_requests(
         };
         close_open_records(conn, tenant_id, &id, now).await?;
         set_status(conn, &mut counts, tenant_id, &request, to, None, now).await?;
-        record_history(
-            conn,
-            tenant_id,
-            &id,
-            event,
-            None,
-            None,
-            Some("The data product was deleted."),
-            now,
-        )
-        .await?;
+        Entry::new(tenant_id, &id, event, now)
+            .because(Some("The data product was deleted."))
+            .record_quietly(conn)
+            .await?;
     }
     counts.apply(conn).await?;
     impacted.sort_unstable();

@@ -3,7 +3,7 @@
 //! concurrent changes exactly one applies and the other sees the state it left.
 
 use super::counts::CountChanges;
-use super::history::record_event;
+use super::history::Entry;
 use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
 use crate::db::Conn;
 use crate::query::approved_with_end;
@@ -119,17 +119,12 @@ impl Store {
             RequestEvent::RecordDenied
         };
         let reason = Some(determination.reason.as_str());
-        record_event(
-            &mut tx,
-            tenant_id,
-            &request.id,
-            event,
-            Some(determination.actor_id),
-            Some(record_id),
-            reason,
-            now,
-        )
-        .await?;
+        Entry::new(tenant_id, &request.id, event, now)
+            .by(Some(determination.actor_id))
+            .on_record(record_id)
+            .because(reason)
+            .record(&mut tx)
+            .await?;
         let states: Vec<RecordState> = records
             .iter()
             .map(|record| RecordState {
@@ -152,17 +147,11 @@ impl Store {
                     now,
                 )
                 .await?;
-                record_event(
-                    &mut tx,
-                    tenant_id,
-                    &request.id,
-                    RequestEvent::Denied,
-                    Some(determination.actor_id),
-                    None,
-                    reason,
-                    now,
-                )
-                .await?;
+                Entry::new(tenant_id, &request.id, RequestEvent::Denied, now)
+                    .by(Some(determination.actor_id))
+                    .because(reason)
+                    .record(&mut tx)
+                    .await?;
             }
             Progress::Approved { expiration } => {
                 set_status(
@@ -175,17 +164,11 @@ impl Store {
                     now,
                 )
                 .await?;
-                record_event(
-                    &mut tx,
-                    tenant_id,
-                    &request.id,
-                    RequestEvent::Approved,
-                    Some(determination.actor_id),
-                    None,
-                    reason,
-                    now,
-                )
-                .await?;
+                Entry::new(tenant_id, &request.id, RequestEvent::Approved, now)
+                    .by(Some(determination.actor_id))
+                    .because(reason)
+                    .record(&mut tx)
+                    .await?;
             }
             Progress::Open { unblocked } => {
                 for id in unblocked {
@@ -240,7 +223,11 @@ impl Store {
         close_open_records(&mut tx, tenant_id, id, now).await?;
         let mut counts = CountChanges::default();
         set_status(&mut tx, &mut counts, tenant_id, &request, to, request.expiration, now).await?;
-        record_event(&mut tx, tenant_id, id, event, Some(actor_id), None, reason, now).await?;
+        Entry::new(tenant_id, id, event, now)
+            .by(Some(actor_id))
+            .because(reason)
+            .record(&mut tx)
+            .await?;
         let changed = find_request(&mut tx, tenant_id, id, false).await?;
         counts.apply(&mut tx).await?;
         tx.commit().await?;
@@ -274,17 +261,9 @@ impl Store {
                 now,
             )
             .await?;
-            record_event(
-                &mut tx,
-                tenant_id,
-                &request.id,
-                RequestEvent::Expired,
-                None,
-                None,
-                None,
-                now,
-            )
-            .await?;
+            Entry::new(tenant_id, &request.id, RequestEvent::Expired, now)
+                .record(&mut tx)
+                .await?;
             expired.push((tenant_id, request.id));
         }
         counts.apply(&mut tx).await?;

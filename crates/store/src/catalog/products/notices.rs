@@ -3,7 +3,7 @@
 use super::Product;
 use crate::StoreError;
 use crate::db::Conn;
-use crate::notifications::{About, enqueue};
+use crate::notifications::{About, event_insert};
 use crate::schema::Users;
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{GlobalUserId, TenantId, UserId};
@@ -26,7 +26,8 @@ pub(super) async fn notify(
         id: &product.id,
         detail,
     };
-    enqueue(conn, tenant_id, None, kind, about, actor_id, now).await
+    let insert = event_insert(tenant_id, None, kind, about, actor_id, now);
+    conn.execute(&insert).await.map(drop)
 }
 
 /// The directory id of the user with this global id, if they are still there.
