@@ -27,13 +27,15 @@ pub(crate) static TOKEN_OWNER_ACCESS: Template<2> = Template::new(|[tenant, toke
     access_of(tenant, SimpleExpr::SubQuery(None, Box::new(owner.into())))
 });
 
-/// What `user` holds in `tenant`: a union of four statements.
+/// What `user` holds in `tenant`: a union of five statements.
 fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
     let mut query = branch("p", [Expr::col(UserPermissions::Permission)], [])
         .from(UserPermissions::Table)
         .and_where(Expr::col(UserPermissions::TenantId).eq(tenant.clone()))
         .and_where(Expr::col(UserPermissions::UserId).eq(user.clone()))
         .take();
+    // Groups and group grants are joined through the user's memberships rather than read with `IN (SELECT …)`:
+    // SQLite builds a temporary table for each such subquery, and this statement runs on every request.
     let groups = branch(
         "g",
         [
@@ -43,31 +45,34 @@ fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
         ],
         [Expr::col((UserGroups::Table, UserGroups::Id))],
     )
-    .from(UserGroups::Table)
-    .and_where(Expr::col((UserGroups::Table, UserGroups::TenantId)).eq(tenant.clone()))
-    .and_where(Expr::col((UserGroups::Table, UserGroups::Id)).in_subquery(groups_of(&tenant, &user)))
-    .take();
-    let grants = branch(
-        "d",
-        [
-            Expr::col(DomainPermissions::Id),
-            Expr::col(DomainPermissions::DomainId),
-            Expr::col(DomainPermissions::Permission),
-        ],
-        [
-            Expr::col(DomainPermissions::UserId),
-            Expr::col(DomainPermissions::GroupId),
-            Expr::col(DomainPermissions::CreatedAt),
-        ],
+    .from(GroupMembers::Table)
+    .inner_join(
+        UserGroups::Table,
+        Expr::col((UserGroups::Table, UserGroups::TenantId))
+            .equals((GroupMembers::Table, GroupMembers::TenantId))
+            .and(Expr::col((UserGroups::Table, UserGroups::Id)).equals((GroupMembers::Table, GroupMembers::GroupId))),
     )
-    .from(DomainPermissions::Table)
-    .and_where(Expr::col(DomainPermissions::TenantId).eq(tenant.clone()))
-    .cond_where(
-        Cond::any()
-            .add(Expr::col(DomainPermissions::UserId).eq(user.clone()))
-            .add(Expr::col(DomainPermissions::GroupId).in_subquery(groups_of(&tenant, &user))),
-    )
+    .cond_where(memberships(&tenant, &user))
     .take();
+    let direct_grants = grants_branch()
+        .from(DomainPermissions::Table)
+        .and_where(Expr::col((DomainPermissions::Table, DomainPermissions::TenantId)).eq(tenant.clone()))
+        .and_where(Expr::col((DomainPermissions::Table, DomainPermissions::UserId)).eq(user.clone()))
+        .take();
+    // A grant is to a user or to a group, never both, and a user is a member of a group once: no row twice.
+    let group_grants = grants_branch()
+        .from(GroupMembers::Table)
+        .inner_join(
+            DomainPermissions::Table,
+            Expr::col((DomainPermissions::Table, DomainPermissions::TenantId))
+                .equals((GroupMembers::Table, GroupMembers::TenantId))
+                .and(
+                    Expr::col((DomainPermissions::Table, DomainPermissions::GroupId))
+                        .equals((GroupMembers::Table, GroupMembers::GroupId)),
+                ),
+        )
+        .cond_where(memberships(&tenant, &user))
+        .take();
     let attributes = branch(
         "a",
         [Expr::col(UserAttributes::Key), Expr::col(UserAttributes::Value)],
@@ -79,7 +84,8 @@ fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
     .take();
     query
         .union(UnionType::All, groups)
-        .union(UnionType::All, grants)
+        .union(UnionType::All, direct_grants)
+        .union(UnionType::All, group_grants)
         .union(UnionType::All, attributes);
     query
 }
@@ -131,13 +137,29 @@ fn branch<const T: usize, const N: usize>(
     select
 }
 
-fn groups_of(tenant: &Value, user: &SimpleExpr) -> SelectStatement {
-    Query::select()
-        .column(GroupMembers::GroupId)
-        .from(GroupMembers::Table)
-        .and_where(Expr::col(GroupMembers::TenantId).eq(tenant.clone()))
-        .and_where(Expr::col(GroupMembers::UserId).eq(user.clone()))
-        .take()
+/// The rows of `group_members` that make `user` a member, for the branches that join through them.
+fn memberships(tenant: &Value, user: &SimpleExpr) -> Cond {
+    Cond::all()
+        .add(Expr::col((GroupMembers::Table, GroupMembers::TenantId)).eq(tenant.clone()))
+        .add(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user.clone()))
+}
+
+/// The columns of a domain grant, for the direct and the group branch alike.
+fn grants_branch() -> SelectStatement {
+    let column = |name: DomainPermissions| Expr::col((DomainPermissions::Table, name));
+    branch(
+        "d",
+        [
+            column(DomainPermissions::Id),
+            column(DomainPermissions::DomainId),
+            column(DomainPermissions::Permission),
+        ],
+        [
+            column(DomainPermissions::UserId),
+            column(DomainPermissions::GroupId),
+            column(DomainPermissions::CreatedAt),
+        ],
+    )
 }
 
 /// Adds one row of the union to what it belongs to. Permissions this version does not know grant nothing.
