@@ -9,7 +9,7 @@ use marketplace_app::requests::{ShownRequests, Users};
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{GlobalUserId, UserId};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -31,13 +31,15 @@ pub struct HydratedAccessRequest {
     user: ImmutaUser,
     form_version: String,
     /// The request form submission
-    form: Option<Value>,
+    #[schema(value_type = Option<Value>)]
+    form: Option<Box<RawValue>>,
     #[serde(rename = "type")]
     #[schema(example = "DATA_ACCESS")]
     request_type: &'static str,
     /// Metadata associated with the access request
     #[serde(skip_serializing_if = "Option::is_none")]
-    metadata: Option<Value>,
+    #[schema(value_type = Option<Value>)]
+    metadata: Option<Box<RawValue>>,
     #[schema(example = "PENDING")]
     status: &'static str,
     /// When the temporary access will expire

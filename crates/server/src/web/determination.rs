@@ -22,14 +22,16 @@ use marketplace_domain::review_flow::DurationUnit;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/requests/{id}/determination", get(determination_page).post(decide))
 }
 
 /// The stored answers, labelled by the form version they were given on, and the data use agreements accepted.
-pub fn answers(form: Option<&Value>, version: Option<&FormSnapshot>) -> Markup {
-    let answers = form.and_then(|form| form.get("answers")).and_then(Value::as_array);
+pub fn answers(form: Option<&RawValue>, version: Option<&FormSnapshot>) -> Markup {
+    let form: Option<Value> = form.and_then(|form| serde_json::from_str(form.get()).ok());
+    let answers = form.as_ref().and_then(|form| form.get("answers")).and_then(Value::as_array);
     let label = |id: &str| {
         version
             .and_then(|version| version.fields.iter().find(|field| field.id().to_string() == id))
@@ -50,6 +52,7 @@ pub fn answers(form: Option<&Value>, version: Option<&FormSnapshot>) -> Markup {
         other => other.to_string(),
     };
     let accepted: Vec<&str> = form
+        .as_ref()
         .and_then(|form| form.get("acceptedDataUseAgreementIds"))
         .and_then(Value::as_array)
         .map(|ids| ids.iter().filter_map(Value::as_str).collect())
@@ -138,7 +141,7 @@ async fn render(
             (user_name(&users, request.user_id)) " · " span.status { (status_label(request.status)) } }
         section.card aria-labelledby="answers-heading" {
             h2 #answers-heading { "Answers" }
-            (answers(request.form.as_ref(), form_version.as_ref()))
+            (answers(request.form.as_deref(), form_version.as_ref()))
         }
         section.card aria-labelledby="risk-heading" {
             h2 #risk-heading { "Risk assessment" }

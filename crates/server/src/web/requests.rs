@@ -254,7 +254,7 @@ async fn request_page(
         provisioning,
     } = state.app.request_details(actor, &id).await?;
     let mine = actor.user.id == request.requesting_user_id || actor.user.id == request.user_id;
-    let answers = super::determination::answers(request.form.as_ref(), form_version.as_ref());
+    let answers = super::determination::answers(request.form.as_deref(), form_version.as_ref());
     let body = html! {
         h1 { (type_label(request.request_type)) ": " (request.target_name) }
         section.card {

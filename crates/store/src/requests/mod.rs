@@ -26,9 +26,10 @@ use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
 use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
 use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 /// A stored access request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct AccessRequestRecord {
     pub id: RequestId,
     pub request_type: RequestType,
@@ -42,8 +43,9 @@ pub struct AccessRequestRecord {
     pub requesting_user_id: UserId,
     pub user_id: UserId,
     pub form_version: String,
-    pub form: Option<Json>,
-    pub metadata: Option<Json>,
+    /// The submitted form and the request's metadata, as stored: shown as they are, read only by the web app.
+    pub form: Option<Box<RawValue>>,
+    pub metadata: Option<Box<RawValue>>,
     pub expiration: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -154,6 +156,13 @@ fn optional_json<T: serde::de::DeserializeOwned>(row: &Row, index: usize) -> Res
         .transpose()
 }
 
+/// A stored JSON document, checked but not parsed into a tree.
+fn optional_raw_json(row: &Row, index: usize) -> Result<Option<Box<RawValue>>, StoreError> {
+    row.get::<Option<String>>(index)?
+        .map(|text| RawValue::from_string(text).map_err(|error| decode_error(index, error)))
+        .transpose()
+}
+
 pub(crate) fn decode_request(row: &Row) -> Result<AccessRequestRecord, StoreError> {
     let request_type = row.get::<String>(1)?;
     let status = row.get::<String>(2)?;
@@ -170,8 +179,8 @@ pub(crate) fn decode_request(row: &Row) -> Result<AccessRequestRecord, StoreErro
         requesting_user_id: row.get(9)?,
         user_id: row.get(10)?,
         form_version: row.get(11)?,
-        form: optional_json(row, 12)?,
-        metadata: optional_json(row, 13)?,
+        form: optional_raw_json(row, 12)?,
+        metadata: optional_raw_json(row, 13)?,
         expiration: row.get(14)?,
         created_at: row.get(15)?,
         updated_at: row.get(16)?,
