@@ -26,7 +26,7 @@ pub type Object = deadpool::unmanaged::Object<Connection>;
 const READERS: usize = 4;
 const STATEMENT_CACHE: usize = 256;
 /// The writer's page cache, in KiB.
-const WRITER_CACHE_KIB: i64 = 32 * 1024;
+const WRITER_CACHE_KIB: i64 = 8 * 1024;
 
 #[derive(Clone)]
 pub struct SqliteBackend {
