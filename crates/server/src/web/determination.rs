@@ -31,7 +31,10 @@ pub fn router() -> Router<AppState> {
 /// The stored answers, labelled by the form version they were given on, and the data use agreements accepted.
 pub fn answers(form: Option<&RawValue>, version: Option<&FormSnapshot>) -> Markup {
     let form: Option<Value> = form.and_then(|form| serde_json::from_str(form.get()).ok());
-    let answers = form.as_ref().and_then(|form| form.get("answers")).and_then(Value::as_array);
+    let answers = form
+        .as_ref()
+        .and_then(|form| form.get("answers"))
+        .and_then(Value::as_array);
     let label = |id: &str| {
         version
             .and_then(|version| version.fields.iter().find(|field| field.id().to_string() == id))
