@@ -6,7 +6,7 @@ use crate::db::{Row, Template};
 use crate::schema::{ApiTokens, DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
 use crate::{Store, StoreError};
 use marketplace_domain::ids::{TenantId, UserId};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Query, SelectStatement, SimpleExpr, UnionType, Value};
+use sea_query::{Alias, Cond, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SimpleExpr, UnionType, Value};
 
 /// Every branch of the union has these columns: a kind, four texts and three numbers, NULL where unused.
 const TEXTS: usize = 4;
@@ -48,9 +48,10 @@ fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
     .from(GroupMembers::Table)
     .inner_join(
         UserGroups::Table,
-        Expr::col((UserGroups::Table, UserGroups::TenantId))
-            .equals((GroupMembers::Table, GroupMembers::TenantId))
-            .and(Expr::col((UserGroups::Table, UserGroups::Id)).equals((GroupMembers::Table, GroupMembers::GroupId))),
+        membership_of(
+            (UserGroups::Table, UserGroups::TenantId),
+            (UserGroups::Table, UserGroups::Id),
+        ),
     )
     .cond_where(memberships(&tenant, &user))
     .take();
@@ -64,12 +65,10 @@ fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
         .from(GroupMembers::Table)
         .inner_join(
             DomainPermissions::Table,
-            Expr::col((DomainPermissions::Table, DomainPermissions::TenantId))
-                .equals((GroupMembers::Table, GroupMembers::TenantId))
-                .and(
-                    Expr::col((DomainPermissions::Table, DomainPermissions::GroupId))
-                        .equals((GroupMembers::Table, GroupMembers::GroupId)),
-                ),
+            membership_of(
+                (DomainPermissions::Table, DomainPermissions::TenantId),
+                (DomainPermissions::Table, DomainPermissions::GroupId),
+            ),
         )
         .cond_where(memberships(&tenant, &user))
         .take();
@@ -142,6 +141,13 @@ fn memberships(tenant: &Value, user: &SimpleExpr) -> Cond {
     Cond::all()
         .add(Expr::col((GroupMembers::Table, GroupMembers::TenantId)).eq(tenant.clone()))
         .add(Expr::col((GroupMembers::Table, GroupMembers::UserId)).eq(user.clone()))
+}
+
+/// Joins a row naming a group (by its `tenant` and `group` columns) to the memberships of that group.
+fn membership_of(tenant: impl IntoColumnRef, group: impl IntoColumnRef) -> SimpleExpr {
+    Expr::col(tenant)
+        .equals((GroupMembers::Table, GroupMembers::TenantId))
+        .and(Expr::col(group).equals((GroupMembers::Table, GroupMembers::GroupId)))
 }
 
 /// The columns of a domain grant, for the direct and the group branch alike.
