@@ -15,11 +15,11 @@ impl Drop for Server {
     }
 }
 
+/// A server's stderr, line by line.
+type LogLines = std::io::Lines<std::io::BufReader<std::process::ChildStderr>>;
+
 /// `marketplace serve --log-format json` (and `flags`) over the app's database, and its stderr's lines.
-fn serve_logging_json(
-    app: &TestApp,
-    flags: &[&str],
-) -> (Server, std::io::Lines<std::io::BufReader<std::process::ChildStderr>>) {
+fn serve_logging_json(app: &TestApp, flags: &[&str]) -> (Server, LogLines) {
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_marketplace"))
         .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
@@ -34,22 +34,28 @@ fn serve_logging_json(
     (Server(child), lines)
 }
 
+/// The next log line, which must be JSON.
+fn next_json(lines: &mut LogLines) -> serde_json::Value {
+    let line = lines.next().expect("a log line").unwrap();
+    serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
+}
+
+/// `fields.<name>` of the first log line that has it, every line up to it JSON.
+fn first_field(lines: &mut LogLines, name: &str) -> String {
+    loop {
+        if let Some(value) = next_json(lines)["fields"][name].as_str() {
+            return value.to_owned();
+        }
+    }
+}
+
 /// `serve --log-format json`: one JSON line per request, with the route template, status, latency, request id,
 /// tenant and user, and the reason of a refusal.
 #[tokio::test]
 async fn each_request_is_one_log_line_and_json_lines_are_json() {
     let app = spawn_app().await;
     let (_server, mut lines) = serve_logging_json(&app, &[]);
-    let mut next_json = move || -> serde_json::Value {
-        let line = lines.next().expect("a log line").unwrap();
-        serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"))
-    };
-    let address = loop {
-        let line = next_json();
-        if let Some(address) = line["fields"]["address"].as_str() {
-            break address.to_owned();
-        }
-    };
+    let address = first_field(&mut lines, "address");
     let base = format!("http://{address}/marketplace");
     let casey = app.token("casey").await;
     let client = reqwest::Client::new();
@@ -62,7 +68,7 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
     assert_eq!(answer.status(), StatusCode::NOT_FOUND);
     let request_id = answer.headers()["x-request-id"].to_str().unwrap().to_owned();
     let line = loop {
-        let line = next_json();
+        let line = next_json(&mut lines);
         if line["fields"]["message"] == "answered" {
             break line;
         }
@@ -84,11 +90,7 @@ async fn each_request_is_one_log_line_and_json_lines_are_json() {
 async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
     let app = spawn_app().await;
     let (mut server, mut lines) = serve_logging_json(&app, &[]);
-    let serving = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find(|line| line.contains("\"address\""));
-    assert!(serving.is_some(), "the server never said where it listens");
+    first_field(&mut lines, "address");
     let pid = libc::pid_t::try_from(server.0.id()).unwrap();
     // SAFETY: sends a signal to the child this test started and still holds.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
@@ -107,17 +109,9 @@ async fn sigterm_stops_the_background_jobs_and_exits_cleanly() {
 async fn metrics_listen_serves_the_metrics_apart_from_the_api() {
     let app = spawn_app().await;
     let (_server, mut lines) = serve_logging_json(&app, &["--metrics-listen", "127.0.0.1:0"]);
-    let (mut api, mut metrics) = (None, None);
-    for line in lines.by_ref().map(Result::unwrap) {
-        let line: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
-        let field = |name: &str| line["fields"][name].as_str().map(str::to_owned);
-        metrics = metrics.or_else(|| field("metrics_address"));
-        api = api.or_else(|| field("address"));
-        if api.is_some() {
-            break;
-        }
-    }
-    let (api, metrics) = (api.expect("the API's address"), metrics.expect("the metrics' address"));
+    // The metrics' address is logged when it is bound, before the server says it is serving.
+    let metrics = first_field(&mut lines, "metrics_address");
+    let api = first_field(&mut lines, "address");
     let client = reqwest::Client::new();
     let get = |url: String| {
         let client = client.clone();
@@ -146,14 +140,7 @@ async fn metrics_listen_serves_the_metrics_apart_from_the_api() {
 async fn a_server_whose_log_is_gone_goes_on_answering() {
     let app = spawn_app().await;
     let (_server, mut lines) = serve_logging_json(&app, &[]);
-    let address = lines
-        .by_ref()
-        .map(Result::unwrap)
-        .find_map(|line| {
-            let line: serde_json::Value = serde_json::from_str(&line).ok()?;
-            line["fields"]["address"].as_str().map(str::to_owned)
-        })
-        .expect("the server never said where it listens");
+    let address = first_field(&mut lines, "address");
     drop(lines);
     // A server that stopped answering fails the test instead of holding it.
     let client = reqwest::Client::builder()
