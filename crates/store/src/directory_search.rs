@@ -1,8 +1,8 @@
 //! Searches of the governance directory: users, groups, attributes, domains and their data sources, tags.
 
 use crate::metadata::{
-    AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainRecord, GroupRecord, TagRecord, UserRecord,
-    attributes_of, decode_attributes, decode_user, user_columns, users_of,
+    AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainRecord, GroupRecord, ShownUsers, TagRecord, UserRecord,
+    attributes_of, decode_attributes, decode_user, user_columns, users_of, users_with_attributes,
 };
 use crate::query::{contains, count, limit_of, one_of, starts_with, tenant_is};
 use crate::schema::{ColumnTags, DataSourceTags, DataSources, Domains, Tags, UserAttributes, UserGroups, Users};
@@ -15,11 +15,7 @@ use uuid::Uuid;
 
 impl Store {
     /// Users by numeric id, with their attributes; ids the directory no longer holds are absent.
-    pub async fn users_by_ids(
-        &self,
-        tenant_id: TenantId,
-        ids: &[UserId],
-    ) -> Result<BTreeMap<UserId, (UserRecord, BTreeMap<String, Vec<String>>)>, StoreError> {
+    pub async fn users_by_ids(&self, tenant_id: TenantId, ids: &[UserId]) -> Result<ShownUsers, StoreError> {
         if ids.is_empty() {
             return Ok(BTreeMap::new());
         }
@@ -30,15 +26,7 @@ impl Store {
             .await?
             .query_both(&users_of(tenant_id, ids), &attributes_of(tenant_id, ids))
             .await?;
-        let mut attributes = decode_attributes(&attributes)?;
-        users
-            .iter()
-            .map(|row| {
-                let user = decode_user(row, 0)?;
-                let own = attributes.remove(&user.id).unwrap_or_default();
-                Ok((user.id, (user, own)))
-            })
-            .collect()
+        users_with_attributes(&users, &attributes)
     }
 
     /// Users whose username, name or email contains `filter`, or whose global id is listed; ordered by id.

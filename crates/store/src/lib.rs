@@ -35,8 +35,8 @@ pub use directory::{ImportReport, ImportStep};
 pub use error::StoreError;
 pub use keys::SigningKey;
 pub use metadata::{
-    AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, TagRecord,
-    UserAccess, UserRecord,
+    AppliedTagFilter, AttributeRecord, DataSourceRecord, DomainGrantRecord, DomainRecord, GroupRecord, ShownUsers,
+    TagRecord, UserAccess, UserRecord,
 };
 pub use notifications::{
     AttemptOutcome, Delivery, InboxFilter, InboxMessage, Preferences, SlackConfiguration, WebhookAttempt,
@@ -45,7 +45,7 @@ pub use notifications::{
 pub use provisioning::{ChangeRecord, ConnectionStatus, CycleRecord, GrantRecord};
 pub use requests::{
     AccessRequestRecord, ApprovalRecordRow, Determination, NewAccessRequest, RequestRole, RequestSearch, RequestSort,
-    RequestTarget, RequestedColumn, ReviewStatus, Searcher, Transition,
+    RequestTarget, RequestedColumn, ReviewStatus, Searcher, ShownRequest, Transition,
 };
 use std::path::PathBuf;
 pub use tenants::Tenant;

@@ -207,6 +207,22 @@ fn ids(user_ids: &[UserId]) -> Vec<sea_query::Value> {
     user_ids.iter().map(|id| id.0.into()).collect()
 }
 
+/// Users by id, each with their attributes (`{key: [values]}`).
+pub type ShownUsers = BTreeMap<UserId, (UserRecord, BTreeMap<String, Vec<String>>)>;
+
+/// The rows of [`users_of`] and [`attributes_of`] (or queries of their shape), as [`ShownUsers`].
+pub(crate) fn users_with_attributes(users: &[Row], attributes: &[Row]) -> Result<ShownUsers, StoreError> {
+    let mut attributes = decode_attributes(attributes)?;
+    users
+        .iter()
+        .map(|row| {
+            let user = decode_user(row, 0)?;
+            let own = attributes.remove(&user.id).unwrap_or_default();
+            Ok((user.id, (user, own)))
+        })
+        .collect()
+}
+
 /// The rows of [`attributes_of`], as `{key: [values]}` per user id.
 pub(crate) fn decode_attributes(rows: &[Row]) -> Result<BTreeMap<UserId, BTreeMap<String, Vec<String>>>, StoreError> {
     let mut result: BTreeMap<UserId, BTreeMap<String, Vec<String>>> = BTreeMap::new();

@@ -70,6 +70,19 @@ fn may_see(actor: &Actor, person: &Person, request: &AccessRequestRecord, record
             .any(|record| !criteria_met(person, &record.approvers, &request.domains).is_empty())
 }
 
+/// 404 unless the actor may see the request, so that its existence is not revealed.
+fn check_visible(
+    actor: &Actor,
+    person: &Person,
+    request: &AccessRequestRecord,
+    records: &[ApprovalRecordRow],
+) -> Result<(), AppError> {
+    match may_see(actor, person, request, records) {
+        true => Ok(()),
+        false => Err(request_not_found()),
+    }
+}
+
 /// Whether the person decides, or may decide, some record of the request.
 pub(crate) fn is_approver(person: &Person, request: &AccessRequestRecord, records: &[ApprovalRecordRow]) -> bool {
     records
@@ -90,17 +103,25 @@ impl App {
             .request_with_records(actor.tenant_id, id)
             .await?
             .ok_or_else(request_not_found)?;
-        match may_see(actor, person, &request, &records) {
-            true => Ok((request, records)),
-            false => Err(request_not_found()),
-        }
+        check_visible(actor, person, &request, &records)?;
+        Ok((request, records))
     }
 
     /// One request, if the actor may see it.
     pub async fn access_request(&self, actor: &Actor, id: &RequestId) -> Result<ShownRequests, AppError> {
         let person = self.person(actor).await?;
-        let (request, _) = self.visible_request(actor, &person, id).await?;
-        self.show_requests(actor, vec![request]).await
+        let (request, records, users) = self
+            .store
+            .request_shown(actor.tenant_id, id)
+            .await?
+            .ok_or_else(request_not_found)?;
+        check_visible(actor, &person, &request, &records)?;
+        let requests = vec![request];
+        Ok(ShownRequests {
+            objects: self.objects_of(actor, &requests).await?,
+            users: Users(users),
+            requests,
+        })
     }
 
     /// Its approval records, with who decided them.
@@ -146,25 +167,32 @@ impl App {
             .iter()
             .flat_map(|request| [request.requesting_user_id, request.user_id])
             .collect();
-        let users = self.users(actor, &user_ids).await?;
+        Ok(ShownRequests {
+            users: self.users(actor, &user_ids).await?,
+            objects: self.objects_of(actor, &requests).await?,
+            requests,
+        })
+    }
+
+    /// The data objects some requests are for, by id.
+    async fn objects_of(
+        &self,
+        actor: &Actor,
+        requests: &[AccessRequestRecord],
+    ) -> Result<BTreeMap<String, ObjectRecord>, AppError> {
         let mut object_ids: Vec<Uuid> = requests
             .iter()
             .filter_map(|request| request.asset_id.as_deref().and_then(|id| Uuid::parse_str(id).ok()))
             .collect();
         object_ids.sort_unstable();
         object_ids.dedup();
-        let objects = self
+        Ok(self
             .store
             .data_objects(actor.tenant_id, &object_ids)
             .await?
             .into_iter()
             .map(|object| (object.id.to_string(), object))
-            .collect();
-        Ok(ShownRequests {
-            requests,
-            users,
-            objects,
-        })
+            .collect())
     }
 
     /// Whether the actor may see another user's approved masking exceptions: their own, or with `GOVERNANCE` or

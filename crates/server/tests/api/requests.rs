@@ -366,6 +366,11 @@ async fn submissions_are_checked_against_the_form_and_the_product() {
         ),
         (json!("casey"), json!("riley"))
     );
+    assert_eq!(
+        request(&app, &casey, other["id"].as_str().unwrap()).await,
+        other,
+        "read back, it shows both users, with their attributes, as it did when made"
+    );
 
     // Only the requester or the user may cancel, and only while it is pending.
     let path = format!("/api/access-request/{}", first["id"].as_str().unwrap());

@@ -9,12 +9,14 @@ mod history;
 mod per_target;
 mod product_deletion;
 mod search;
+mod shown;
 mod transitions;
 
 pub(crate) use columns::columns_of_request;
 pub use create::{NewAccessRequest, RequestTarget, RequestedColumn};
 pub(crate) use product_deletion::end_product_requests;
 pub use search::{RequestRole, RequestSearch, RequestSort, ReviewStatus, Searcher};
+pub use shown::ShownRequest;
 pub use transitions::{Determination, Transition};
 
 use crate::db::{Conn, Row, Template};
