@@ -5,7 +5,7 @@ use super::listing::Listing;
 use super::unknown_references;
 use crate::db::{Conn, Row, Template};
 use crate::query::{count, one_of};
-use crate::schema::{RequestFormVersions, RequestForms};
+use crate::schema::{DataProducts, RequestFormVersions, RequestForms};
 use crate::{Store, StoreError};
 use marketplace_domain::Timestamp;
 use marketplace_domain::ids::{AgreementId, FormId, ProductId, TenantId};
@@ -103,6 +103,27 @@ pub(crate) fn flows(tenant_id: TenantId, ids: &[FormId]) -> SelectStatement {
             (RequestForms::Table, RequestForms::Id),
             ids.iter().map(ToString::to_string),
         ))
+        .take()
+}
+
+/// The review flows of a product's two forms, as [`flows`] reads them: found through the product, so that they can
+/// be read beside it rather than after it.
+pub(crate) fn flows_of_product(tenant_id: TenantId, product: &ProductId) -> SelectStatement {
+    let form = || Expr::col((RequestForms::Table, RequestForms::Id));
+    select()
+        .column((RequestForms::Table, RequestForms::Id))
+        .inner_join(
+            DataProducts::Table,
+            Expr::col((DataProducts::Table, DataProducts::TenantId))
+                .equals((RequestForms::Table, RequestForms::TenantId))
+                .and(
+                    form()
+                        .equals((DataProducts::Table, DataProducts::DataAccessFormId))
+                        .or(form().equals((DataProducts::Table, DataProducts::MaskingExceptionFormId))),
+                ),
+        )
+        .and_where(Expr::col((DataProducts::Table, DataProducts::TenantId)).eq(tenant_id.to_string()))
+        .and_where(Expr::col((DataProducts::Table, DataProducts::Id)).eq(product.as_str()))
         .take()
 }
 

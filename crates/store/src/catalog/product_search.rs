@@ -1,6 +1,7 @@
 //! Reading products the way the catalog pages do: keyset-paginated search with the caller's own status and
 //! role, a product's columns (`columns`), and its data sources (`sources`).
 
+use super::forms;
 use super::products::{PRODUCT, PRODUCT_BY_NAME, Product, ProductStats, decode, decode_stats, select, stats_of};
 use crate::db::{Conn, Statement};
 use crate::query::contains;
@@ -19,7 +20,7 @@ mod views;
 
 pub use columns::{ColumnFilter, ColumnRecord};
 pub use sources::ProductSource;
-use views::{Reading, show_one, views_of};
+use views::{Beside, Reading, show_one, views_of};
 
 /// Rows read per round while filtering by what only the caller's view decides.
 const BATCH: u64 = 100;
@@ -122,8 +123,25 @@ impl Store {
         caller_id: UserId,
         id: &ProductId,
     ) -> Result<Option<ShownProduct>, StoreError> {
-        let query = PRODUCT.with([tenant_id.to_string().into(), id.as_str().into()]);
-        self.show_found(tenant_id, caller, caller_id, &query).await
+        // Everything shown depends on the id alone: the product and what is read beside it go together (one
+        // round trip on PostgreSQL).
+        let ids = [id.clone()];
+        let read = Reading {
+            domains: true,
+            stats: true,
+        };
+        let flows = forms::flows_of_product(tenant_id, id);
+        let beside = Beside::of(tenant_id, caller_id, &ids, Some(flows), read);
+        let product = PRODUCT.with([tenant_id.to_string().into(), id.as_str().into()]);
+        let mut statements: Vec<&(dyn Statement + Sync)> = vec![&product];
+        statements.extend(beside.statements());
+        let mut answers = self.backend.read().await?.query_all(&statements).await?.into_iter();
+        let mut next = move || answers.next().unwrap_or_default();
+        let Some(row) = next().into_iter().next() else {
+            return Ok(None);
+        };
+        let shown = beside.show(next, caller, vec![decode(&row)?], &mut HashMap::new())?;
+        Ok(shown.into_iter().next())
     }
 
     /// A product by name as the caller sees it, with its numbers.

@@ -13,7 +13,7 @@ use marketplace_domain::access::Person;
 use marketplace_domain::catalog::{Role, can_manage_product};
 use marketplace_domain::ids::{FormId, ProductId, TenantId, UserId};
 use marketplace_domain::review_flow::ReviewFlow;
-use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, UnionType, Value};
+use sea_query::{Alias, Asterisk, Cond, Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// What to read beside a batch of products, besides the caller's requests and the forms' review flows.
@@ -30,7 +30,7 @@ pub(super) async fn views_of(
     tenant_id: TenantId,
     caller: &Person,
     caller_id: UserId,
-    mut products: Vec<Product>,
+    products: Vec<Product>,
     read: Reading,
     form_flows: &mut HashMap<FormId, ReviewFlow>,
 ) -> Result<Vec<ShownProduct>, StoreError> {
@@ -45,37 +45,77 @@ pub(super) async fn views_of(
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    // Only what is read is built; the answers come in the order the statements are listed, and are taken in
-    // that order below.
-    let latest = latest_requests(tenant_id, caller_id, &ids);
     let flows = (!unread_forms.is_empty()).then(|| forms::flows(tenant_id, &unread_forms));
-    let domains = read.domains.then(|| domains_of(tenant_id, &ids));
-    let stats = read.stats.then(|| stats_of(tenant_id, &ids));
-    let mut statements: Vec<&(dyn Statement + Sync)> = vec![&latest];
-    statements.extend(flows.iter().map(|flows| flows as &(dyn Statement + Sync)));
-    statements.extend(domains.iter().map(|domains| domains as &(dyn Statement + Sync)));
-    statements.extend(stats.iter().flatten().map(|part| part as &(dyn Statement + Sync)));
-    let mut answers = conn.query_all(&statements).await?.into_iter();
-    let mut next = move || answers.next().unwrap_or_default();
-    let latest = decode_latest(&next())?;
-    if flows.is_some() {
-        form_flows.extend(forms::decode_flows(&next())?);
+    let beside = Beside::of(tenant_id, caller_id, &ids, flows, read);
+    let mut answers = conn.query_all(&beside.statements()).await?.into_iter();
+    beside.show(move || answers.next().unwrap_or_default(), caller, products, form_flows)
+}
+
+/// What is read beside some products: the caller's latest request on each, the review flows of forms not read
+/// yet, and as asked their domains and numbers.
+pub(super) struct Beside {
+    ids: Vec<ProductId>,
+    latest: ListBound<'static, 2>,
+    flows: Option<SelectStatement>,
+    domains: Option<SelectStatement>,
+    stats: Option<[SelectStatement; 2]>,
+}
+
+impl Beside {
+    /// For the products `ids`; `flows` reads the review flows they need (those of [`forms::flows`]'s shape).
+    pub(super) fn of(
+        tenant_id: TenantId,
+        caller_id: UserId,
+        ids: &[ProductId],
+        flows: Option<SelectStatement>,
+        read: Reading,
+    ) -> Self {
+        Beside {
+            ids: ids.to_vec(),
+            latest: latest_requests(tenant_id, caller_id, ids),
+            flows,
+            domains: read.domains.then(|| domains_of(tenant_id, ids)),
+            stats: read.stats.then(|| stats_of(tenant_id, ids)),
+        }
     }
-    if domains.is_some() {
-        fill_domains(&next(), &mut products)?;
+
+    /// The statements to run, in the order [`Beside::show`] takes their answers.
+    pub(super) fn statements(&self) -> Vec<&(dyn Statement + Sync)> {
+        let mut statements: Vec<&(dyn Statement + Sync)> = vec![&self.latest];
+        statements.extend(self.flows.iter().map(|flows| flows as &(dyn Statement + Sync)));
+        statements.extend(self.domains.iter().map(|domains| domains as &(dyn Statement + Sync)));
+        statements.extend(self.stats.iter().flatten().map(|part| part as &(dyn Statement + Sync)));
+        statements
     }
-    let mut stats = match stats {
-        Some(_) => decode_stats(&ids, &next(), &next())?,
-        None => BTreeMap::new(),
-    };
-    Ok(products
-        .into_iter()
-        .map(|product| ShownProduct {
-            caller: caller_view(caller, &product, latest.get(&product.id), form_flows),
-            stats: stats.remove(&product.id).unwrap_or_default(),
-            product,
-        })
-        .collect())
+
+    /// The products as the caller sees them, from the answers to [`Beside::statements`], taken one by one.
+    pub(super) fn show(
+        &self,
+        mut next: impl FnMut() -> Vec<Row>,
+        caller: &Person,
+        mut products: Vec<Product>,
+        form_flows: &mut HashMap<FormId, ReviewFlow>,
+    ) -> Result<Vec<ShownProduct>, StoreError> {
+        let latest = decode_latest(&next())?;
+        if self.flows.is_some() {
+            form_flows.extend(forms::decode_flows(&next())?);
+        }
+        if self.domains.is_some() {
+            fill_domains(&next(), &mut products)?;
+        }
+        let mut stats = match self.stats {
+            Some(_) => decode_stats(&self.ids, &next(), &next())?,
+            None => BTreeMap::new(),
+        };
+        Ok(products
+            .into_iter()
+            .map(|product| ShownProduct {
+                caller: caller_view(caller, &product, latest.get(&product.id), form_flows),
+                stats: stats.remove(&product.id).unwrap_or_default(),
+                product,
+            })
+            .collect())
+    }
 }
 
 /// The user's latest request on each product (at least one), decoded by [`decode_latest`]: one statement of
