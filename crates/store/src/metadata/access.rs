@@ -17,15 +17,20 @@ static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| access_of(tenan
 
 /// The same for the owner of a token: read beside the token's credential, so that on PostgreSQL the two share a
 /// round trip (they are sent together).
-pub(crate) static TOKEN_OWNER_ACCESS: Template<2> = Template::new(|[tenant, token]| {
+pub(crate) static TOKEN_OWNER_ACCESS: Template<2> =
+    Template::new(|[tenant, token]| access_of(tenant.clone(), token_owner(tenant, token)));
+
+/// The id of the user a token belongs to, as a value computed once before the statement that holds it runs (an
+/// init plan on PostgreSQL), so that the user is found by primary key whatever the planner knows of the tables.
+pub(crate) fn token_owner(tenant: Value, token: Value) -> SimpleExpr {
     let owner = Query::select()
         .column(ApiTokens::UserId)
         .from(ApiTokens::Table)
-        .and_where(Expr::col(ApiTokens::TenantId).eq(tenant.clone()))
+        .and_where(Expr::col(ApiTokens::TenantId).eq(tenant))
         .and_where(Expr::col(ApiTokens::Id).eq(token))
         .take();
-    access_of(tenant, SimpleExpr::SubQuery(None, Box::new(owner.into())))
-});
+    SimpleExpr::SubQuery(None, Box::new(owner.into()))
+}
 
 /// What `user` holds in `tenant`: a union of five statements.
 fn access_of(tenant: Value, user: SimpleExpr) -> SelectStatement {
