@@ -83,8 +83,11 @@ class Seed:
         """The directory and the tokens, before the server starts."""
         market.run("directory", "import", self.directory_file(market))
         self.tokens = {name: market.token(name) for name in ("admin", "publisher", "steward")}
-        # The users who make requests (for themselves or others), and whose reads are measured.
-        self.requester_tokens = [market.token(username(user)) for user in range(self.requesters)]
+        # The users who make requests (for themselves or others), and whose reads are measured: spread from the
+        # first of the directory to the last, so that a plan whose cost depends on where a user sits shows.
+        last = max(self.requesters - 1, 1)
+        self.requester_tokens = [market.token(username(index * (self.users - 1) // last))
+                                 for index in range(self.requesters)]
 
     def catalog(self, market):
         form = market.api("POST", "/api/request-form", self.tokens["publisher"], form_body())["id"]
