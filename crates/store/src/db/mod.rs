@@ -91,7 +91,7 @@ impl Backend {
     pub async fn read(&self) -> Result<Conn, StoreError> {
         match self {
             Backend::Sqlite(sqlite) => Ok(Conn::Sqlite(Lease::Reader(sqlite.snapshot().await?))),
-            Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres.client().await?)),
+            Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres::Session::new(postgres.client().await?))),
         }
     }
 
@@ -103,21 +103,17 @@ impl Backend {
                 conn: Some(Conn::Sqlite(Lease::Writer(sqlite.begin().await?))),
                 backend: self.clone(),
             }),
-            Backend::Postgres(postgres) => {
-                let mut conn = Conn::Postgres(postgres.client().await?);
-                conn.batch("BEGIN").await?;
-                Ok(Tx {
-                    conn: Some(conn),
-                    backend: self.clone(),
-                })
-            }
+            Backend::Postgres(postgres) => Ok(Tx {
+                conn: Some(Conn::Postgres(postgres::Session::beginning(postgres.client().await?))),
+                backend: self.clone(),
+            }),
         }
     }
 }
 
 pub(crate) enum Conn {
     Sqlite(Lease),
-    Postgres(postgres::Object),
+    Postgres(postgres::Session),
 }
 
 /// Runs SQLite work that waits for the disk (a commit) or goes through rows by the thousand (a search, a count, a
@@ -142,7 +138,11 @@ impl Conn {
     pub async fn query(&mut self, statement: &impl Statement) -> Result<Vec<Row>, StoreError> {
         match self {
             Conn::Sqlite(conn) => sqlite::query(conn, statement.sqlite()),
-            Conn::Postgres(client) => postgres::query(client, statement.postgres()).await,
+            Conn::Postgres(session) => {
+                session
+                    .run(|client| postgres::query(client, statement.postgres()))
+                    .await
+            }
         }
     }
 
@@ -151,7 +151,11 @@ impl Conn {
     pub async fn query_long(&mut self, statement: &impl Statement) -> Result<Vec<Row>, StoreError> {
         match self {
             Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::query(conn, statement.sqlite())),
-            Conn::Postgres(client) => postgres::query(client, statement.postgres()).await,
+            Conn::Postgres(session) => {
+                session
+                    .run(|client| postgres::query(client, statement.postgres()))
+                    .await
+            }
         }
     }
 
@@ -173,14 +177,16 @@ impl Conn {
                 .iter()
                 .map(|statement| sqlite::query(conn, statement.sqlite()))
                 .collect(),
-            Conn::Postgres(client) => {
-                let client = &*client;
-                futures_util::future::try_join_all(
-                    statements
-                        .iter()
-                        .map(|statement| postgres::query(client, statement.postgres())),
-                )
-                .await
+            Conn::Postgres(session) => {
+                session
+                    .run(|client| {
+                        futures_util::future::try_join_all(
+                            statements
+                                .iter()
+                                .map(|statement| postgres::query(client, statement.postgres())),
+                        )
+                    })
+                    .await
             }
         }
     }
@@ -193,7 +199,11 @@ impl Conn {
     pub async fn execute(&mut self, statement: &impl Statement) -> Result<u64, StoreError> {
         match self {
             Conn::Sqlite(conn) => sqlite::execute(conn, statement.sqlite()),
-            Conn::Postgres(client) => postgres::execute(client, statement.postgres()).await,
+            Conn::Postgres(session) => {
+                session
+                    .run(|client| postgres::execute(client, statement.postgres()))
+                    .await
+            }
         }
     }
 
@@ -210,17 +220,21 @@ impl Conn {
                 }
                 Ok(())
             }
-            Conn::Postgres(client) => {
-                let client = &*client;
+            Conn::Postgres(session) => {
                 let written: Vec<_> = statements.iter().map(Statement::postgres).collect();
-                futures_util::future::try_join_all(written.iter().map(|(sql, _)| client.prepare_cached(sql))).await?;
-                futures_util::future::try_join_all(
-                    written
-                        .into_iter()
-                        .map(|statement| postgres::execute(client, statement)),
-                )
-                .await?;
-                Ok(())
+                session
+                    .run(|client| async move {
+                        futures_util::future::try_join_all(written.iter().map(|(sql, _)| client.prepare_cached(sql)))
+                            .await?;
+                        futures_util::future::try_join_all(
+                            written
+                                .into_iter()
+                                .map(|statement| postgres::execute(client, statement)),
+                        )
+                        .await?;
+                        Ok(())
+                    })
+                    .await
             }
         }
     }
@@ -230,14 +244,18 @@ impl Conn {
     pub async fn execute_long(&mut self, statement: &impl Statement) -> Result<u64, StoreError> {
         match self {
             Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::execute(conn, statement.sqlite())),
-            Conn::Postgres(client) => postgres::execute(client, statement.postgres()).await,
+            Conn::Postgres(session) => {
+                session
+                    .run(|client| postgres::execute(client, statement.postgres()))
+                    .await
+            }
         }
     }
 
     async fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(conn) => off_the_async_workers(|| conn.execute_batch(sql)).map_err(StoreError::from),
-            Conn::Postgres(client) => client.batch_execute(sql).await.map_err(StoreError::from),
+            Conn::Postgres(session) => session.end(sql).await,
         }
     }
 }
@@ -285,8 +303,7 @@ impl Drop for Tx {
         match (self.conn.take(), &self.backend) {
             // Synchronous and local: the writer goes back to the pool ready for the next transaction.
             (Some(Conn::Sqlite(Lease::Writer(conn))), Backend::Sqlite(sqlite)) => sqlite.abandon(conn),
-            // Closing the connection makes the server roll back; it must not return to the pool mid-transaction.
-            (Some(Conn::Postgres(client)), _) => drop(postgres::Object::take(client)),
+            (Some(Conn::Postgres(session)), _) => session.abandon(),
             _ => {}
         }
     }

@@ -54,6 +54,64 @@ impl PostgresBackend {
     }
 }
 
+/// A pooled connection, and whether the transaction begun on it has yet to send its `BEGIN`: sent in front of the
+/// transaction's first statement rather than on its own, it costs no round trip of its own.
+pub struct Session {
+    client: Object,
+    begin_unsent: bool,
+}
+
+impl Session {
+    /// A connection outside any transaction.
+    pub fn new(client: Object) -> Self {
+        Session {
+            client,
+            begin_unsent: false,
+        }
+    }
+
+    /// A connection whose transaction begins with the first statement run on it.
+    pub fn beginning(client: Object) -> Self {
+        Session {
+            client,
+            begin_unsent: true,
+        }
+    }
+
+    /// Runs `work` on the connection, behind the pending `BEGIN` if there is one: the `BEGIN` is polled first, so
+    /// it is sent first, and both are answered in one round trip.
+    pub async fn run<'c, T, F>(&'c mut self, work: impl FnOnce(&'c Object) -> F) -> Result<T, StoreError>
+    where
+        F: Future<Output = Result<T, StoreError>> + 'c,
+    {
+        let begin = std::mem::take(&mut self.begin_unsent);
+        let client = &self.client;
+        match begin {
+            false => work(client).await,
+            true => {
+                let begin = async { client.batch_execute("BEGIN").await.map_err(StoreError::from) };
+                Ok(futures_util::future::try_join(begin, work(client)).await?.1)
+            }
+        }
+    }
+
+    /// Ends the transaction with `sql` (`COMMIT`); nothing to send if it never began.
+    pub async fn end(&mut self, sql: &str) -> Result<(), StoreError> {
+        match std::mem::take(&mut self.begin_unsent) {
+            true => Ok(()),
+            false => self.client.batch_execute(sql).await.map_err(StoreError::from),
+        }
+    }
+
+    /// Drops a transaction not committed: a connection whose `BEGIN` was sent is closed, which makes the server
+    /// roll back (it must not return to the pool mid-transaction); one that never began goes back to the pool.
+    pub fn abandon(self) {
+        if !self.begin_unsent {
+            drop(Object::take(self.client));
+        }
+    }
+}
+
 fn bind(values: sea_query::Values) -> PostgresValues {
     PostgresValues(values.into_iter().map(PostgresValue).collect())
 }
