@@ -169,8 +169,9 @@ impl Conn {
         Ok((answers.next().unwrap_or_default(), answers.next().unwrap_or_default()))
     }
 
-    /// Independent queries, answered in order: on PostgreSQL all are sent before any answer is awaited
-    /// (pipelined), so they cost one round trip; on SQLite they run one after the other.
+    /// Queries run in order and answered in order: on PostgreSQL all are sent before any answer is awaited
+    /// (pipelined), so they cost one round trip; on SQLite they run one after the other. A query that takes a
+    /// lock is done before the next begins, which then reads what the lock protects.
     pub async fn query_all(&mut self, statements: &[&(dyn Statement + Sync)]) -> Result<Vec<Vec<Row>>, StoreError> {
         match self {
             Conn::Sqlite(conn) => statements
@@ -178,14 +179,9 @@ impl Conn {
                 .map(|statement| sqlite::query(conn, statement.sqlite()))
                 .collect(),
             Conn::Postgres(session) => {
+                let written = statements.iter().map(|statement| statement.postgres()).collect();
                 session
-                    .run(|client| {
-                        futures_util::future::try_join_all(
-                            statements
-                                .iter()
-                                .map(|statement| postgres::query(client, statement.postgres())),
-                        )
-                    })
+                    .run(|client| postgres::in_order(client, written, postgres::query))
                     .await
             }
         }
@@ -209,9 +205,7 @@ impl Conn {
 
     /// Statements that change a few rows each, run in order: on PostgreSQL all are sent before any answer is
     /// awaited (pipelined), so they cost one round trip (two the first time the connection sees one of them).
-    /// Each is prepared before any runs, since an answer to a preparation would otherwise let a later statement
-    /// be sent before an earlier one. The first that fails fails them all; what it leaves is the transaction's
-    /// to undo.
+    /// The first that fails fails them all; what it leaves is the transaction's to undo.
     pub async fn execute_all<S: Statement + Sync>(&mut self, statements: &[S]) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(conn) => {
@@ -221,20 +215,11 @@ impl Conn {
                 Ok(())
             }
             Conn::Postgres(session) => {
-                let written: Vec<_> = statements.iter().map(Statement::postgres).collect();
+                let written = statements.iter().map(Statement::postgres).collect();
                 session
-                    .run(|client| async move {
-                        futures_util::future::try_join_all(written.iter().map(|(sql, _)| client.prepare_cached(sql)))
-                            .await?;
-                        futures_util::future::try_join_all(
-                            written
-                                .into_iter()
-                                .map(|statement| postgres::execute(client, statement)),
-                        )
-                        .await?;
-                        Ok(())
-                    })
+                    .run(|client| postgres::in_order(client, written, postgres::execute))
                     .await
+                    .map(drop)
             }
         }
     }

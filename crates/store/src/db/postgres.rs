@@ -129,6 +129,22 @@ pub async fn execute(client: &Object, (sql, values): (Cow<'_, str>, sea_query::V
     Ok(client.execute(&statement, &values.as_params()).await?)
 }
 
+/// Runs statements in the order given, pipelined: every one is prepared first (a round trip only the first time
+/// the connection sees one of them), since an answer to a preparation would otherwise let a later statement be
+/// sent before an earlier one; then all are sent before any answer is awaited.
+pub async fn in_order<'a, T, Run, Ran>(
+    client: &'a Object,
+    written: Vec<(Cow<'a, str>, sea_query::Values)>,
+    run: Run,
+) -> Result<Vec<T>, StoreError>
+where
+    Run: Fn(&'a Object, (Cow<'a, str>, sea_query::Values)) -> Ran,
+    Ran: Future<Output = Result<T, StoreError>>,
+{
+    futures_util::future::try_join_all(written.iter().map(|(sql, _)| client.prepare_cached(sql))).await?;
+    futures_util::future::try_join_all(written.into_iter().map(|statement| run(client, statement))).await
+}
+
 fn convert_row(row: &tokio_postgres::Row) -> Result<Row, StoreError> {
     let mut cells = Vec::with_capacity(row.len());
     for (index, column) in row.columns().iter().enumerate() {

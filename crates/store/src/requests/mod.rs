@@ -26,7 +26,7 @@ use marketplace_domain::Timestamp;
 use marketplace_domain::access_request::{RecordStatus, RequestStatus, RequestType};
 use marketplace_domain::ids::{ProductId, RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::review_flow::{Approver, DurationUnit};
-use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, Value};
+use sea_query::{Expr, ExprTrait, LockType, Order, Query, SelectStatement, SimpleExpr, Value};
 use serde_json::Value as Json;
 use serde_json::value::RawValue;
 
@@ -117,7 +117,7 @@ fn select_requests_in(tenant: Value) -> SelectStatement {
         .take()
 }
 
-fn request_by_id(tenant: Value, id: Value) -> SelectStatement {
+fn request_by_id(tenant: Value, id: impl Into<SimpleExpr>) -> SelectStatement {
     select_requests_in(tenant)
         .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(id))
         .take()
@@ -127,6 +127,32 @@ fn request_by_id(tenant: Value, id: Value) -> SelectStatement {
 static REQUEST: Template<2> = Template::new(|[tenant, id]| request_by_id(tenant, id));
 static REQUEST_TO_CHANGE: Template<2> =
     Template::new(|[tenant, id]| request_by_id(tenant, id).lock(LockType::Update).take());
+
+/// For deciding a record: its request, locked, found through the record so that it need not wait for the
+/// record's row; read with [`RECORDS_BESIDE_RECORD`] after it, under its lock (one round trip on PostgreSQL).
+pub(super) static REQUEST_OF_RECORD_TO_CHANGE: Template<2> = Template::new(|[tenant, record]| {
+    request_by_id(tenant.clone(), request_of_record(tenant, record))
+        .lock(LockType::Update)
+        .take()
+});
+
+/// The records of a record's request, in order.
+pub(super) static RECORDS_BESIDE_RECORD: Template<2> = Template::new(|[tenant, record]| {
+    select_records(tenant.clone())
+        .and_where(Expr::col(ApprovalRecords::RequestId).eq(request_of_record(tenant, record)))
+        .take()
+});
+
+/// The id of the request a record belongs to, as a value computed once before the statement that holds it.
+fn request_of_record(tenant: Value, record: Value) -> SimpleExpr {
+    let request = Query::select()
+        .column(ApprovalRecords::RequestId)
+        .from(ApprovalRecords::Table)
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant))
+        .and_where(Expr::col(ApprovalRecords::Id).eq(record))
+        .take();
+    SimpleExpr::SubQuery(None, Box::new(request.into()))
+}
 
 /// Requests across tenants, for background jobs: [`decode_request`] reads the row, and the tenant id follows
 /// the request's columns.

@@ -4,7 +4,10 @@
 
 use super::counts::CountChanges;
 use super::history::Entry;
-use super::{AccessRequestRecord, ApprovalRecordRow, decode_request, find_record, find_request, records_of};
+use super::{
+    AccessRequestRecord, ApprovalRecordRow, RECORDS_BESIDE_RECORD, REQUEST_OF_RECORD_TO_CHANGE, decode_record,
+    decode_request, find_request, records_of,
+};
 use crate::db::Conn;
 use crate::query::approved_with_end;
 use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords};
@@ -51,13 +54,18 @@ impl Store {
     ) -> Result<Option<ApprovalRecordRow>, StoreError> {
         let mut tx = self.backend.begin().await?;
         let mut counts = CountChanges::default();
-        let Some(record) = find_record(&mut tx, tenant_id, record_id).await? else {
+        let arguments = || [tenant_id.to_string().into(), record_id.as_str().into()];
+        let (request, records) = tx
+            .query_both(
+                &REQUEST_OF_RECORD_TO_CHANGE.with(arguments()),
+                &RECORDS_BESIDE_RECORD.with(arguments()),
+            )
+            .await?;
+        // No request: no such record (a record goes with its request).
+        let Some(request) = request.first().map(decode_request).transpose()? else {
             return Ok(None);
         };
-        let request = find_request(&mut tx, tenant_id, &record.request_id, true)
-            .await?
-            .ok_or_else(|| wrong_state("The access request of this record no longer exists."))?;
-        let mut records = records_of(&mut tx, tenant_id, &request.id).await?;
+        let mut records = records.iter().map(decode_record).collect::<Result<Vec<_>, _>>()?;
         let current = records
             .iter_mut()
             .find(|candidate| candidate.id == *record_id)
