@@ -1,7 +1,8 @@
 //! What a connection runs: a sea-query statement, written into SQL on each run, or a [`Template`], written once.
 
 use sea_query::{
-    PostgresQueryBuilder, QueryBuilder, QueryStatementWriter, SelectStatement, SqliteQueryBuilder, Values,
+    InsertStatement, PostgresQueryBuilder, QueryBuilder, QueryStatementWriter, SelectStatement, SqliteQueryBuilder,
+    UpdateStatement, Values,
 };
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -22,6 +23,40 @@ impl<T: QueryStatementWriter> Statement for T {
     fn postgres(&self) -> (Cow<'_, str>, Values) {
         let (sql, values) = self.build(PostgresQueryBuilder);
         (Cow::Owned(sql), values)
+    }
+}
+
+/// A change of either kind, so that inserts and updates go out in one batch ([`super::Conn::execute_all`]).
+pub(crate) enum Write {
+    Insert(InsertStatement),
+    Update(UpdateStatement),
+}
+
+impl From<InsertStatement> for Write {
+    fn from(insert: InsertStatement) -> Self {
+        Write::Insert(insert)
+    }
+}
+
+impl From<UpdateStatement> for Write {
+    fn from(update: UpdateStatement) -> Self {
+        Write::Update(update)
+    }
+}
+
+impl Statement for Write {
+    fn sqlite(&self) -> (Cow<'_, str>, Values) {
+        match self {
+            Write::Insert(insert) => insert.sqlite(),
+            Write::Update(update) => update.sqlite(),
+        }
+    }
+
+    fn postgres(&self) -> (Cow<'_, str>, Values) {
+        match self {
+            Write::Insert(insert) => insert.postgres(),
+            Write::Update(update) => update.postgres(),
+        }
     }
 }
 

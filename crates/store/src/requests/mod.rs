@@ -144,7 +144,7 @@ pub(super) static RECORDS_BESIDE_RECORD: Template<2> = Template::new(|[tenant, r
 });
 
 /// The id of the request a record belongs to, as a value computed once before the statement that holds it.
-fn request_of_record(tenant: Value, record: Value) -> SimpleExpr {
+pub(super) fn request_of_record(tenant: Value, record: Value) -> SimpleExpr {
     let request = Query::select()
         .column(ApprovalRecords::RequestId)
         .from(ApprovalRecords::Table)

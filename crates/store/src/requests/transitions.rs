@@ -6,9 +6,9 @@ use super::counts::CountChanges;
 use super::history::Entry;
 use super::{
     AccessRequestRecord, ApprovalRecordRow, RECORDS_BESIDE_RECORD, REQUEST_OF_RECORD_TO_CHANGE, decode_record,
-    decode_request, find_request, records_of,
+    decode_request, find_request, records_of, request_of_record,
 };
-use crate::db::Conn;
+use crate::db::{Conn, Row, Template, Write};
 use crate::query::approved_with_end;
 use crate::schema::{AccessRequests, ApprovalRecordKeys, ApprovalRecords};
 use crate::{Store, StoreError};
@@ -17,7 +17,9 @@ use marketplace_domain::access_request::{Progress, RecordState, RecordStatus, Re
 use marketplace_domain::ids::{RecordId, RequestId, TenantId, UserId};
 use marketplace_domain::problem::Problem;
 use marketplace_domain::review_flow::{Approver, DurationUnit};
-use sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
+use sea_query::{
+    Expr, ExprTrait, LockBehavior, LockType, Order, Query, SelectStatement, SimpleExpr, UpdateStatement, Value,
+};
 
 /// A steward's decision on one approval record.
 #[derive(Debug, Clone)]
@@ -55,17 +57,21 @@ impl Store {
         let mut tx = self.backend.begin().await?;
         let mut counts = CountChanges::default();
         let arguments = || [tenant_id.to_string().into(), record_id.as_str().into()];
-        let (request, records) = tx
-            .query_both(
+        let mut answers = tx
+            .query_all(&[
                 &REQUEST_OF_RECORD_TO_CHANGE.with(arguments()),
                 &RECORDS_BESIDE_RECORD.with(arguments()),
-            )
-            .await?;
+                &KEYS_BESIDE_RECORD.with(arguments()),
+            ])
+            .await?
+            .into_iter();
+        let mut next = move || answers.next().unwrap_or_default();
         // No request: no such record (a record goes with its request).
-        let Some(request) = request.first().map(decode_request).transpose()? else {
+        let Some(request) = next().first().map(decode_request).transpose()? else {
             return Ok(None);
         };
-        let mut records = records.iter().map(decode_record).collect::<Result<Vec<_>, _>>()?;
+        let mut records = next().iter().map(decode_record).collect::<Result<Vec<_>, _>>()?;
+        let keys = decode_keys(&next())?;
         let current = records
             .iter_mut()
             .find(|candidate| candidate.id == *record_id)
@@ -84,41 +90,9 @@ impl Store {
             ),
             _ => None,
         };
-        let update = Query::update()
-            .table(ApprovalRecords::Table)
-            .values([
-                (ApprovalRecords::Status, status.as_str().into()),
-                (ApprovalRecords::ActionBy, determination.actor_id.0.into()),
-                (ApprovalRecords::Reason, determination.reason.as_str().into()),
-                (
-                    ApprovalRecords::CriteriaMet,
-                    serde_json::to_string(&determination.criteria_met)
-                        .expect("approvers serialise")
-                        .into(),
-                ),
-                (
-                    ApprovalRecords::Duration,
-                    determination.duration.map(|(amount, _)| i64::from(amount)).into(),
-                ),
-                (
-                    ApprovalRecords::DurationUnit,
-                    determination
-                        .duration
-                        .and_then(|(_, unit)| {
-                            serde_json::to_value(unit)
-                                .expect("units serialise")
-                                .as_str()
-                                .map(str::to_owned)
-                        })
-                        .into(),
-                ),
-                (ApprovalRecords::EndsAt, ends_at.map(Timestamp::millis).into()),
-                (ApprovalRecords::UpdatedAt, now.millis().into()),
-            ])
-            .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
-            .and_where(Expr::col(ApprovalRecords::Id).eq(record_id.as_str()))
-            .take();
-        tx.execute(&update).await?;
+        // Everything the determination changes, in one round trip on PostgreSQL.
+        let mut writes: Vec<Write> =
+            vec![decision_update(tenant_id, record_id, &determination, status, ends_at, now).into()];
         current.status = status;
         current.ends_at = ends_at;
         let event = if determination.approve {
@@ -127,12 +101,15 @@ impl Store {
             RequestEvent::RecordDenied
         };
         let reason = Some(determination.reason.as_str());
-        Entry::new(tenant_id, &request.id, event, now)
-            .by(Some(determination.actor_id))
-            .on_record(record_id)
-            .because(reason)
-            .record(&mut tx)
-            .await?;
+        let actor = Some(determination.actor_id);
+        let entry = |event| Entry::new(tenant_id, &request.id, event, now).by(actor).because(reason);
+        writes.extend(
+            entry(event)
+                .on_record(record_id)
+                .inserts()?
+                .into_iter()
+                .map(Write::from),
+        );
         let states: Vec<RecordState> = records
             .iter()
             .map(|record| RecordState {
@@ -142,54 +119,31 @@ impl Store {
                 ends: record.ends_at,
             })
             .collect();
-        match progress(&states) {
+        let ended = match progress(&states) {
             Progress::Denied => {
-                close_open_records(&mut tx, tenant_id, &request.id, now).await?;
-                set_status(
-                    &mut tx,
-                    &mut counts,
-                    tenant_id,
-                    &request,
-                    RequestStatus::Denied,
-                    None,
-                    now,
-                )
-                .await?;
-                Entry::new(tenant_id, &request.id, RequestEvent::Denied, now)
-                    .by(Some(determination.actor_id))
-                    .because(reason)
-                    .record(&mut tx)
-                    .await?;
+                writes.push(closing_open_records(tenant_id, &request.id, now).into());
+                Some((RequestStatus::Denied, None, RequestEvent::Denied))
             }
-            Progress::Approved { expiration } => {
-                set_status(
-                    &mut tx,
-                    &mut counts,
-                    tenant_id,
-                    &request,
-                    RequestStatus::Approved,
-                    expiration,
-                    now,
-                )
-                .await?;
-                Entry::new(tenant_id, &request.id, RequestEvent::Approved, now)
-                    .by(Some(determination.actor_id))
-                    .because(reason)
-                    .record(&mut tx)
-                    .await?;
-            }
+            Progress::Approved { expiration } => Some((RequestStatus::Approved, expiration, RequestEvent::Approved)),
             Progress::Open { unblocked } => {
-                for id in unblocked {
-                    set_record_status(&mut tx, tenant_id, &id, RecordStatus::Pending, now).await?;
-                }
-                touch(&mut tx, tenant_id, &request.id, now).await?;
+                let opened = unblocked
+                    .iter()
+                    .map(|id| record_status(tenant_id, id, RecordStatus::Pending, now));
+                writes.extend(opened.map(Write::from));
+                writes.push(touching(tenant_id, &request.id, now).into());
+                None
             }
+        };
+        if let Some((to, expiration, event)) = ended {
+            writes.push(status_change(&mut counts, tenant_id, &request, &keys, to, expiration, now).into());
+            writes.extend(entry(event).inserts()?.into_iter().map(Write::from));
         }
+        writes.extend(counts.upsert().map(Write::from));
+        tx.execute_all(&writes).await?;
         let decided = records_of(&mut tx, tenant_id, &request.id)
             .await?
             .into_iter()
             .find(|record| record.id == *record_id);
-        counts.apply(&mut tx).await?;
         tx.commit().await?;
         Ok(decided)
     }
@@ -280,16 +234,23 @@ impl Store {
     }
 }
 
-/// The approver keys a request's records are filed under.
-async fn filed_keys(conn: &mut Conn, tenant_id: TenantId, request_id: &RequestId) -> Result<Vec<String>, StoreError> {
-    let query = Query::select()
+/// The approver keys a request's records are filed under, decoded by [`decode_keys`].
+fn keys_of(tenant: Value, request: impl Into<SimpleExpr>) -> SelectStatement {
+    Query::select()
         .distinct()
         .column(ApprovalRecordKeys::ApproverKey)
         .from(ApprovalRecordKeys::Table)
-        .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(tenant_id.to_string()))
-        .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request_id.as_str()))
-        .take();
-    conn.query(&query).await?.iter().map(|row| row.get(0)).collect()
+        .and_where(Expr::col(ApprovalRecordKeys::TenantId).eq(tenant))
+        .and_where(Expr::col(ApprovalRecordKeys::RequestId).eq(request))
+        .take()
+}
+
+/// The same for a record's request, read beside it.
+static KEYS_BESIDE_RECORD: Template<2> =
+    Template::new(|[tenant, record]| keys_of(tenant.clone(), request_of_record(tenant, record)));
+
+fn decode_keys(rows: &[Row]) -> Result<Vec<String>, StoreError> {
+    rows.iter().map(|row| row.get(0)).collect()
 }
 
 /// Sets a request's status, noting the move in `counts`; `expiration` is kept on revoke so the history shows what
@@ -303,11 +264,26 @@ pub(super) async fn set_status(
     expiration: Option<Timestamp>,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let keys = filed_keys(conn, tenant_id, &request.id).await?;
+    let keys = keys_of(tenant_id.to_string().into(), request.id.as_str());
+    let keys = decode_keys(&conn.query(&keys).await?)?;
+    let update = status_change(counts, tenant_id, request, &keys, status, expiration, now);
+    conn.execute(&update).await.map(drop)
+}
+
+/// What [`set_status`] runs, given the approver keys the request's records are filed under.
+fn status_change(
+    counts: &mut CountChanges,
+    tenant_id: TenantId,
+    request: &AccessRequestRecord,
+    keys: &[String],
+    status: RequestStatus,
+    expiration: Option<Timestamp>,
+    now: Timestamp,
+) -> UpdateStatement {
     let scopes = super::counts::request_scopes(
         request.target().as_ref(),
         [request.requesting_user_id, request.user_id],
-        &keys,
+        keys,
         &request.domains,
     );
     counts.moved(tenant_id, &scopes, request.request_type, request.status, status);
@@ -318,33 +294,66 @@ pub(super) async fn set_status(
     if status != RequestStatus::Expired {
         values.push((AccessRequests::Expiration, expiration.map(Timestamp::millis).into()));
     }
-    let update = Query::update()
+    Query::update()
         .table(AccessRequests::Table)
         .values(values)
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequests::Id).eq(request.id.as_str()))
-        .take();
-    conn.execute(&update).await.map(drop)
+        .take()
 }
 
-async fn touch(conn: &mut Conn, tenant_id: TenantId, id: &RequestId, now: Timestamp) -> Result<(), StoreError> {
-    let update = Query::update()
+/// A record's determination as written.
+fn decision_update(
+    tenant_id: TenantId,
+    record_id: &RecordId,
+    determination: &Determination,
+    status: RecordStatus,
+    ends_at: Option<Timestamp>,
+    now: Timestamp,
+) -> UpdateStatement {
+    let unit = determination.duration.and_then(|(_, unit)| {
+        serde_json::to_value(unit)
+            .expect("units serialise")
+            .as_str()
+            .map(str::to_owned)
+    });
+    Query::update()
+        .table(ApprovalRecords::Table)
+        .values([
+            (ApprovalRecords::Status, status.as_str().into()),
+            (ApprovalRecords::ActionBy, determination.actor_id.0.into()),
+            (ApprovalRecords::Reason, determination.reason.as_str().into()),
+            (
+                ApprovalRecords::CriteriaMet,
+                serde_json::to_string(&determination.criteria_met)
+                    .expect("approvers serialise")
+                    .into(),
+            ),
+            (
+                ApprovalRecords::Duration,
+                determination.duration.map(|(amount, _)| i64::from(amount)).into(),
+            ),
+            (ApprovalRecords::DurationUnit, unit.into()),
+            (ApprovalRecords::EndsAt, ends_at.map(Timestamp::millis).into()),
+            (ApprovalRecords::UpdatedAt, now.millis().into()),
+        ])
+        .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
+        .and_where(Expr::col(ApprovalRecords::Id).eq(record_id.as_str()))
+        .take()
+}
+
+/// A request marked as changed now.
+fn touching(tenant_id: TenantId, id: &RequestId, now: Timestamp) -> UpdateStatement {
+    Query::update()
         .table(AccessRequests::Table)
         .values([(AccessRequests::UpdatedAt, now.millis().into())])
         .and_where(Expr::col(AccessRequests::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(AccessRequests::Id).eq(id.as_str()))
-        .take();
-    conn.execute(&update).await.map(drop)
+        .take()
 }
 
-async fn set_record_status(
-    conn: &mut Conn,
-    tenant_id: TenantId,
-    id: &RecordId,
-    status: RecordStatus,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let update = Query::update()
+fn record_status(tenant_id: TenantId, id: &RecordId, status: RecordStatus, now: Timestamp) -> UpdateStatement {
+    Query::update()
         .table(ApprovalRecords::Table)
         .values([
             (ApprovalRecords::Status, status.as_str().into()),
@@ -352,8 +361,7 @@ async fn set_record_status(
         ])
         .and_where(Expr::col(ApprovalRecords::TenantId).eq(tenant_id.to_string()))
         .and_where(Expr::col(ApprovalRecords::Id).eq(id.as_str()))
-        .take();
-    conn.execute(&update).await.map(drop)
+        .take()
 }
 
 /// Pending and blocked records of a request that ends undecided are canceled.
@@ -363,7 +371,13 @@ pub(super) async fn close_open_records(
     request_id: &RequestId,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let update = Query::update()
+    conn.execute(&closing_open_records(tenant_id, request_id, now))
+        .await
+        .map(drop)
+}
+
+fn closing_open_records(tenant_id: TenantId, request_id: &RequestId, now: Timestamp) -> UpdateStatement {
+    Query::update()
         .table(ApprovalRecords::Table)
         .values([
             (ApprovalRecords::Status, RecordStatus::Canceled.as_str().into()),
@@ -374,6 +388,5 @@ pub(super) async fn close_open_records(
         .and_where(
             Expr::col(ApprovalRecords::Status).is_in([RecordStatus::Pending.as_str(), RecordStatus::Blocked.as_str()]),
         )
-        .take();
-    conn.execute(&update).await.map(drop)
+        .take()
 }
