@@ -169,9 +169,10 @@ impl Conn {
         Ok((answers.next().unwrap_or_default(), answers.next().unwrap_or_default()))
     }
 
-    /// Queries run in order and answered in order: on PostgreSQL all are sent before any answer is awaited
-    /// (pipelined), so they cost one round trip; on SQLite they run one after the other. A query that takes a
-    /// lock is done before the next begins, which then reads what the lock protects.
+    /// Statements run in order, each answered with the rows it returns (none for a write): on PostgreSQL all are
+    /// sent before any answer is awaited (pipelined), so they cost one round trip; on SQLite they run one after
+    /// the other. A statement that takes a lock is done before the next begins, which then reads what the lock
+    /// protects. The first that fails fails them all.
     pub async fn query_all(&mut self, statements: &[&(dyn Statement + Sync)]) -> Result<Vec<Vec<Row>>, StoreError> {
         match self {
             Conn::Sqlite(conn) => statements

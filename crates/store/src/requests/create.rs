@@ -2,7 +2,8 @@
 //! of a masking exception and the first history events (`history.rs`), in one transaction.
 
 use super::history::Entry;
-use super::{AccessRequestRecord, find_request};
+use super::{AccessRequestRecord, REQUEST, decode_request};
+use crate::db::Statement;
 use crate::query::approved_data_access;
 use crate::schema::{AccessRequestColumns, AccessRequestDomains, AccessRequests, ApprovalRecordKeys, ApprovalRecords};
 use crate::{Store, StoreError};
@@ -77,19 +78,18 @@ impl Store {
             RequestTarget::Product(id) => (Some(id.clone()), None),
             RequestTarget::Asset(id) => (None, Some(id.clone())),
         };
-        if new.request_type == RequestType::DataAccess {
-            let approved = Query::select()
+        // A second data access request while one is approved is refused; the check goes out with the writes, which
+        // are undone if it finds one.
+        let approved = (new.request_type == RequestType::DataAccess).then(|| {
+            Query::select()
                 .column(AccessRequests::Id)
                 .from(AccessRequests::Table)
                 .and_where(Expr::col(AccessRequests::TenantId).eq(tenant.as_str()))
                 .and_where(Expr::col(AccessRequests::UserId).eq(new.user_id.0))
                 .and_where(new.target.matches())
                 .cond_where(approved_data_access(AccessRequests::Table))
-                .take();
-            if tx.query_opt(&approved).await?.is_some() {
-                return Err(StoreError::Conflict("The user already has approved access.".into()));
-            }
-        }
+                .take()
+        });
         let (status, expiration) = match &new.decision {
             Decision::Approved { expiration, .. } => (RequestStatus::Approved, *expiration),
             Decision::Denied { .. } => (RequestStatus::Denied, None),
@@ -136,13 +136,7 @@ impl Store {
                 serde_json::to_string(&new.domains).expect("strings serialise").into(),
             ])
             .take();
-        tx.execute(&insert).await.map_err(|error| match error {
-            StoreError::Duplicate => {
-                StoreError::Conflict("The user already has a pending request of this type for it.".into())
-            }
-            other => other,
-        })?;
-        // Everything else the request is made of, in one round trip on PostgreSQL.
+        // Everything else the request is made of.
         let (records, keys) = record_inserts(tenant_id, &new, now);
         let mut writes = domain_inserts(tenant_id, &new);
         writes.extend(records);
@@ -174,9 +168,29 @@ impl Store {
         );
         counts.created(tenant_id, &scopes, new.request_type, status);
         writes.extend(counts.upsert());
-        tx.execute_all(&writes).await?;
-        let request = find_request(&mut tx, tenant_id, &new.id, false)
-            .await?
+        // The check, the writes and the request read back, in order and in one round trip on PostgreSQL (with
+        // the transaction's BEGIN).
+        let written = REQUEST.with([tenant.as_str().into(), new.id.as_str().into()]);
+        let mut statements: Vec<&(dyn Statement + Sync)> = Vec::new();
+        statements.extend(approved.iter().map(|check| check as &(dyn Statement + Sync)));
+        statements.push(&insert);
+        statements.extend(writes.iter().map(|write| write as &(dyn Statement + Sync)));
+        statements.push(&written);
+        let answers = tx.query_all(&statements).await.map_err(|error| match error {
+            // Only the request's own insert can meet a unique index: its ids are new, the counts are upserted.
+            StoreError::Duplicate => {
+                StoreError::Conflict("The user already has a pending request of this type for it.".into())
+            }
+            other => other,
+        })?;
+        if approved.is_some() && answers.first().is_some_and(|rows| !rows.is_empty()) {
+            return Err(StoreError::Conflict("The user already has approved access.".into()));
+        }
+        let request = answers
+            .last()
+            .and_then(|rows| rows.first())
+            .map(decode_request)
+            .transpose()?
             .ok_or_else(|| StoreError::Missing("the request just written is missing".into()))?;
         tx.commit().await?;
         Ok(request)
