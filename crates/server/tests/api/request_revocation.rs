@@ -27,6 +27,15 @@ async fn approved_access_is_revoked_by_a_manager_or_steward_only() {
     );
     let again = submit(&app, &casey, &product, &body, StatusCode::CONFLICT).await;
     assert_eq!(error_message(&again, 409), "The user already has approved access.");
+    // The refused request was written and undone: nothing of it is left, and the counts still agree with it.
+    let mine = expect(
+        app.get(&format!("/api/data-product/{product}/request?limit=10"))
+            .bearer_auth(&dana),
+        StatusCode::OK,
+    )
+    .await;
+    assert_eq!(mine["meta"]["totalCount"], 1, "{mine}");
+    assert_counts_agree(&app, &dana, Some(&product)).await;
     let path = format!(
         "/api/data-product/{product}/request/{}",
         approved["id"].as_str().unwrap()

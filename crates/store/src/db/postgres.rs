@@ -103,11 +103,23 @@ impl Session {
         }
     }
 
-    /// Drops a transaction not committed: a connection whose `BEGIN` was sent is closed, which makes the server
-    /// roll back (it must not return to the pool mid-transaction); one that never began goes back to the pool.
+    /// Drops a transaction not committed (a refused write, an error): one that never began goes straight back to
+    /// the pool; one whose `BEGIN` was sent is rolled back by a task of its own and then goes back, so that a
+    /// refusal (a 409) does not cost a new connection to the server. Without a runtime to run that task, or if
+    /// the rollback fails, the connection is closed, which makes the server roll back; it never returns to the
+    /// pool mid-transaction.
     pub fn abandon(self) {
-        if !self.begin_unsent {
-            drop(Object::take(self.client));
+        if self.begin_unsent {
+            return;
+        }
+        let client = self.client;
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(async move {
+                if client.batch_execute("ROLLBACK").await.is_err() {
+                    drop(Object::take(client));
+                }
+            })),
+            Err(_) => drop(Object::take(client)),
         }
     }
 }
