@@ -105,21 +105,39 @@ impl Session {
 
     /// Drops a transaction not committed (a refused write, an error): one that never began goes straight back to
     /// the pool; one whose `BEGIN` was sent is rolled back by a task of its own and then goes back, so that a
-    /// refusal (a 409) does not cost a new connection to the server. Without a runtime to run that task, or if
-    /// the rollback fails, the connection is closed, which makes the server roll back; it never returns to the
-    /// pool mid-transaction.
+    /// refusal (a 409) does not cost a new connection to the server.
     pub fn abandon(self) {
         if self.begin_unsent {
             return;
         }
-        let client = self.client;
+        let abandoned = Abandoned(Some(self.client));
         match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => drop(runtime.spawn(async move {
-                if client.batch_execute("ROLLBACK").await.is_err() {
-                    drop(Object::take(client));
-                }
-            })),
-            Err(_) => drop(Object::take(client)),
+            Ok(runtime) => drop(runtime.spawn(abandoned.roll_back())),
+            Err(_) => drop(abandoned),
+        }
+    }
+}
+
+/// A connection whose transaction is to be rolled back. Unless the rollback is done it is closed when dropped —
+/// the server then rolls back — so that it never returns to the pool mid-transaction: not when the rollback
+/// fails, nor when there is no runtime to run it or the runtime drops the task as it shuts down.
+struct Abandoned(Option<Object>);
+
+impl Abandoned {
+    async fn roll_back(mut self) {
+        if let Some(client) = &self.0
+            && client.batch_execute("ROLLBACK").await.is_ok()
+        {
+            // Back to the pool.
+            drop(self.0.take());
+        }
+    }
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if let Some(client) = self.0.take() {
+            drop(Object::take(client));
         }
     }
 }
