@@ -126,12 +126,16 @@ pub(crate) enum Conn {
 /// `/health/live` beside them from 4,900–5,000 to 7,000–7,300/s, with a transaction's statements inline).
 /// A current-thread runtime, as in tests, has no sibling: the work runs inline there.
 fn off_the_async_workers<T>(work: impl FnOnce() -> T) -> T {
-    match tokio::runtime::Handle::try_current() {
-        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
-            tokio::task::block_in_place(work)
-        }
-        _ => work(),
+    match on_async_workers() {
+        true => tokio::task::block_in_place(work),
+        false => work(),
     }
+}
+
+/// Whether the caller runs on a worker of a multi-threaded runtime, which has siblings to hand its tasks to.
+fn on_async_workers() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|handle| handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
 }
 
 impl Conn {
@@ -146,11 +150,12 @@ impl Conn {
         }
     }
 
-    /// A query whose cost grows with the data it reads (a search, a count): on SQLite it runs off the async
-    /// workers, as a commit does, so that the requests queued behind it are not stalled while it reads.
+    /// A query whose cost grows with the data it reads (a search, a count): on SQLite, once it has run for a
+    /// while it goes on off the async workers, as a commit does, so that the requests queued behind it are not
+    /// stalled while it reads (`sqlite::query_long`).
     pub async fn query_long(&mut self, statement: &impl Statement) -> Result<Vec<Row>, StoreError> {
         match self {
-            Conn::Sqlite(conn) => off_the_async_workers(|| sqlite::query(conn, statement.sqlite())),
+            Conn::Sqlite(conn) => sqlite::query_long(conn, statement),
             Conn::Postgres(session) => {
                 session
                     .run(|client| postgres::query(client, statement.postgres()))
