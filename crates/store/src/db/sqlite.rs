@@ -236,14 +236,19 @@ pub fn query(conn: &mut Connection, (sql, values): (Cow<'_, str>, sea_query::Val
     Ok(result)
 }
 
-/// How long a search runs on an async worker before it is moved off one.
-const INLINE_BUDGET: Duration = Duration::from_millis(1);
-/// Virtual machine instructions between two looks at the clock while a search runs inline.
-const STEPS_BETWEEN_LOOKS: i32 = 1000;
+/// How much of a search runs on an async worker before it is moved off one, in SQLite's virtual machine
+/// instructions: about 1.5 ms of a search here (a page of 50 requests takes 3,100–4,700, 95–135 µs). Counted in
+/// instructions rather than time, so that a search preempted by the system is not taken for a long one: with a
+/// 1 ms clock, searches that took 0.1 ms of work were interrupted under load and run twice.
+const INLINE_STEPS: u32 = 50_000;
+/// Past this, a search that reads the disk more than it computes is moved off too.
+const INLINE_TIME: Duration = Duration::from_millis(10);
+/// Instructions between two looks at the counts.
+const STEPS_BETWEEN_LOOKS: u32 = 1000;
 
 /// A query that may read rows by the thousand. Moving it off the async worker up front (`block_in_place` hands the
 /// worker's other tasks to a new thread) costs more than most searches take — a page of 50 requests: 1,800–3,000
-/// → 3,500–4,000 per second run inline. So it starts inline; past [`INLINE_BUDGET`] it is interrupted and run
+/// → 3,500–4,000 per second run inline. So it starts inline; past [`INLINE_STEPS`] it is interrupted and run
 /// again off the workers, in the same snapshot. A read-only statement that is interrupted leaves its
 /// transaction as it was, so the second run sees what the first did; at worst a search takes the budget longer.
 pub fn query_long(conn: &mut Connection, statement: &impl super::Statement) -> Result<Vec<Row>, StoreError> {
@@ -256,7 +261,12 @@ pub fn query_long(conn: &mut Connection, statement: &impl super::Statement) -> R
         return super::off_the_async_workers(|| query(conn, (sql, values)));
     }
     let started = Instant::now();
-    conn.progress_handler(STEPS_BETWEEN_LOOKS, Some(move || started.elapsed() > INLINE_BUDGET))?;
+    let mut looks = 0;
+    let past_budget = move || {
+        looks += 1;
+        looks * STEPS_BETWEEN_LOOKS > INLINE_STEPS || started.elapsed() > INLINE_TIME
+    };
+    conn.progress_handler(STEPS_BETWEEN_LOOKS as i32, Some(past_budget))?;
     let inline = query(conn, (sql, values));
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match inline {
@@ -327,7 +337,7 @@ mod tests {
             .take();
         let started = Instant::now();
         assert_eq!(count_pair(&query(&mut snapshot, long.sqlite()).unwrap()), (300000, 1));
-        assert!(started.elapsed() > INLINE_BUDGET, "the search is long enough to be interrupted");
+        assert!(started.elapsed() > Duration::from_millis(2), "the search is long enough to be interrupted");
         sqlite.writer().await.unwrap().execute_batch("INSERT INTO t VALUES (2)").unwrap();
         let rows = query_long(&mut snapshot, &long).unwrap();
         assert_eq!(count_pair(&rows), (300000, 1), "all the rows, in the snapshot the first run saw");
