@@ -348,23 +348,6 @@ mod tests {
         (rows[0].get(0).unwrap(), rows[0].get(1).unwrap())
     }
 
-    #[test]
-    fn sqlite_is_built_without_the_locks_all_connections_share() {
-        let conn = Connection::open_in_memory().unwrap();
-        let options: Vec<String> = conn
-            .prepare("PRAGMA compile_options")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert!(
-            !options.iter().any(|option| option == "ENABLE_MEMORY_MANAGEMENT"),
-            "one page cache for all connections, behind one lock: {options:?} (.cargo/config.toml)"
-        );
-        assert!(options.iter().any(|option| option == "DEFAULT_MEMSTATUS=0"), "{options:?}");
-    }
-
     #[tokio::test]
     async fn the_pools_count_the_callers_waiting_for_a_connection() {
         let dir = tempfile::tempdir().unwrap();
