@@ -324,7 +324,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = SqliteBackend::open(&dir.path().join("long.db"), Synchronous::Normal).unwrap();
         let writer = sqlite.writer().await.unwrap();
-        writer.execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)").unwrap();
+        writer
+            .execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)")
+            .unwrap();
         drop(writer);
         let mut snapshot = Lease::Reader(sqlite.snapshot().await.unwrap());
         // Hundreds of thousands of rows: well past the budget.
@@ -335,12 +337,33 @@ mod tests {
             ))
             .expr(sea_query::Expr::cust("(SELECT COUNT(*) FROM t)"))
             .take();
-        let started = Instant::now();
+        let looks = Arc::new(AtomicU64::new(0));
+        let counted = looks.clone();
+        snapshot
+            .progress_handler(
+                STEPS_BETWEEN_LOOKS as i32,
+                Some(move || counted.fetch_add(1, Ordering::Relaxed) == u64::MAX),
+            )
+            .unwrap();
         assert_eq!(count_pair(&query(&mut snapshot, long.sqlite()).unwrap()), (300000, 1));
-        assert!(started.elapsed() > Duration::from_millis(2), "the search is long enough to be interrupted");
-        sqlite.writer().await.unwrap().execute_batch("INSERT INTO t VALUES (2)").unwrap();
+        snapshot.progress_handler(0, None::<fn() -> bool>).unwrap();
+        let steps = looks.load(Ordering::Relaxed) * u64::from(STEPS_BETWEEN_LOOKS);
+        assert!(
+            steps > 10 * u64::from(INLINE_STEPS),
+            "the search is long enough to be interrupted: {steps}"
+        );
+        sqlite
+            .writer()
+            .await
+            .unwrap()
+            .execute_batch("INSERT INTO t VALUES (2)")
+            .unwrap();
         let rows = query_long(&mut snapshot, &long).unwrap();
-        assert_eq!(count_pair(&rows), (300000, 1), "all the rows, in the snapshot the first run saw");
+        assert_eq!(
+            count_pair(&rows),
+            (300000, 1),
+            "all the rows, in the snapshot the first run saw"
+        );
         assert!(!snapshot.is_autocommit(), "the read transaction is still open");
     }
 
