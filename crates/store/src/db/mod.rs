@@ -116,15 +116,15 @@ pub(crate) enum Conn {
     Postgres(postgres::Session),
 }
 
-/// Runs SQLite work that waits for the disk (a commit) or goes through rows by the thousand (a search, a count, a
-/// batch of a directory import) on the calling thread. On the multi-threaded runtime the worker first hands the
-/// other tasks queued on it to a sibling (`block_in_place`), so that the work does not stall the requests behind
-/// it: `/health/live` answered 7,500/s (max 4.8 ms) beside 1,400 token creations/s, against 3,800/s (max 10.7 ms)
-/// with commits inline. Everything else stays inline — the reads, and the statements of a transaction, which
-/// change a few pages in memory: handing off costs more than they take (`GET /api/auth/user` fell from 6,700 to
-/// 2,700/s with every read handed off; request creations rose from 960–1,100 to 1,240–1,330/s, and
-/// `/health/live` beside them from 4,900–5,000 to 7,000–7,300/s, with a transaction's statements inline).
-/// A current-thread runtime, as in tests, has no sibling: the work runs inline there.
+/// Runs SQLite work that waits for the disk (a commit) or goes through rows by the thousand (a search past its
+/// inline budget, a batch of a directory import) on the calling thread. On the multi-threaded runtime the worker
+/// first hands the other tasks queued on it to a sibling (`block_in_place`), so that the work does not stall the
+/// requests behind it: `/health/live` answered 7,500/s (max 4.8 ms) beside 1,400 token creations/s, against 3,800/s
+/// (max 10.7 ms) with commits inline. Everything else stays inline — the reads, and the statements of a transaction,
+/// which change a few pages in memory: handing off costs more than they take (`GET /api/auth/user` fell from 6,700
+/// to 2,700/s with every read handed off; request creations rose from 960–1,100 to 1,240–1,330/s, and `/health/live`
+/// beside them from 4,900–5,000 to 7,000–7,300/s, with a transaction's statements inline). A current-thread runtime,
+/// as in tests, has no sibling: the work runs inline there.
 fn off_the_async_workers<T>(work: impl FnOnce() -> T) -> T {
     match on_async_workers() {
         true => tokio::task::block_in_place(work),

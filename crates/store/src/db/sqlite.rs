@@ -215,8 +215,12 @@ fn bind(values: sea_query::Values) -> RusqliteValues {
 }
 
 pub fn query(conn: &mut Connection, (sql, values): (Cow<'_, str>, sea_query::Values)) -> Result<Vec<Row>, StoreError> {
-    let values = bind(values);
     let mut statement = conn.prepare_cached(&sql)?;
+    rows_of(&mut statement, &bind(values))
+}
+
+/// The rows a prepared statement answers with `values`.
+fn rows_of(statement: &mut rusqlite::Statement<'_>, values: &RusqliteValues) -> Result<Vec<Row>, StoreError> {
     let width = statement.column_count();
     let mut rows = statement.query(&*values.as_params())?;
     let mut result = Vec::new();
@@ -251,14 +255,16 @@ const STEPS_BETWEEN_LOOKS: u32 = 1000;
 /// → 3,500–4,000 per second run inline. So it starts inline; past [`INLINE_STEPS`] it is interrupted and run
 /// again off the workers, in the same snapshot. A read-only statement that is interrupted leaves its
 /// transaction as it was, so the second run sees what the first did; at worst a search takes the budget longer.
-pub fn query_long(conn: &mut Connection, statement: &impl super::Statement) -> Result<Vec<Row>, StoreError> {
+pub fn query_long(conn: &Connection, statement: &impl super::Statement) -> Result<Vec<Row>, StoreError> {
     let (sql, values) = statement.sqlite();
+    let values = bind(values);
+    let mut prepared = conn.prepare_cached(&sql)?;
     if !super::on_async_workers() {
-        return query(conn, (sql, values));
+        return rows_of(&mut prepared, &values);
     }
-    if !conn.prepare_cached(&sql)?.readonly() {
+    if !prepared.readonly() {
         // Interrupted, a write would undo its whole transaction.
-        return super::off_the_async_workers(|| query(conn, (sql, values)));
+        return super::off_the_async_workers(|| rows_of(&mut prepared, &values));
     }
     let started = Instant::now();
     let mut looks = 0;
@@ -267,11 +273,11 @@ pub fn query_long(conn: &mut Connection, statement: &impl super::Statement) -> R
         looks * STEPS_BETWEEN_LOOKS > INLINE_STEPS || started.elapsed() > INLINE_TIME
     };
     conn.progress_handler(STEPS_BETWEEN_LOOKS as i32, Some(past_budget))?;
-    let inline = query(conn, (sql, values));
+    let inline = rows_of(&mut prepared, &values);
     conn.progress_handler(0, None::<fn() -> bool>)?;
     match inline {
         Err(StoreError::Sqlite(error)) if error.sqlite_error_code() == Some(ErrorCode::OperationInterrupted) => {
-            super::off_the_async_workers(|| query(conn, statement.sqlite()))
+            super::off_the_async_workers(|| rows_of(&mut prepared, &values))
         }
         done => done,
     }
@@ -358,7 +364,7 @@ mod tests {
             .unwrap()
             .execute_batch("INSERT INTO t VALUES (2)")
             .unwrap();
-        let rows = query_long(&mut snapshot, &long).unwrap();
+        let rows = query_long(&snapshot, &long).unwrap();
         assert_eq!(
             count_pair(&rows),
             (300000, 1),
