@@ -19,13 +19,25 @@ pub enum LogFormat {
     Json,
 }
 
-/// Logs to stderr in `format`, filtered by `RUST_LOG` (default: INFO).
-pub fn init(format: LogFormat) {
+/// Lines still on their way to stderr, written out when this is dropped (at the end of `serve`).
+pub type Flush = tracing_appender::non_blocking::WorkerGuard;
+
+/// Logs to stderr in `format`, filtered by `RUST_LOG` (default: INFO). Lines are written by a thread of their
+/// own: a request hands its line over and goes on, and under load many lines go out in one write — written on
+/// the request's thread, each line was a system call of its own, 5% of the CPU of a `GET /api/auth/user`. No
+/// line is dropped: past 128,000 lines waiting (stderr stuck) a request waits to hand its line over, as it
+/// waited for stderr before.
+pub fn init(format: LogFormat) -> Flush {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, flush) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("log-writer")
+        // Flushed after every batch of lines the thread finds waiting, so a line is never held back for long.
+        .finish(std::io::BufWriter::new(std::io::stderr()));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         // A line that cannot be written (stderr closed by a supervisor) is lost, not the request: reporting the
         // failure would write to the same stderr with `eprintln!`, which panics there.
         .log_internal_errors(false);
@@ -33,6 +45,7 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
         LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
     };
+    flush
 }
 
 /// Why a request was refused (a 4xx answer's message), carried on the response to its log line.

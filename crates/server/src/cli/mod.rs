@@ -270,7 +270,7 @@ pub fn run() -> ExitCode {
 async fn execute(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { database, listen } => {
-            crate::logging::init(listen.log_format);
+            let _flush = crate::logging::init(listen.log_format);
             let mut state = database.state().await?;
             listen.configure(&mut state);
             let shutdown = shutdown_signal();
@@ -292,7 +292,7 @@ async fn execute(command: Command) -> anyhow::Result<()> {
             directory,
             warehouse,
         } => {
-            crate::logging::init(listen.log_format);
+            let _flush = crate::logging::init(listen.log_format);
             quickstart::run(database, listen, directory, warehouse).await
         }
         Command::Directory {
