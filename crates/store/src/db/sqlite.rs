@@ -231,13 +231,23 @@ fn rows_of(statement: &mut rusqlite::Statement<'_>, values: &RusqliteValues) -> 
                 ValueRef::Null => Value::Null,
                 ValueRef::Integer(number) => Value::Int(number),
                 ValueRef::Real(number) => Value::Float(number),
-                ValueRef::Text(text) => Value::Text(String::from_utf8_lossy(text).into_owned()),
+                ValueRef::Text(text) => Value::Text(text_of(text)),
                 ValueRef::Blob(bytes) => Value::Bytes(bytes.to_vec()),
             });
         }
         result.push(Row(cells));
     }
     Ok(result)
+}
+
+/// A text column's value. SQLite does not check that text is UTF-8; what is not is shown with replacement
+/// characters. Checked whole first: the check is several times faster than the lossy conversion's, which took
+/// 3% of a page of requests.
+fn text_of(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// How much of a search runs on an async worker before it is moved off one, in SQLite's virtual machine
