@@ -141,9 +141,8 @@ mod tests {
 
     /// The wire form as time's format description writes it.
     fn described(at: Timestamp) -> String {
-        let format = time::macros::format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-        );
+        let format =
+            time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
         at.to_datetime().format(&format).unwrap()
     }
 
@@ -153,7 +152,18 @@ mod tests {
             Timestamp::from_datetime(OffsetDateTime::new_utc(time::Date::MIN, time::Time::MIDNIGHT)).millis(),
             Timestamp::from_datetime(OffsetDateTime::new_utc(time::Date::MAX, time::Time::MAX)).millis(),
         );
-        let mut millis = vec![first, last, -1, 0, 1, 999, 1000, -1000, -62_135_596_800_001, -62_135_596_800_000];
+        let mut millis = vec![
+            first,
+            last,
+            -1,
+            0,
+            1,
+            999,
+            1000,
+            -1000,
+            -62_135_596_800_001,
+            -62_135_596_800_000,
+        ];
         // A walk through the range with a step that lands on every part of a day and of a year.
         let step = (last - first) / 20_011;
         millis.extend((0..20_011).map(|n| first + n * step + n % 1000));
