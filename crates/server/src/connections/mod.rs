@@ -152,8 +152,9 @@ async fn sweep(registry: Arc<Registry>, limits: ConnectionLimits) {
 /// Connections whose end counts as the end of a burst.
 const BURST: usize = 256;
 
-/// Hands memory freed after a burst of connections back to the system: glibc's allocator keeps it in its
-/// per-thread arenas otherwise, and the process would stay at its peak size for good.
+/// Hands memory freed after a burst of connections back to the system. The server's own allocations are
+/// jemalloc's, which returns free pages by itself; what SQLite and other C code allocate is glibc's, which keeps
+/// it in its per-thread arenas otherwise, and the process would stay at its peak size for good.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks the allocator's own free lists; it is safe to call at any time.
