@@ -1,7 +1,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 /// A point in time with millisecond precision, stored as milliseconds since the Unix epoch (an integer sorts and
 /// indexes the same way in every database) and written on the wire as `2025-03-30T10:04:37.525Z`.
@@ -76,7 +76,7 @@ impl Timestamp {
 /// A timestamp as written on the wire, on the stack.
 struct WireText {
     bytes: [u8; 25],
-    /// 1 past the sign of a year after 0.
+    /// Where the text starts: past the sign unless the year is negative.
     start: usize,
 }
 
