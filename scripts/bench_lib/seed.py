@@ -154,9 +154,10 @@ class Seed:
             if done.returncode != 0:
                 raise BenchError(f"copying requests failed: {done.stderr[-2000:]}")
             # The copies leave every new row for autovacuum to visit (visibility map, hint bits), which it would
-            # otherwise do while the figures are measured; VACUUM cannot run inside the copy's transaction.
+            # otherwise do while the figures are measured; VACUUM cannot run inside the copy's transaction. What
+            # it changed is written out now (CHECKPOINT), not by the next checkpoint during the measurement.
             done = subprocess.run([pg.tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", market.database_url,
-                                   "-c", "VACUUM (ANALYZE)"], capture_output=True, text=True)
+                                   "-c", "VACUUM (ANALYZE)", "-c", "CHECKPOINT"], capture_output=True, text=True)
             if done.returncode != 0:
                 raise BenchError(f"vacuuming the copies failed: {done.stderr[-2000:]}")
         else:
