@@ -1,7 +1,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// A point in time with millisecond precision, stored as milliseconds since the Unix epoch (an integer sorts and
 /// indexes the same way in every database) and written on the wire as `2025-03-30T10:04:37.525Z`.
