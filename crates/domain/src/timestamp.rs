@@ -49,9 +49,7 @@ impl Timestamp {
     pub fn plus_seconds(self, seconds: i64) -> Self {
         Self(self.0.saturating_add(seconds.saturating_mul(1000)))
     }
-}
 
-impl Timestamp {
     /// The wire form, written digit by digit from the date's parts: time's format descriptions, interpreted on
     /// every call and written into a new string, took 2,400 instructions per timestamp — 5% of a page of
     /// requests, which shows two per request. Years run from -9999 to 9999 (`to_datetime`'s range).

@@ -54,10 +54,7 @@ impl TokenService {
     pub async fn load(store: Store, segment: Segment, configured_key: Option<&str>) -> Result<Self, StoreError> {
         let signing = match configured_key {
             Some(secret) => SigningKey {
-                kid: format!(
-                    "configured-{}",
-                    &format!("{:x}", Sha256::digest(secret.as_bytes()))[..16]
-                ),
+                kid: format!("configured-{}", &token_hash(secret)[..16]),
                 secret: secret.as_bytes().to_vec(),
                 created_at: Timestamp::now(),
             },
