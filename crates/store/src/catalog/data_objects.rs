@@ -201,7 +201,7 @@ pub(crate) async fn sync(
     Ok(())
 }
 
-async fn find(conn: &mut Conn, tenant_id: TenantId, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
+pub(crate) async fn find(conn: &mut Conn, tenant_id: TenantId, id: Uuid) -> Result<Option<ObjectRecord>, StoreError> {
     let query = select(tenant_id)
         .and_where(Expr::col(DataObjects::Id).eq(id.to_string()))
         .take();
@@ -354,31 +354,40 @@ impl Store {
         tenant_id: TenantId,
         object: &ObjectRecord,
     ) -> Result<Vec<i64>, StoreError> {
-        let key = path_key(&object.object_path);
-        let below = starts_with(DataObjects::PathKey, &format!("{key}."));
-        let query = Query::select()
-            .column(DataObjects::DataSourceId)
-            .from(DataObjects::Table)
-            .and_where(Expr::col(DataObjects::TenantId).eq(tenant_id.to_string()))
-            .cond_where(
-                Cond::any()
-                    .add(Expr::col(DataObjects::PathKey).eq(key.as_str()))
-                    .add(below),
-            )
-            .and_where(Expr::col(DataObjects::Technology).eq(object.technology.as_str()))
-            .and_where(Expr::col(DataObjects::DataSourceId).is_not_null())
-            .order_by(DataObjects::DataSourceId, Order::Asc)
-            .take();
-        let rows = self.backend.read().await?.query(&query).await?;
-        let mut ids: Vec<i64> = rows.iter().map(|row| row.get(0)).collect::<Result<_, _>>()?;
-        ids.dedup();
-        Ok(ids)
+        source_ids(&mut self.backend.read().await?, tenant_id, object).await
     }
 
     /// The data objects that set this form themselves, by name.
     pub async fn form_objects(&self, tenant_id: TenantId, form_id: FormId) -> Result<Vec<ObjectRecord>, StoreError> {
         objects_using(&mut self.backend.read().await?, tenant_id, form_id).await
     }
+}
+
+/// [`Store::data_object_source_ids`], on a connection the caller holds.
+pub(crate) async fn source_ids(
+    conn: &mut Conn,
+    tenant_id: TenantId,
+    object: &ObjectRecord,
+) -> Result<Vec<i64>, StoreError> {
+    let key = path_key(&object.object_path);
+    let below = starts_with(DataObjects::PathKey, &format!("{key}."));
+    let query = Query::select()
+        .column(DataObjects::DataSourceId)
+        .from(DataObjects::Table)
+        .and_where(Expr::col(DataObjects::TenantId).eq(tenant_id.to_string()))
+        .cond_where(
+            Cond::any()
+                .add(Expr::col(DataObjects::PathKey).eq(key.as_str()))
+                .add(below),
+        )
+        .and_where(Expr::col(DataObjects::Technology).eq(object.technology.as_str()))
+        .and_where(Expr::col(DataObjects::DataSourceId).is_not_null())
+        .order_by(DataObjects::DataSourceId, Order::Asc)
+        .take();
+    let rows = conn.query(&query).await?;
+    let mut ids: Vec<i64> = rows.iter().map(|row| row.get(0)).collect::<Result<_, _>>()?;
+    ids.dedup();
+    Ok(ids)
 }
 
 pub(crate) async fn objects_using(

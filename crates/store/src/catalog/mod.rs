@@ -1,7 +1,7 @@
 //! The catalog's persistence: data use agreements, request forms and their versions, data products.
 
 mod agreements;
-mod data_objects;
+pub(crate) mod data_objects;
 mod forms;
 mod listing;
 mod product_search;

@@ -1,6 +1,7 @@
 //! The approved access a cycle derives what should exist from: each approved request, with the data sources it
 //! reaches (a product's sources, a data object's, or a masking exception's columns).
 
+use crate::catalog::data_objects;
 use crate::query::{fixed, tenant_is};
 use crate::requests::columns_of_request;
 use crate::schema::{AccessRequestColumns, AccessRequests, DataProductSources};
@@ -76,12 +77,13 @@ impl Store {
         for row in conn.query(&assets).await? {
             let (request_id, user_id, asset_id): (RequestId, i64, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
             if !sources_of.contains_key(&asset_id) {
+                // On the connection held: another from the pool, while this one is held, could wait forever.
                 let object = match Uuid::parse_str(&asset_id) {
-                    Ok(id) => self.data_object(tenant_id, id).await?,
+                    Ok(id) => data_objects::find(&mut conn, tenant_id, id).await?,
                     Err(_) => None,
                 };
                 let sources = match object {
-                    Some(object) => self.data_object_source_ids(tenant_id, &object).await?,
+                    Some(object) => data_objects::source_ids(&mut conn, tenant_id, &object).await?,
                     None => Vec::new(),
                 };
                 sources_of.insert(asset_id.clone(), sources);
