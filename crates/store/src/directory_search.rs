@@ -355,3 +355,6 @@ fn decode_tag(row: &Row) -> Result<TagRecord, StoreError> {
         has_leaf_nodes: row.get(10)?,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Reads of the governance directory that the metadata endpoints and the permission checks serve from.
 
-use crate::db::{ListBound, ListTemplate, Row};
+use crate::db::{NumbersBound, NumbersTemplate, Row};
 use crate::query::tenant_is;
 use crate::schema::{UserAttributes, Users};
 use crate::{Store, StoreError};
@@ -173,16 +173,16 @@ impl Store {
 }
 
 /// The attributes of some users (at least one), ordered by user, key and value.
-pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> ListBound<'static, 1> {
-    ATTRIBUTES_OF.with([tenant_id.to_string().into()], ids(user_ids))
+pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> NumbersBound<'static, 1> {
+    ATTRIBUTES_OF.with([tenant_id.to_string().into()], &ids(user_ids))
 }
 
-static ATTRIBUTES_OF: ListTemplate<1> = ListTemplate::new(|[tenant], users| {
+static ATTRIBUTES_OF: NumbersTemplate<1> = NumbersTemplate::new(|[tenant], users| {
     Query::select()
         .columns([UserAttributes::UserId, UserAttributes::Key, UserAttributes::Value])
         .from(UserAttributes::Table)
         .and_where(Expr::col(UserAttributes::TenantId).eq(tenant))
-        .and_where(Expr::col(UserAttributes::UserId).is_in(users))
+        .and_where(users.holds(UserAttributes::UserId))
         .order_by(UserAttributes::UserId, Order::Asc)
         .order_by(UserAttributes::Key, Order::Asc)
         .order_by(UserAttributes::Value, Order::Asc)
@@ -190,21 +190,21 @@ static ATTRIBUTES_OF: ListTemplate<1> = ListTemplate::new(|[tenant], users| {
 });
 
 /// Users (at least one) by numeric id.
-pub(crate) fn users_of(tenant_id: TenantId, user_ids: &[UserId]) -> ListBound<'static, 1> {
-    USERS_OF.with([tenant_id.to_string().into()], ids(user_ids))
+pub(crate) fn users_of(tenant_id: TenantId, user_ids: &[UserId]) -> NumbersBound<'static, 1> {
+    USERS_OF.with([tenant_id.to_string().into()], &ids(user_ids))
 }
 
-static USERS_OF: ListTemplate<1> = ListTemplate::new(|[tenant], users| {
+static USERS_OF: NumbersTemplate<1> = NumbersTemplate::new(|[tenant], users| {
     Query::select()
         .columns(user_columns())
         .from(Users::Table)
         .and_where(Expr::col((Users::Table, Users::TenantId)).eq(tenant))
-        .and_where(Expr::col((Users::Table, Users::Id)).is_in(users))
+        .and_where(users.holds((Users::Table, Users::Id)))
         .take()
 });
 
-fn ids(user_ids: &[UserId]) -> Vec<sea_query::Value> {
-    user_ids.iter().map(|id| id.0.into()).collect()
+fn ids(user_ids: &[UserId]) -> Vec<i64> {
+    user_ids.iter().map(|id| id.0).collect()
 }
 
 /// Users by id, each with their attributes (`{key: [values]}`).

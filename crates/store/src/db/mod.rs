@@ -10,7 +10,7 @@ mod value;
 
 use crate::StoreError;
 use sqlite::Lease;
-pub(crate) use statement::{ListBound, ListTemplate, Statement, Template, Write};
+pub(crate) use statement::{ListBound, ListTemplate, NumbersBound, NumbersTemplate, Statement, Template, Write};
 use std::time::Duration;
 pub use value::{FromValue, Row, Value};
 

@@ -8,6 +8,10 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+mod numbers;
+
+pub(crate) use numbers::{NumbersBound, NumbersTemplate};
+
 /// A statement as SQL for one database, with the values it binds.
 pub(crate) trait Statement {
     fn sqlite(&self) -> (Cow<'_, str>, Values);
