@@ -58,8 +58,15 @@ use migrations::Dialect;
 /// Where the database is, as given by `--database-url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
-    Sqlite { path: PathBuf, synchronous_normal: bool },
-    Postgres(String),
+    Sqlite {
+        path: PathBuf,
+        synchronous_normal: bool,
+    },
+    Postgres {
+        url: String,
+        /// How many connections reads share (transactions have a pool of their own).
+        read_connections: usize,
+    },
 }
 
 impl DatabaseUrl {
@@ -67,7 +74,10 @@ impl DatabaseUrl {
     /// `?synchronous=normal` to trade durability in a power cut for write speed.
     pub fn parse(url: &str) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DatabaseUrl::Postgres(url.to_owned()));
+            return Ok(DatabaseUrl::Postgres {
+                url: url.to_owned(),
+                read_connections: default_read_connections(),
+            });
         }
         let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) else {
             return Err(StoreError::Config(format!(
@@ -97,7 +107,7 @@ impl DatabaseUrl {
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
-            DatabaseUrl::Postgres(url) => match url.parse::<tokio_postgres::Config>() {
+            DatabaseUrl::Postgres { url, .. } => match url.parse::<tokio_postgres::Config>() {
                 Ok(config) => format!(
                     "postgres://{}@{}/{}",
                     config.get_user().unwrap_or(""),
@@ -116,6 +126,11 @@ impl DatabaseUrl {
             },
         }
     }
+}
+
+/// Connections PostgreSQL reads share unless told otherwise: [`db::READ_CONNECTIONS_PER_CPU`] for each CPU.
+pub fn default_read_connections() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from) * db::READ_CONNECTIONS_PER_CPU
 }
 
 /// The marketplace's database.
@@ -139,7 +154,9 @@ impl Store {
                 };
                 Backend::Sqlite(SqliteBackend::open(path, synchronous)?)
             }
-            DatabaseUrl::Postgres(url) => Backend::Postgres(PostgresBackend::open(url)?),
+            DatabaseUrl::Postgres { url, read_connections } => {
+                Backend::Postgres(PostgresBackend::open(url, *read_connections)?)
+            }
         };
         Ok(Self { backend })
     }
@@ -162,7 +179,7 @@ impl Store {
                 }
             }
             Backend::Postgres(postgres) => {
-                let mut client = postgres.client().await?;
+                let mut client = postgres.writer().await?;
                 // refinery does not lock; an advisory lock keeps concurrent starts from racing.
                 client.batch_execute("SELECT pg_advisory_lock(727274)").await?;
                 let outcome = migrations::runner(Dialect::Postgres).run_async(&mut **client).await;
@@ -247,7 +264,7 @@ mod tests {
         );
         assert!(matches!(
             DatabaseUrl::parse("postgresql://u:secret@h/db").unwrap(),
-            DatabaseUrl::Postgres(_)
+            DatabaseUrl::Postgres { .. }
         ));
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
         assert!(DatabaseUrl::parse("sqlite://").is_err());

@@ -196,6 +196,11 @@ pub struct DatabaseArgs {
     /// sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB (default: a SQLite file in the data directory)
     #[arg(long, env = "MARKETPLACE_DATABASE_URL", value_name = "URL")]
     database_url: Option<String>,
+    /// With PostgreSQL: how many connections reads share (default: twice the CPUs of this machine; more for a
+    /// server with more CPUs or far away). Transactions have 16 of their own.
+    #[arg(long, env = "MARKETPLACE_POSTGRES_READ_CONNECTIONS", value_name = "N",
+        value_parser = clap::value_parser!(u16).range(1..=1000))]
+    postgres_read_connections: Option<u16>,
     /// Where the embedded database lives
     #[arg(
         long,
@@ -224,12 +229,22 @@ pub struct DatabaseArgs {
 
 impl DatabaseArgs {
     fn url(&self) -> anyhow::Result<DatabaseUrl> {
-        match &self.database_url {
-            Some(url) => Ok(DatabaseUrl::parse(url)?),
-            None => Ok(DatabaseUrl::Sqlite {
+        let url = match &self.database_url {
+            Some(url) => DatabaseUrl::parse(url)?,
+            None => DatabaseUrl::Sqlite {
                 path: self.data_dir.join("marketplace.db"),
                 synchronous_normal: false,
+            },
+        };
+        match (url, self.postgres_read_connections) {
+            (DatabaseUrl::Postgres { url, .. }, Some(connections)) => Ok(DatabaseUrl::Postgres {
+                url,
+                read_connections: connections.into(),
             }),
+            (DatabaseUrl::Sqlite { .. }, Some(_)) => {
+                anyhow::bail!("--postgres-read-connections is for a PostgreSQL database; this one is SQLite")
+            }
+            (url, None) => Ok(url),
         }
     }
 

@@ -191,6 +191,31 @@ async fn a_bad_directory_file_is_refused_with_its_line_and_changes_nothing() {
     assert!(text(&bad_url.stderr).contains("unsupported database URL"));
 }
 
+/// The reads' pool is sized for PostgreSQL only; a size that is no size, or one given for SQLite, is refused.
+#[tokio::test]
+async fn postgres_read_connections_are_for_postgresql() {
+    let db = TestDb::new().await;
+    let sized = marketplace(&["migrate", "--postgres-read-connections", "2"], &db.url);
+    match db.url.starts_with("postgres") {
+        true => assert!(sized.status.success(), "{}", text(&sized.stderr)),
+        false => {
+            assert!(!sized.status.success());
+            assert!(
+                text(&sized.stderr).contains("--postgres-read-connections is for a PostgreSQL database"),
+                "{}",
+                text(&sized.stderr)
+            );
+        }
+    }
+    let none = marketplace(&["migrate", "--postgres-read-connections", "0"], &db.url);
+    assert!(!none.status.success());
+    assert!(
+        text(&none.stderr).contains("--postgres-read-connections"),
+        "{}",
+        text(&none.stderr)
+    );
+}
+
 #[tokio::test]
 async fn slack_configure_connects_a_tenant_that_the_api_then_reports_and_disconnects() {
     let app = spawn_app().await;

@@ -14,7 +14,7 @@ pub(crate) use statement::{ListBound, ListTemplate, NumbersBound, NumbersTemplat
 use std::time::Duration;
 pub use value::{FromValue, Row, Value};
 
-pub(crate) use postgres::PostgresBackend;
+pub(crate) use postgres::{PostgresBackend, READ_CONNECTIONS_PER_CPU};
 pub(crate) use sqlite::{SqliteBackend, Synchronous};
 
 /// Where the data lives.
@@ -27,7 +27,7 @@ pub(crate) enum Backend {
 /// How one pool of database connections is used at this moment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PoolUse {
-    /// `sqlite_writer`, `sqlite_readers` or `postgres`.
+    /// `sqlite_writer`, `sqlite_readers`, `postgres_reads` or `postgres_writes`.
     pub pool: &'static str,
     pub in_use: usize,
     pub idle: usize,
@@ -91,12 +91,12 @@ impl Backend {
     pub async fn read(&self) -> Result<Conn, StoreError> {
         match self {
             Backend::Sqlite(sqlite) => Ok(Conn::Sqlite(Lease::Reader(sqlite.snapshot().await?))),
-            Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres::Session::new(postgres.client().await?))),
+            Backend::Postgres(postgres) => Ok(Conn::Postgres(postgres::Session::new(postgres.reader().await?))),
         }
     }
 
     /// Starts a transaction. On SQLite this takes the single writer, so writes never contend, and the commit may
-    /// be shared with the transactions that follow; on PostgreSQL it takes a pooled connection.
+    /// be shared with the transactions that follow; on PostgreSQL it takes a connection of the pool for transactions.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         match self {
             Backend::Sqlite(sqlite) => Ok(Tx {
@@ -104,7 +104,7 @@ impl Backend {
                 backend: self.clone(),
             }),
             Backend::Postgres(postgres) => Ok(Tx {
-                conn: Some(Conn::Postgres(postgres::Session::beginning(postgres.client().await?))),
+                conn: Some(Conn::Postgres(postgres::Session::beginning(postgres.writer().await?))),
                 backend: self.clone(),
             }),
         }
