@@ -129,7 +129,7 @@ impl DatabaseUrl {
 }
 
 /// Connections PostgreSQL reads share unless told otherwise: [`db::READ_CONNECTIONS_PER_CPU`] for each CPU.
-pub fn default_read_connections() -> usize {
+fn default_read_connections() -> usize {
     std::thread::available_parallelism().map_or(1, usize::from) * db::READ_CONNECTIONS_PER_CPU
 }
 

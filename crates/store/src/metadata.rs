@@ -174,7 +174,7 @@ impl Store {
 
 /// The attributes of some users (at least one), ordered by user, key and value.
 pub(crate) fn attributes_of(tenant_id: TenantId, user_ids: &[UserId]) -> NumbersBound<'static, 1> {
-    ATTRIBUTES_OF.with([tenant_id.to_string().into()], &ids(user_ids))
+    ATTRIBUTES_OF.with([tenant_id.to_string().into()], ids(user_ids))
 }
 
 static ATTRIBUTES_OF: NumbersTemplate<1> = NumbersTemplate::new(|[tenant], users| {
@@ -191,7 +191,7 @@ static ATTRIBUTES_OF: NumbersTemplate<1> = NumbersTemplate::new(|[tenant], users
 
 /// Users (at least one) by numeric id.
 pub(crate) fn users_of(tenant_id: TenantId, user_ids: &[UserId]) -> NumbersBound<'static, 1> {
-    USERS_OF.with([tenant_id.to_string().into()], &ids(user_ids))
+    USERS_OF.with([tenant_id.to_string().into()], ids(user_ids))
 }
 
 static USERS_OF: NumbersTemplate<1> = NumbersTemplate::new(|[tenant], users| {

@@ -54,11 +54,11 @@ impl<const N: usize> NumbersTemplate<N> {
     }
 
     /// The template with the arguments and the list of one run.
-    pub(crate) fn with(&self, arguments: [sea_query::Value; N], list: &[i64]) -> NumbersBound<'_, N> {
+    pub(crate) fn with(&self, arguments: [sea_query::Value; N], list: Vec<i64>) -> NumbersBound<'_, N> {
         NumbersBound {
             template: self,
             arguments,
-            list: list.to_vec(),
+            list,
         }
     }
 
