@@ -9,6 +9,7 @@ does), and prints the instructions every thread of the server executed, divided 
     scripts/bench.py --requests 10000 --duration 2 --databases sqlite --keep     # prints the kept directory
     cargo build --release -p marketplace-server
     scripts/bench_instructions.py --kept /tmp/marketplace-load-bench-XXXX/sqlite --figure 4
+    scripts/bench_instructions.py --kept … --figure 1 --profile /tmp/auth.callgrind && callgrind_annotate /tmp/auth.callgrind
 
 --figure N reads requests-N.tsv in the kept directory (1 auth/user, 2 one request, 3 one product, 4–6 pages of
 requests, 7 a page of products). Writes can be sent only once each: give reads. Needs valgrind and python3.
@@ -17,6 +18,7 @@ requests, 7 a page of products). Writes can be sent only once each: give reads. 
 import argparse
 import http.client
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,6 +37,8 @@ def main():
     parser.add_argument("--warm-up", type=int, default=20, help="requests sent before counting (20)")
     parser.add_argument("--database-url", help="the PostgreSQL database the kept directory's figures were made on")
     parser.add_argument("--binary", default=os.path.join(ROOT, "target/release/marketplace"))
+    parser.add_argument("--profile", help="also keep callgrind's dump of the counted requests here, for "
+                        "callgrind_annotate (where the instructions went, by function)")
     args = parser.parse_args()
     try:
         requests = read_requests(os.path.join(args.kept, f"requests-{args.figure}.tsv"))
@@ -75,7 +79,10 @@ def count_instructions(args, requests):
             server.terminate()
             server.wait(timeout=60)
         # The dump asked for above (its first part), not the rest written at exit.
-        return total(f"{scratch}/callgrind.out.1") / args.count
+        dump = f"{scratch}/callgrind.out.1"
+        if args.profile:
+            shutil.copyfile(dump, args.profile)
+        return total(dump) / args.count
 
 
 def wait_until_serving(server, port, log_path):
