@@ -72,16 +72,24 @@ impl Visibility {
         }
     }
 
-    /// The condition checked on each row: cheap per row, so right when most rows pass it.
+    /// The condition checked on each row: cheap per row, so right when most rows pass it. All the keys share
+    /// one index probe, as do all the domains: a probe per key cost PostgreSQL a subplan to plan and run for
+    /// each (0.3 ms more planning and 0.4 ms more execution for a page of 50 with three keys).
     pub(super) fn row_check(&self, tenant_id: TenantId) -> Option<Cond> {
-        match self {
-            Visibility::Everything => None,
-            Visibility::Sources { .. } => Some(
-                self.sources()
-                    .iter()
-                    .fold(Cond::any(), |visible, source| visible.add(source.holds(tenant_id))),
-            ),
+        let Visibility::Sources { own, keys, domains } = self else {
+            return None;
+        };
+        let mut visible = Cond::any();
+        if let Some(user_id) = own {
+            visible = visible.add(Source::Person(*user_id).holds(tenant_id));
         }
+        if !keys.is_empty() {
+            visible = visible.add(filed_under_any(tenant_id, keys));
+        }
+        if !domains.is_empty() {
+            visible = visible.add(in_any_domain(tenant_id, domains));
+        }
+        Some(visible)
     }
 
     /// The condition that the row is one of the set: right when the set is small.
@@ -231,44 +239,49 @@ impl Source {
     /// Whether the request being looked at comes from this source: two columns of its row, or an index lookup
     /// of a row filing it.
     fn holds(&self, tenant_id: TenantId) -> SimpleExpr {
-        let mut filing = match self {
-            Source::Person(user_id) => {
-                return Expr::col(col(AccessRequests::RequestingUserId))
-                    .eq(user_id.0)
-                    .or(Expr::col(col(AccessRequests::UserId)).eq(user_id.0));
-            }
-            Source::Key(key) => Query::select()
-                .expr(Expr::cust("1"))
-                .from(ApprovalRecordKeys::Table)
-                .and_where(tenant_is(
-                    (ApprovalRecordKeys::Table, ApprovalRecordKeys::TenantId),
-                    tenant_id,
-                ))
-                .and_where(Expr::col((ApprovalRecordKeys::Table, ApprovalRecordKeys::ApproverKey)).eq(key.as_str()))
-                .and_where(
-                    Expr::col((ApprovalRecordKeys::Table, ApprovalRecordKeys::RequestId))
-                        .equals(col(AccessRequests::Id)),
-                )
-                .take(),
-            Source::Domain(domain) => Query::select()
-                .expr(Expr::cust("1"))
-                .from(AccessRequestDomains::Table)
-                .and_where(tenant_is(
-                    (AccessRequestDomains::Table, AccessRequestDomains::TenantId),
-                    tenant_id,
-                ))
-                .and_where(Expr::col((AccessRequestDomains::Table, AccessRequestDomains::DomainId)).eq(domain.as_str()))
-                .and_where(
-                    Expr::col((AccessRequestDomains::Table, AccessRequestDomains::RequestId))
-                        .equals(col(AccessRequests::Id)),
-                )
-                .take(),
-        };
-        // A scalar subquery rather than EXISTS: PostgreSQL may otherwise hash every row filed under the key
-        // before looking at the first request (4.8 ms for a page of 50 at 10,000 requests, against 0.6 ms
-        // probing the index for each row looked at).
-        SimpleExpr::SubQuery(None, Box::new(filing.limit(1).take().into())).is_not_null()
+        match self {
+            Source::Person(user_id) => Expr::col(col(AccessRequests::RequestingUserId))
+                .eq(user_id.0)
+                .or(Expr::col(col(AccessRequests::UserId)).eq(user_id.0)),
+            Source::Key(key) => filed_under_any(tenant_id, std::slice::from_ref(key)),
+            Source::Domain(domain) => in_any_domain(tenant_id, std::slice::from_ref(domain)),
+        }
     }
+}
+
+/// Whether a record of the request being looked at is filed under one of `keys`.
+fn filed_under_any(tenant_id: TenantId, keys: &[String]) -> SimpleExpr {
+    let table = ApprovalRecordKeys::Table;
+    probe(
+        Query::select()
+            .expr(Expr::cust("1"))
+            .from(table)
+            .and_where(tenant_is((table, ApprovalRecordKeys::TenantId), tenant_id))
+            .and_where(Expr::col((table, ApprovalRecordKeys::RequestId)).equals(col(AccessRequests::Id)))
+            .and_where(one_of((table, ApprovalRecordKeys::ApproverKey), keys.iter().cloned()))
+            .take(),
+    )
+}
+
+/// Whether the target of the request being looked at was in one of `domains`.
+fn in_any_domain(tenant_id: TenantId, domains: &[String]) -> SimpleExpr {
+    let table = AccessRequestDomains::Table;
+    probe(
+        Query::select()
+            .expr(Expr::cust("1"))
+            .from(table)
+            .and_where(tenant_is((table, AccessRequestDomains::TenantId), tenant_id))
+            .and_where(Expr::col((table, AccessRequestDomains::RequestId)).equals(col(AccessRequests::Id)))
+            .and_where(one_of((table, AccessRequestDomains::DomainId), domains.iter().cloned()))
+            .take(),
+    )
+}
+
+/// Whether `filing` finds a row. A scalar subquery rather than EXISTS: PostgreSQL may otherwise hash every row
+/// filed under the keys before looking at the first request (4.8 ms for a page of 50 at 10,000 requests, against
+/// 0.6 ms probing the index for each row looked at).
+fn probe(mut filing: SelectStatement) -> SimpleExpr {
+    SimpleExpr::SubQuery(None, Box::new(filing.limit(1).take().into())).is_not_null()
 }
 
 /// The ids of the requests from these sources: each an index range.
