@@ -6,7 +6,10 @@ use crate::db::{Row, Template};
 use crate::schema::{ApiTokens, DomainPermissions, GroupMembers, UserAttributes, UserGroups, UserPermissions};
 use crate::{Store, StoreError};
 use marketplace_domain::ids::{TenantId, UserId};
-use sea_query::{Alias, Cond, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SimpleExpr, UnionType, Value};
+use sea_query::{
+    Alias, CommonTableExpression, Cond, Expr, ExprTrait, IntoColumnRef, Query, SelectStatement, SimpleExpr, UnionType,
+    Value, WithClause,
+};
 
 /// Every branch of the union has these columns: a kind, four texts and three numbers, NULL where unused.
 const TEXTS: usize = 4;
@@ -16,20 +19,32 @@ const NUMBERS: usize = 3;
 static USER_ACCESS: Template<2> = Template::new(|[tenant, user]| access_of(tenant, user.into()));
 
 /// The same for the owner of a token: read beside the token's credential, so that on PostgreSQL the two share a
-/// round trip (they are sent together).
-pub(crate) static TOKEN_OWNER_ACCESS: Template<2> =
-    Template::new(|[tenant, token]| access_of(tenant.clone(), token_owner(tenant, token)));
+/// round trip (they are sent together). The owner is found once, as a common table each branch reads: PostgreSQL
+/// materializes it, where a subquery per branch was five lookups of the token (a tenth of the statement's time).
+pub(crate) static TOKEN_OWNER_ACCESS: Template<2> = Template::new(|[tenant, token]| {
+    let owner = Alias::new("owner");
+    let owner_id = Query::select().column(ApiTokens::UserId).from(owner.clone()).take();
+    let mut query = access_of(tenant.clone(), SimpleExpr::SubQuery(None, Box::new(owner_id.into())));
+    let table = CommonTableExpression::from_select(token_owner_query(tenant, token))
+        .table_name(owner)
+        .to_owned();
+    query.with_cte(WithClause::new().cte(table).to_owned());
+    query
+});
 
 /// The id of the user a token belongs to, as a value computed once before the statement that holds it runs (an
 /// init plan on PostgreSQL), so that the user is found by primary key whatever the planner knows of the tables.
 pub(crate) fn token_owner(tenant: Value, token: Value) -> SimpleExpr {
-    let owner = Query::select()
+    SimpleExpr::SubQuery(None, Box::new(token_owner_query(tenant, token).into()))
+}
+
+fn token_owner_query(tenant: Value, token: Value) -> SelectStatement {
+    Query::select()
         .column(ApiTokens::UserId)
         .from(ApiTokens::Table)
         .and_where(Expr::col(ApiTokens::TenantId).eq(tenant))
         .and_where(Expr::col(ApiTokens::Id).eq(token))
-        .take();
-    SimpleExpr::SubQuery(None, Box::new(owner.into()))
+        .take()
 }
 
 /// What `user` holds in `tenant`: a union of five statements.
