@@ -1,6 +1,7 @@
 //! Personal access tokens: authenticating an actor by one, and the caller's own tokens.
 
 mod service;
+mod verified;
 
 pub use service::{Claims, TokenError, TokenService, token_hash};
 
@@ -34,7 +35,8 @@ impl App {
     /// segment, it has not expired, and a stored, undeleted token with its id, tenant and hash exists for the
     /// user it names.
     pub async fn authenticate(&self, token: &str) -> Result<Actor, AppError> {
-        let claims = self.tokens.verify(token).await.map_err(|error| match error {
+        let hash = token_hash(token);
+        let claims = self.tokens.verify(token, &hash).await.map_err(|error| match error {
             TokenError::Rejected => AppError::Unauthenticated,
             TokenError::Store(error) => error.into(),
         })?;
@@ -47,7 +49,7 @@ impl App {
             .await?
             .ok_or(AppError::Unauthenticated)?;
         let now = self.now();
-        let current = credential.token_hash == token_hash(token)
+        let current = credential.token_hash == hash
             && credential.expires_at.is_none_or(|expires_at| expires_at > now)
             && credential.user.global_user_id.to_string() == claims.sub;
         if !current {

@@ -1,5 +1,6 @@
 //! Personal access tokens: JWTs signed with HS256 by this deployment's key (`kid` in the header, so keys can
-//! rotate). Only this deployment verifies its tokens, and HS256 verifies in microseconds.
+//! rotate). Only this deployment verifies its tokens, and HS256 verifies in microseconds — once per token
+//! ([`VerifiedTokens`]).
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
 use marketplace_domain::{Segment, Timestamp};
@@ -8,8 +9,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use uuid::Uuid;
+
+use super::verified::VerifiedTokens;
 
 const AUDIENCE: &str = "marketplace";
 
@@ -37,6 +40,7 @@ pub struct TokenService {
     /// Verification keys by `kid`. A miss asks the database, so keys another instance created are found; the
     /// cache only saves work, it never decides.
     verifying: RwLock<HashMap<String, DecodingKey>>,
+    verified: VerifiedTokens,
     store: Store,
 }
 
@@ -80,6 +84,7 @@ impl TokenService {
             segment,
             signing,
             verifying: RwLock::new(verifying),
+            verified: VerifiedTokens::default(),
             store,
         })
     }
@@ -99,9 +104,18 @@ impl TokenService {
             .expect("HS256 signing of serialisable claims cannot fail")
     }
 
-    /// Checks signature, issuer, audience, segment and expiry. Whether the token still exists is the caller's
-    /// second step.
-    pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+    /// Checks signature, issuer, audience, segment and expiry (`hash` is the token's [`token_hash`]). Whether the
+    /// token still exists is the caller's second step.
+    pub async fn verify(&self, token: &str, hash: &str) -> Result<Arc<Claims>, TokenError> {
+        if let Some(claims) = self.verified.get(hash, jsonwebtoken::get_current_timestamp()) {
+            return Ok(claims);
+        }
+        let claims = Arc::new(self.verify_signed(token).await?);
+        self.verified.insert(hash, claims.clone());
+        Ok(claims)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Rejected)?;
         if header.alg != Algorithm::HS256 {
             return Err(TokenError::Rejected);
