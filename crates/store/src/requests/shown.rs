@@ -6,53 +6,68 @@ use crate::metadata::{ShownUsers, user_columns, users_with_attributes};
 use crate::schema::{AccessRequests, UserAttributes, Users};
 use crate::{Store, StoreError};
 use marketplace_domain::ids::{RequestId, TenantId};
-use sea_query::{Cond, Expr, ExprTrait, Order, Query};
+use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement, UnionType, Value};
 
 /// A request, its approval records, and its requester and the user it is for.
 pub type ShownRequest = (AccessRequestRecord, Vec<ApprovalRecordRow>, ShownUsers);
 
-/// Joins a table's user column to the users a request names, in the request's tenant.
-fn named_by_request<T: sea_query::Iden + Copy + 'static>(table: T, tenant: T, user: T) -> Cond {
-    Cond::all()
-        .add(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).equals((table, tenant)))
-        .add(
-            Cond::any()
-                .add(Expr::col((table, user)).equals((AccessRequests::Table, AccessRequests::RequestingUserId)))
-                .add(Expr::col((table, user)).equals((AccessRequests::Table, AccessRequests::UserId))),
+/// The rows of `table` whose `user` column names the request's requester, or the user it is for when that is
+/// someone else: a union of one lookup each, so that nobody comes twice. (Joined with `OR`, SQLite built a
+/// temporary table on every run to drop the second copy.)
+fn of_users_named<T: sea_query::Iden + Copy + 'static>(
+    columns: SelectStatement,
+    [table, tenant_column, user_column]: [T; 3],
+    [tenant, request]: [Value; 2],
+) -> SelectStatement {
+    let request_column = |column| Expr::col((AccessRequests::Table, column));
+    let named_by = |column| {
+        columns
+            .clone()
+            .from(AccessRequests::Table)
+            .inner_join(
+                table,
+                request_column(AccessRequests::TenantId)
+                    .equals((table, tenant_column))
+                    .and(Expr::col((table, user_column)).equals((AccessRequests::Table, column))),
+            )
+            .and_where(request_column(AccessRequests::TenantId).eq(tenant.clone()))
+            .and_where(request_column(AccessRequests::Id).eq(request.clone()))
+            .take()
+    };
+    let mut union = named_by(AccessRequests::RequestingUserId);
+    let for_someone_else = named_by(AccessRequests::UserId)
+        .and_where(
+            request_column(AccessRequests::UserId)
+                .not_equals((AccessRequests::Table, AccessRequests::RequestingUserId)),
         )
+        .take();
+    union.union(UnionType::All, for_someone_else);
+    union
 }
 
 /// The users a request names: known only once the request is read, so the request is joined here, which lets
 /// them be read beside it.
-static USERS_OF_REQUEST: Template<2> = Template::new(|[tenant, request]| {
-    Query::select()
-        .columns(user_columns())
-        .from(AccessRequests::Table)
-        .inner_join(Users::Table, named_by_request(Users::Table, Users::TenantId, Users::Id))
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant))
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(request))
-        .take()
+static USERS_OF_REQUEST: Template<2> = Template::new(|arguments| {
+    let columns = Query::select().columns(user_columns()).take();
+    of_users_named(columns, [Users::Table, Users::TenantId, Users::Id], arguments)
 });
 
-/// Their attributes, as [`crate::metadata::attributes_of`] orders them.
-static ATTRIBUTES_OF_REQUEST_USERS: Template<2> = Template::new(|[tenant, request]| {
-    Query::select()
+/// Their attributes, as [`crate::metadata::attributes_of`] orders them (by position: a union's order names its
+/// columns, not a table's).
+static ATTRIBUTES_OF_REQUEST_USERS: Template<2> = Template::new(|arguments| {
+    let columns = Query::select()
         .columns([
             (UserAttributes::Table, UserAttributes::UserId),
             (UserAttributes::Table, UserAttributes::Key),
             (UserAttributes::Table, UserAttributes::Value),
         ])
-        .from(AccessRequests::Table)
-        .inner_join(
-            UserAttributes::Table,
-            named_by_request(UserAttributes::Table, UserAttributes::TenantId, UserAttributes::UserId),
-        )
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::TenantId)).eq(tenant))
-        .and_where(Expr::col((AccessRequests::Table, AccessRequests::Id)).eq(request))
-        .order_by((UserAttributes::Table, UserAttributes::UserId), Order::Asc)
-        .order_by((UserAttributes::Table, UserAttributes::Key), Order::Asc)
-        .order_by((UserAttributes::Table, UserAttributes::Value), Order::Asc)
-        .take()
+        .take();
+    let table = [UserAttributes::Table, UserAttributes::TenantId, UserAttributes::UserId];
+    let mut union = of_users_named(columns, table, arguments);
+    for position in ["1", "2", "3"] {
+        union.order_by_expr(Expr::cust(position), Order::Asc);
+    }
+    union
 });
 
 impl Store {
